@@ -1,0 +1,390 @@
+"""Allocations to the Report: the one place rounding to cents happens. Pure.
+
+Every number in the workbook, the journal, the PDF and the email comes from the Report
+built here, so they agree to the cent by construction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+from reports.allocate import Allocation, allocate, workspace_owners
+from reports.models import (
+    DEFAULT_WORKSPACE_NAME,
+    Amount,
+    Check,
+    CostCenterLine,
+    CostRow,
+    DailySpend,
+    Directory,
+    Drivers,
+    JournalLine,
+    LineItem,
+    Reconciliation,
+    Report,
+    RunInfo,
+    TokenCounts,
+    UnmappedWorkspace,
+    UsageLine,
+    UsageRow,
+    WorkspaceLine,
+)
+from reports.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
+from reports.months import Month
+from reports.settings import Settings
+
+TOP_WORKSPACES = 10
+TOP_MOVERS = 6
+NO_MODEL = "No model (web search, code execution)"
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """One month's spend, summed exactly, and its allocation rounded to cents."""
+
+    month: Month
+    source_total_cents: Decimal
+    by_workspace_cents: dict[str | None, Decimal]
+    allocation: Allocation
+    rounded_total: Decimal
+    cost_center_totals: dict[str, Decimal]  # largest remainder; adds up to rounded_total
+
+    @property
+    def source_total(self) -> Decimal:
+        return cents_to_dollars(self.source_total_cents)
+
+
+def month_totals(month: Month, rows: Iterable[CostRow], settings: Settings, directory: Directory) -> MonthTotals:
+    """Sum a month's cost rows per workspace and allocate them (used for both months)."""
+    by_workspace: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
+    total = ZERO
+    for row in rows:
+        by_workspace[row.workspace_id] += row.amount_cents
+        total += row.amount_cents
+    dollars = {ws: cents_to_dollars(cents) for ws, cents in by_workspace.items()}
+    names = {ws: directory.workspace_name(ws) for ws in dollars}
+    allocation = allocate(dollars, settings, names, period=str(month))
+    rounded_total = round_cents(cents_to_dollars(total))
+    exact = {center.code: allocation.total(center.code) for center in settings.cost_centers}
+    totals = largest_remainder(exact, rounded_total)
+    return MonthTotals(month, total, dict(by_workspace), allocation, rounded_total, totals)
+
+
+def build_report(
+    *,
+    month: Month,
+    settings: Settings,
+    cost_rows: Sequence[CostRow],
+    usage_rows: Sequence[UsageRow] | None,
+    prior_cost_rows: Sequence[CostRow] | None,
+    prior_usage_rows: Sequence[UsageRow] | None,
+    directory: Directory,
+    run_info: RunInfo,
+    days_with_data: set[date] | None = None,
+    unknown_cost_types: Iterable[str] = (),
+) -> Report:
+    current = month_totals(month, cost_rows, settings, directory)
+    prior = month_totals(month.prior(), prior_cost_rows, settings, directory) if prior_cost_rows is not None else None
+
+    centers = _cost_center_lines(settings, current, prior)
+    journal = _journal(month, settings, current)
+    workspaces = _workspace_lines(settings, current, prior, usage_rows or (), directory)
+    line_items = _line_items(cost_rows, current.allocation, settings, directory)
+    usage = _usage_lines(usage_rows or (), directory)
+    reconciliation = _reconciliation(month, current, centers, journal, line_items, directory,
+                                     settings, days_with_data, unknown_cost_types)
+    drivers = _drivers(month, cost_rows, prior_cost_rows, usage_rows or (), workspaces)
+    notes = _notes(run_info, current, drivers, usage_rows is not None, unknown_cost_types, prior is not None)
+    return Report(
+        month=month,
+        organization=settings.organization,
+        total=current.rounded_total,
+        prior_total=prior.rounded_total if prior else None,
+        cost_centers=centers,
+        workspaces=workspaces,
+        line_items=line_items,
+        usage=usage,
+        journal=journal,
+        reconciliation=reconciliation,
+        drivers=drivers,
+        run_info=RunInfo(**{**run_info.__dict__, "notes": run_info.notes + notes}),
+        usage_available=usage_rows is not None,
+        unallocated_code=settings.unallocated,
+    )
+
+
+def _exact(value: Fraction) -> Decimal:
+    try:
+        return fraction_to_decimal(value)
+    except ValueError:  # a proportional share such as 1/3 of a cent: show it to 12 places
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _cost_center_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
+    lines = []
+    for center in settings.cost_centers:
+        total = current.cost_center_totals[center.code]
+        direct = round_cents(current.allocation.direct[center.code])
+        prior_total = prior.cost_center_totals[center.code] if prior else None
+        lines.append(CostCenterLine(
+            code=center.code,
+            name=center.name,
+            owner=center.owner,
+            expense_account=settings.expense_account_for(center.code),
+            direct=direct,
+            shared=total - direct,
+            total=total,
+            exact_total=_exact(current.allocation.total(center.code)),
+            budget=center.budget,
+            variance=None if center.budget is None else total - center.budget,
+            share_of_total=None if current.rounded_total == 0 else total / current.rounded_total,
+            prior_total=prior_total,
+            change=None if prior_total is None else total - prior_total,
+        ))
+    return tuple(lines)
+
+
+def journal_id(month: Month) -> str:
+    return f"CB-{month}"
+
+
+def _journal(month: Month, settings: Settings, current: MonthTotals) -> tuple[JournalLine, ...]:
+    memo = settings.journal.memo.format(month=str(month))
+    common = dict(journal_id=journal_id(month), day=month.last_day, period=str(month), memo=memo)
+    lines = [
+        JournalLine(account=settings.expense_account_for(center.code), cost_center=center.code,
+                    cost_center_name=center.name, debit=current.cost_center_totals[center.code], credit=None,
+                    external_id=f"CB-{month}-{center.code}", **common)
+        for center in settings.cost_centers
+        if current.cost_center_totals[center.code] != 0
+    ]
+    lines.append(JournalLine(account=settings.journal.credit_account, cost_center=None, cost_center_name=None,
+                             debit=None, credit=current.rounded_total, external_id=f"CB-{month}-CREDIT", **common))
+    return tuple(lines)
+
+
+def _owner_label(workspace: str | None, allocation: Allocation, configured: dict[str | None, str]) -> str:
+    return allocation.workspace_owner.get(workspace) or configured.get(workspace) or ""
+
+
+def _workspace_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None,
+                     usage_rows: Iterable[UsageRow], directory: Directory) -> tuple[WorkspaceLine, ...]:
+    tokens: dict[str | None, TokenCounts] = defaultdict(TokenCounts)
+    for row in usage_rows:
+        tokens[row.workspace_id] = tokens[row.workspace_id] + row.tokens
+    prior_cents = prior.by_workspace_cents if prior else {}
+    configured = workspace_owners(settings)
+    workspaces = set(current.by_workspace_cents) | set(prior_cents) | set(tokens)
+    lines = []
+    for workspace in workspaces:
+        found = directory.workspaces.get(workspace) if workspace else None
+        lines.append(WorkspaceLine(
+            workspace_id=workspace,
+            name=directory.workspace_name(workspace),
+            cost_center=_owner_label(workspace, current.allocation, configured) or settings.unallocated or "",
+            amount=cents_to_dollars(current.by_workspace_cents.get(workspace, ZERO)),
+            prior_amount=cents_to_dollars(prior_cents.get(workspace, ZERO)),
+            tokens=tokens.get(workspace, TokenCounts()),
+            archived=bool(found and found.archived_at),
+            unmapped=workspace in current.allocation.unmapped,
+        ))
+    lines.sort(key=lambda line: (-line.amount, line.name, line.workspace_id or ""))
+    return tuple(lines)
+
+
+def _line_items(rows: Sequence[CostRow], allocation: Allocation, settings: Settings,
+                directory: Directory) -> tuple[LineItem, ...]:
+    configured = workspace_owners(settings)
+    names: dict[str | None, str] = {}
+    owners: dict[str | None, str] = {}
+    items = []
+    for row in rows:
+        workspace = row.workspace_id
+        if workspace not in names:
+            names[workspace] = directory.workspace_name(workspace)
+            owners[workspace] = _owner_label(workspace, allocation, configured)
+        items.append(LineItem(
+            day=row.day, workspace_id=workspace, workspace_name=names[workspace], cost_center=owners[workspace],
+            description=row.description, cost_type=row.cost_type, model=row.model, token_type=row.token_type,
+            service_tier=row.service_tier, context_window=row.context_window,
+            amount_cents=row.amount_cents, amount=cents_to_dollars(row.amount_cents),
+        ))
+    return tuple(items)
+
+
+def _usage_lines(rows: Iterable[UsageRow], directory: Directory) -> tuple[UsageLine, ...]:
+    totals: dict[tuple, TokenCounts] = defaultdict(TokenCounts)
+    for row in rows:
+        key = (row.workspace_id, row.api_key_id, row.model, row.service_tier)
+        totals[key] = totals[key] + row.tokens
+    lines = [
+        UsageLine(workspace_id=ws, workspace_name=directory.workspace_name(ws), api_key_id=key,
+                  api_key_name=directory.api_key_name(key), model=model, service_tier=tier, tokens=tokens)
+        for (ws, key, model, tier), tokens in totals.items()
+    ]
+    lines.sort(key=lambda line: (line.workspace_name, line.workspace_id or "", line.api_key_name,
+                                 line.api_key_id or "", line.model or "", line.service_tier or ""))
+    return tuple(lines)
+
+
+def _exact_approx(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.000001"))
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCenterLine],
+                    journal: Sequence[JournalLine], line_items: Sequence[LineItem], directory: Directory,
+                    settings: Settings, days_with_data: set[date] | None,
+                    unknown_cost_types: Iterable[str]) -> Reconciliation:
+    allocated = current.allocation.allocated_total
+    source = Fraction(current.source_total)
+    allocated_decimal = _exact(allocated)
+    line_sum = sum((item.amount_cents for item in line_items), ZERO)
+    debits = sum((line.debit for line in journal if line.debit is not None), ZERO)
+    credits = sum((line.credit for line in journal if line.credit is not None), ZERO)
+    center_sum = sum((line.total for line in centers), ZERO)
+
+    worst_gap = max((abs(Fraction(line.total) - current.allocation.total(line.code)) for line in centers),
+                    default=Fraction(0))
+
+    def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
+        return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
+
+    checks = [
+        check("Line items add up to the source total (cents)", f"{current.source_total_cents}",
+              f"{line_sum}", line_sum == current.source_total_cents,
+              f"{len(line_items)} line items, one per API cost row"),
+        check("Allocated total equals source total (exact)", f"{current.source_total}", f"{allocated_decimal}",
+              allocated == source),
+        check("Cost center totals add up to the rounded month total", _money(current.rounded_total),
+              _money(center_sum), center_sum == current.rounded_total),
+        check("Journal debits equal credits", _money(debits), _money(credits), debits == credits),
+        check("Journal total equals the rounded month total", _money(current.rounded_total), _money(debits),
+              debits == current.rounded_total),
+        check("Each Summary row: Direct + Shared = Total", "all rows", "all rows" if all(
+            line.direct + line.shared == line.total for line in centers) else "mismatch",
+            all(line.direct + line.shared == line.total for line in centers)),
+        check("Each cost center within one cent of its exact share", "less than 0.01",
+              f"{_exact_approx(worst_gap)}", worst_gap < Fraction(1, 100)),
+    ]
+    if days_with_data is not None:
+        expected_days = set(month.days)
+        missing = sorted(expected_days - days_with_data)
+        checks.append(check("Every day of the month was returned", f"{len(expected_days)} days",
+                            f"{len(expected_days & days_with_data)} days", not missing,
+                            "missing: " + ", ".join(d.isoformat() for d in missing) if missing else ""))
+    for cost_type in sorted(unknown_cost_types):
+        checks.append(Check("Unknown cost type included", "known cost types", cost_type, "WARN",
+                            f"cost type {cost_type!r} is new to this tool; its amounts are included as reported"))
+    unmapped = tuple(
+        UnmappedWorkspace(workspace_id=ws or "", name=directory.workspace_name(ws),
+                          amount=cents_to_dollars(current.by_workspace_cents[ws]),
+                          taken_by=settings.unallocated or "")
+        for ws in sorted(current.allocation.unmapped, key=lambda ws: (ws is None, ws or ""))
+    )
+    for item in unmapped:
+        checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
+                            f"{item.name} ({item.workspace_id or 'Default'})", "WARN",
+                            f"${_money(item.amount)} went to {item.taken_by}; add it to a cost center in the config"))
+    return Reconciliation(
+        source_total_cents=current.source_total_cents,
+        source_total=current.source_total,
+        allocated_total=allocated_decimal,
+        rounded_total=current.rounded_total,
+        journal_debits=debits,
+        journal_credits=credits,
+        rounding_difference=current.rounded_total - current.source_total,
+        line_item_count=len(line_items),
+        unmapped=unmapped,
+        checks=tuple(checks),
+    )
+
+
+def _sum_by(rows: Iterable[CostRow], key) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        sums[key(row)] += row.amount_cents
+    return {label: cents_to_dollars(cents) for label, cents in sums.items()}
+
+
+def _amounts(current: dict[str, Decimal], prior: dict[str, Decimal] | None) -> tuple[Amount, ...]:
+    labels = set(current) | set(prior or {})
+    amounts = [Amount(label, current.get(label, ZERO), None if prior is None else prior.get(label, ZERO))
+               for label in labels]
+    amounts.sort(key=lambda amount: (-amount.amount, amount.label))
+    return tuple(amounts)
+
+
+def _daily(month: Month, rows: Iterable[CostRow]) -> tuple[DailySpend, ...]:
+    by_day = _sum_by(rows, lambda row: row.day.isoformat())
+    return tuple(DailySpend(day, by_day.get(day.isoformat(), ZERO)) for day in month.days)
+
+
+def _drivers(month: Month, rows: Sequence[CostRow], prior_rows: Sequence[CostRow] | None,
+             usage_rows: Sequence[UsageRow], workspaces: Sequence[WorkspaceLine]) -> Drivers:
+    def model_of(row: CostRow) -> str:
+        return row.model or NO_MODEL
+
+    def type_of(row: CostRow) -> str:
+        return row.cost_type or "unspecified"
+
+    by_model = _amounts(_sum_by(rows, model_of), _sum_by(prior_rows, model_of) if prior_rows is not None else None)
+    by_type = _amounts(_sum_by(rows, type_of), _sum_by(prior_rows, type_of) if prior_rows is not None else None)
+    mix = TokenCounts()
+    priority = TokenCounts()
+    for row in usage_rows:
+        mix = mix + row.tokens
+        if row.service_tier == "priority":
+            priority = priority + row.tokens
+    has_prior = prior_rows is not None
+    top = tuple(Amount(line.name, line.amount, line.prior_amount if has_prior else None)
+                for line in workspaces[:TOP_WORKSPACES])
+    movers: list[Amount] = []
+    if has_prior:
+        movers = [Amount(f"Workspace: {line.name}", line.amount, line.prior_amount) for line in workspaces]
+        movers += [Amount(f"Model: {amount.label}", amount.amount, amount.prior_amount) for amount in by_model]
+        movers = [m for m in movers if m.change]
+        movers.sort(key=lambda amount: (-abs(amount.change or ZERO), amount.label))
+    return Drivers(
+        daily=_daily(month, rows),
+        prior_daily=_daily(month.prior(), prior_rows) if prior_rows is not None else (),
+        by_model=by_model,
+        by_cost_type=by_type,
+        token_mix=mix,
+        priority_tokens=priority,
+        top_workspaces=top,
+        movers=tuple(movers[:TOP_MOVERS]),
+    )
+
+
+def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_available: bool,
+           unknown_cost_types: Iterable[str], prior_available: bool) -> tuple[str, ...]:
+    priority = drivers.priority_tokens
+    priority_total = priority.input_total + priority.output
+    notes = [
+        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
+        f"Priority Tier usage this month: {priority_total:,} tokens "
+        f"({priority.input_total:,} input, {priority.output:,} output).",
+        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
+        "for the journal and the summary (largest remainder, half-up month total).",
+        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
+        "may miss the last minutes of the month.",
+    ]
+    if run_info.data_fetched_at is not None:
+        notes.append(f"Data fetched at {run_info.data_fetched_at.strftime('%Y-%m-%d %H:%M:%S')} UTC.")
+    if not usage_available:
+        notes.append("Token usage was not available for this month; token columns are empty.")
+    if not prior_available:
+        notes.append("The prior month's cost report was not available; month-over-month columns are empty.")
+    notes.extend(current.allocation.notes)
+    for cost_type in sorted(unknown_cost_types):
+        notes.append(f"Cost type {cost_type!r} is unknown to this tool; its amounts are included as reported.")
+    return tuple(notes)

@@ -1,0 +1,203 @@
+"""The command line: parse, set up logging, call the library, map errors to exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from reports import __version__
+from reports.errors import ChargebackError, UsageError
+from reports.months import Month
+
+log = logging.getLogger("reports")
+
+KEY_ENV = "ANTHROPIC_ADMIN_API_KEY"
+BASE_URL_ENV = "ANTHROPIC_ADMIN_BASE_URL"
+DEFAULT_CONFIG = Path("config/chargeback.yaml")
+
+EXAMPLES = {
+    "run": "examples:\n  chargeback run                      # last complete month\n"
+           "  chargeback run --month 2026-10 --email\n  chargeback run --demo\n"
+           "  chargeback run --offline --month 2026-10",
+    "serve-demo": "example:\n  chargeback serve-demo --port 8765",
+    "check-config": "example:\n  chargeback check-config --config config/chargeback.yaml",
+    "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
+}
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chargeback",
+        description="Month-end chargeback reports for Claude API spend: workbook, journal CSV, PDF summary.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Start with `chargeback run --demo`; exit status 0 done, 2 bad usage or config, "
+               "3 API or network failure, 4 data that cannot be trusted.",
+    )
+    parser.add_argument("--version", action="version", version=f"chargeback {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub
+
+    def common(sub: argparse.ArgumentParser, *, month: bool = True, network: bool = True) -> None:
+        sub.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG})")
+        sub.add_argument("--output", type=Path, default=Path("output"), help="output folder (default output)")
+        if month:
+            sub.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
+        if network:
+            sub.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or https://api.anthropic.com)")
+
+    run = command("run", "Fetch the month, allocate it to cost centers, write workbook, PDF, journal CSV and manifest.")
+    common(run)
+    run.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
+    mode.add_argument("--offline", action="store_true", help="re-render from the saved snapshot in <output>/<month>/raw/")
+    run.add_argument("--email", action="store_true", help="email the PDF after a successful run")
+
+    serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
+    serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
+
+    check = command("check-config", "Validate the YAML configuration and list every problem.")
+    check.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"YAML configuration (default {DEFAULT_CONFIG})")
+
+    email = command("email", "Send the month's executive summary PDF to the configured recipients.")
+    common(email, network=False)
+    email.add_argument("--force", action="store_true", help="send again even if this month was already sent")
+    email.add_argument("--dry-run", action="store_true", help="write the .eml file instead of sending")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging()
+    try:
+        handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email}
+        return handler[args.command](args)
+    except ChargebackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was published", file=sys.stderr)
+        return 130
+
+
+def _setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO if sys.stderr.isatty() else logging.ERROR)
+    log.propagate = False
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _api_key(args: argparse.Namespace) -> str | None:
+    if args.api_key_file is not None:
+        try:
+            key = args.api_key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read --api-key-file {args.api_key_file}: {exc.strerror}") from None
+        if not key:
+            raise UsageError(f"--api-key-file {args.api_key_file} is empty")
+        return key
+    return os.environ.get(KEY_ENV, "").strip() or None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from reports.pipeline import RunOptions, run
+
+    month = args.month or Month.last_complete(_now())
+    options = RunOptions(
+        month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        demo=args.demo, offline=args.offline,
+        base_url=args.base_url or os.environ.get(BASE_URL_ENV) or "https://api.anthropic.com",
+        api_key=None if (args.demo or args.offline) else _api_key(args),
+    )
+    if not args.demo and not args.offline:
+        from reports.client import validate_base_url
+
+        validate_base_url(options.base_url or "")
+    result = run(options, now=_now)
+    _print_run_summary(result)
+    if args.email:
+        _send(args, result.report.month, force=False, dry_run=False)
+    return 0
+
+
+def _print_run_summary(result) -> None:
+    report = result.report
+    demo = " (DEMO)" if report.run_info.demo else ""
+    recon = report.reconciliation
+    warns = sum(1 for check in recon.checks if check.status == "WARN")
+    print(f"chargeback {report.month}{demo}: {report.organization}")
+    change = ""
+    if report.prior_total is not None:
+        ratio = f", {report.change_ratio:+.1%}" if report.change_ratio is not None else ""
+        change = f"  ({report.change:+,.2f}{ratio} vs {report.month.prior().label}: ${report.prior_total:,.2f})"
+    print(f"  total          ${report.total:,.2f}{change}")
+    print(f"  cost centers   {sum(1 for line in report.cost_centers if line.total)} with spend of "
+          f"{len(report.cost_centers)}; journal {len(report.journal)} lines, debits = credits = ${recon.journal_debits:,.2f}")
+    print(f"  line items     {recon.line_item_count:,}")
+    if recon.unmapped:
+        names = ", ".join(item.name for item in recon.unmapped)
+        print(f"  unmapped       {len(recon.unmapped)} workspace(s) taken by {report.unallocated_code}: {names}")
+    print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
+    if result.requests_made is not None:
+        print(f"  API requests   {result.requests_made}")
+    print(f"  folder         {result.folder}")
+    for path in result.files:
+        print(f"  wrote          {path}")
+
+
+def _serve_demo(args: argparse.Namespace) -> int:
+    from reports.simulator.server import serve_forever
+
+    serve_forever(args.port)
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from reports.config import load_settings
+
+    settings = load_settings(args.config)
+    workspaces = sum(len(center.workspaces) for center in settings.cost_centers) + len(settings.shared)
+    print(f"{args.config}: OK — {settings.organization}: {len(settings.cost_centers)} cost centers, "
+          f"{workspaces} workspaces mapped, {len(settings.shared)} shared")
+    return 0
+
+
+def _email(args: argparse.Namespace) -> int:
+    month = args.month or Month.last_complete(_now())
+    _send(args, month, force=args.force, dry_run=args.dry_run)
+    return 0
+
+
+def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool) -> None:
+    from reports.config import load_settings
+    from reports.mailer import send_month_summary
+    from reports.pipeline import demo_config_path
+
+    config = args.config or (demo_config_path() if getattr(args, "demo", False) else DEFAULT_CONFIG)
+    settings = load_settings(config)
+    if settings.email is None:
+        raise UsageError(f"{config} has no email: section; add one to send the summary")
+    outcome = send_month_summary(settings.email, args.output / str(month), month, force=force, dry_run=dry_run)
+    print(f"email {month}: {outcome.summary() if hasattr(outcome, 'summary') else outcome}")

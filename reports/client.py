@@ -1,0 +1,237 @@
+"""The Admin API client: one session factory, pagination, retries, typed errors.
+
+Every page is handed to the caller as received (bytes) so it can be snapshotted before it
+is interpreted. The API key is only ever placed in a request header; it is scrubbed from
+any text that could reach a message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+import requests
+
+from reports import __version__
+from reports.errors import ApiError, AuthenticationError, UsageError
+
+log = logging.getLogger("reports.client")
+
+API_VERSION = "2023-06-01"
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+USER_AGENT = f"chargeback/{__version__} (+month-end chargeback reports)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6  # total tries of one request
+    backoff_base: float = 0.5  # seconds, doubled each retry
+    backoff_cap: float = 30.0  # no single wait is longer than this
+    retry_after_cap: float = 120.0  # a server asking for more than this is treated as down
+    timeout: tuple[float, float] = (10.0, 60.0)  # connect, read
+
+
+@dataclass(frozen=True)
+class Page:
+    """One response page: its raw bytes, parsed JSON (floats as Decimal), and provenance."""
+
+    endpoint: str
+    number: int  # 1-based within its query
+    params: dict[str, Any]
+    body: bytes
+    data: Any
+    request_id: str | None
+    fetched_at: float  # epoch seconds
+
+
+@dataclass
+class FetchStats:
+    requests: int = 0
+    retries: int = 0
+    bytes_received: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+def validate_base_url(url: str) -> str:
+    """Accept https anywhere, plain http only for loopback hosts; return it without trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"base URL {url!r} must look like https://api.anthropic.com")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise UsageError(f"base URL {url!r} uses plain http; only https is allowed except for loopback hosts")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_session(api_key: str) -> requests.Session:
+    """A session with the headers every Admin API call needs. TLS verification stays on."""
+    session = requests.Session()
+    session.headers.update({
+        "x-api-key": api_key,
+        "anthropic-version": API_VERSION,
+        "user-agent": USER_AGENT,
+        "accept": "application/json",
+    })
+    session.verify = True
+    session.trust_env = False  # never route the admin key through a proxy picked up from the environment
+    return session
+
+
+class AdminClient:
+    """Fetches Admin API pages. One instance per thread (requests sessions are not shared)."""
+
+    def __init__(self, base_url: str, api_key: str, *, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep, stats: FetchStats | None = None):
+        self.base_url = validate_base_url(base_url)
+        self._key = api_key
+        self._session = make_session(api_key)
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.stats = stats or FetchStats()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "AdminClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ pagination
+
+    def report_pages(self, endpoint: str, params: dict[str, Any]) -> Iterator[Page]:
+        """Every page of a report endpoint, following ``next_page`` until ``has_more`` is false."""
+        seen: set[str] = set()
+        page_token: str | None = None
+        number = 0
+        while True:
+            number += 1
+            query = dict(params)
+            if page_token is not None:
+                query["page"] = page_token
+            page = self._get(endpoint, query, number)
+            data = page.data
+            _require_shape(endpoint, number, data)
+            yield page
+            if not data["has_more"]:
+                return
+            page_token = data.get("next_page")
+            if not isinstance(page_token, str) or not page_token:
+                raise ApiError(f"{endpoint} page {number} says has_more but gives no next_page cursor; "
+                               "stopping rather than returning a partial month")
+            if page_token in seen:
+                raise ApiError(f"{endpoint} page {number} repeated an earlier next_page cursor; "
+                               "stopping rather than looping or returning a partial month")
+            seen.add(page_token)
+
+    def list_pages(self, endpoint: str, params: dict[str, Any]) -> Iterator[Page]:
+        """Every page of a list endpoint (workspaces, api_keys), following ``last_id``."""
+        seen: set[str] = set()
+        after: str | None = None
+        number = 0
+        while True:
+            number += 1
+            query = dict(params)
+            if after is not None:
+                query["after_id"] = after
+            page = self._get(endpoint, query, number)
+            _require_shape(endpoint, number, page.data)
+            yield page
+            if not page.data["has_more"]:
+                return
+            after = page.data.get("last_id")
+            if not isinstance(after, str) or not after or after in seen:
+                raise ApiError(f"{endpoint} page {number} says has_more but its last_id does not advance")
+            seen.add(after)
+
+    # ------------------------------------------------------------ one request, with retries
+
+    def _get(self, endpoint: str, params: dict[str, Any], number: int) -> Page:
+        url = f"{self.base_url}/v1/organizations/{endpoint}"
+        policy = self.retry
+        last_problem = ""
+        for attempt in range(1, policy.attempts + 1):
+            wait: float | None = None
+            self.stats.requests += 1
+            try:
+                response = self._session.get(url, params=params, timeout=policy.timeout)
+                body = response.content  # reads the whole body; a short body raises here
+            except requests.RequestException as exc:
+                last_problem = f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})"
+            else:
+                self.stats.bytes_received += len(body)
+                request_id = response.headers.get("request-id")
+                status = response.status_code
+                if status == 200:
+                    try:
+                        data = json.loads(body, parse_float=Decimal)
+                        return Page(endpoint, number, dict(params), body, data, request_id, time.time())
+                    except (ValueError, UnicodeDecodeError):
+                        last_problem = "the response body was not complete JSON (truncated?)"
+                elif status in (401, 403):
+                    raise AuthenticationError(
+                        f"the Admin API refused the key ({status} {self._error_text(body)}); check "
+                        "ANTHROPIC_ADMIN_API_KEY: it must be an Admin key (sk-ant-admin01-…) of this organization")
+                elif status in RETRY_STATUSES:
+                    last_problem = f"HTTP {status} {self._error_text(body)}"
+                    wait = _retry_after(response.headers.get("retry-after"))
+                    if wait is not None and wait > policy.retry_after_cap:
+                        raise ApiError(f"{endpoint}: the API asked to retry after {wait:.0f} s; try again later")
+                else:
+                    raise ApiError(f"{endpoint} answered HTTP {status}: {self._error_text(body)}"
+                                   f"{f' (request-id {request_id})' if request_id else ''}")
+            if attempt == policy.attempts:
+                break
+            if wait is None:  # no retry-after: capped exponential backoff with jitter
+                wait = min(policy.backoff_cap, policy.backoff_base * (2 ** (attempt - 1)))
+                wait *= 0.5 + random.random() / 2  # so parallel clients do not retry in step
+            self.stats.retries += 1
+            self.stats.waits.append(wait)
+            log.info("%s page %d: %s; retrying in %.1f s (attempt %d of %d)",
+                     endpoint, number, last_problem, wait, attempt + 1, policy.attempts)
+            self._sleep(wait)
+        raise ApiError(f"{endpoint} page {number} failed after {policy.attempts} attempts: {last_problem}")
+
+    def _error_text(self, body: bytes) -> str:
+        try:
+            parsed = json.loads(body)
+            error = parsed.get("error", {}) if isinstance(parsed, dict) else {}
+            text = f"{error.get('type', 'error')}: {error.get('message', '')}".strip(": ")
+        except (ValueError, AttributeError):
+            text = body[:200].decode("utf-8", "replace")
+        return self._scrub(text)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "[redacted]") if self._key else text
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP date; fall back to our own backoff
+    return max(0.0, seconds)
+
+
+def _require_shape(endpoint: str, number: int, data: Any) -> None:
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list) or not isinstance(data.get("has_more"), bool):
+        raise ApiError(f"{endpoint} page {number} is not a page of results (no data list / has_more flag)")

@@ -1,0 +1,467 @@
+"""Load and validate ``chargeback.yaml`` into frozen Settings, reporting every problem at once.
+
+Each problem names the file, the line and the key, so a user can fix them all in one pass.
+Numbers that are money or percentages are read from the YAML text itself, never through a
+float, so ``budget: 2500.10`` is exactly Decimal("2500.10").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reports.errors import ConfigError
+from reports.settings import (
+    CostCenter,
+    EmailSettings,
+    JournalSettings,
+    PdfSettings,
+    Settings,
+    SharedRule,
+)
+
+_TOP_KEYS = {
+    "organization", "journal", "cost_centers", "default_workspace", "unallocated",
+    "shared", "email", "pdf",
+}
+_JOURNAL_KEYS = {"credit_account", "expense_account", "memo"}
+_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "workspaces"}
+_SHARED_KEYS = {"workspace", "split"}
+_EMAIL_KEYS = {
+    "to", "cc", "workbook_to", "from", "smtp_host", "smtp_port", "security",
+    "username_env", "password_env",
+}
+_SECURITY = ("starttls", "ssl", "none")
+_PAPERS = ("letter", "a4")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass
+class _Node:
+    """A YAML value with the line it starts on (1-based) and its raw scalar text."""
+
+    value: Any
+    line: int
+    text: str | None = None  # scalar source text, for exact numbers
+
+
+class _Problems:
+    def __init__(self, path: str):
+        self.path = path
+        self._found: list[tuple[int, str]] = []
+
+    def add(self, node: _Node | None, key: str, message: str) -> None:
+        line = node.line if node is not None else 1
+        self._found.append((line, f"{self.path}:{line}: {key}: {message}"))
+
+    @property
+    def items(self) -> list[str]:
+        """Every problem, in the order of the file."""
+        return [text for _, text in sorted(self._found, key=lambda found: found[0])]
+
+
+def load_settings(path: Path) -> Settings:
+    """Read, parse and validate the config file; raise ConfigError listing every problem."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(shown, [f"{shown}: file not found (copy config/chargeback.example.yaml to start)"]) from None
+    except OSError as exc:
+        raise ConfigError(shown, [f"{shown}: cannot be read: {exc.strerror}"]) from None
+    return parse_settings(data, shown)
+
+
+def parse_settings(data: bytes, shown_path: str) -> Settings:
+    problems = _Problems(shown_path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(shown_path, [f"{shown_path}: not UTF-8 text (byte {exc.start})"]) from None
+    root = _parse_yaml(text, shown_path)
+    if root is None or not isinstance(root.value, dict):
+        raise ConfigError(shown_path, [f"{shown_path}:1: the file must be a YAML mapping with organization and cost_centers"])
+    settings = _build(root, problems)
+    if problems.items:
+        raise ConfigError(shown_path, problems.items)
+    assert settings is not None
+    return Settings(
+        **{**settings.__dict__, "source_path": shown_path, "sha256": hashlib.sha256(data).hexdigest()}
+    )
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int):
+        self.key = key
+        self.line = line
+
+
+def _parse_yaml(text: str, shown_path: str) -> _Node | None:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(shown_path, [f"{shown_path}:{line}: YAML syntax error: {what}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(shown_path, [f"{shown_path}: YAML syntax error: {exc}"]) from None
+    if node is None:
+        return None
+    try:
+        return _convert(node)
+    except _DuplicateKey as dup:
+        raise ConfigError(shown_path, [f"{shown_path}:{dup.line}: {dup.key}: the key appears twice"]) from None
+
+
+def _convert(node: yaml.Node) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, _Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in result:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            result[key] = _convert(value_node)
+        return _Node(result, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_convert(item) for item in node.value], line)
+    value = yaml.SafeLoader(" ").construct_scalar(node)  # raw string
+    resolved = _resolve_scalar(node)
+    return _Node(resolved, line, text=str(value))
+
+
+def _resolve_scalar(node: yaml.ScalarNode) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _build(root: _Node, problems: _Problems) -> Settings | None:
+    top: dict[str, _Node] = root.value
+    _unknown_keys(top, _TOP_KEYS, "", problems)
+
+    organization = _text(top.get("organization"), "organization", problems, required=True, parent=root)
+    journal = _journal(top.get("journal"), problems)
+    centers = _cost_centers(top.get("cost_centers"), problems, root)
+    codes = {center.code for center in centers}
+
+    default_workspace = _code_ref(top.get("default_workspace"), "default_workspace", codes, problems)
+    unallocated = _code_ref(top.get("unallocated"), "unallocated", codes, problems)
+    shared = _shared(top.get("shared"), codes, problems)
+    _check_workspace_ownership(top, centers, shared, problems)
+    email = _email(top.get("email"), problems)
+    pdf = _pdf(top.get("pdf"), problems)
+
+    return Settings(
+        organization=organization or "",
+        cost_centers=tuple(centers),
+        journal=journal,
+        default_workspace=default_workspace,
+        unallocated=unallocated,
+        shared=tuple(shared),
+        email=email,
+        pdf=pdf,
+    )
+
+
+def _unknown_keys(mapping: dict[str, _Node], allowed: set[str], prefix: str, problems: _Problems) -> None:
+    for key, node in mapping.items():
+        if key not in allowed:
+            hint = ", ".join(sorted(allowed))
+            problems.add(node, f"{prefix}{key}", f"unknown key (expected one of: {hint})")
+
+
+def _text(node: _Node | None, key: str, problems: _Problems, *, required: bool = False,
+          parent: _Node | None = None) -> str | None:
+    if node is None or node.value is None:
+        if required:
+            problems.add(parent, key, "is required")
+        return None
+    if isinstance(node.value, (dict, list)) or isinstance(node.value, bool):
+        problems.add(node, key, "must be text")
+        return None
+    value = node.text if node.text is not None else str(node.value)
+    if not value.strip():
+        problems.add(node, key, "must not be empty")
+        return None
+    return value.strip()
+
+
+def _decimal(node: _Node, key: str, problems: _Problems) -> Decimal | None:
+    if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str)) or node.text is None:
+        problems.add(node, key, f"must be a number, got {node.text or type(node.value).__name__!r}")
+        return None
+    try:
+        value = Decimal(node.text.replace("_", ""))
+    except InvalidOperation:
+        problems.add(node, key, f"must be a number, got {node.text!r}")
+        return None
+    if not value.is_finite():
+        problems.add(node, key, f"must be a finite number, got {node.text!r}")
+        return None
+    return value
+
+
+def _string_list(node: _Node | None, key: str, problems: _Problems) -> list[tuple[str, _Node]]:
+    if node is None or node.value is None:
+        return []
+    if not isinstance(node.value, list):
+        problems.add(node, key, "must be a list, for example [a, b]")
+        return []
+    items = []
+    for index, item in enumerate(node.value):
+        text = _text(item, f"{key}[{index}]", problems)
+        if text is not None:
+            items.append((text, item))
+    return items
+
+
+def _mapping(node: _Node | None, key: str, problems: _Problems) -> dict[str, _Node] | None:
+    if node is None or node.value is None:
+        return None
+    if not isinstance(node.value, dict):
+        problems.add(node, key, "must be a mapping of keys to values")
+        return None
+    return node.value
+
+
+def _journal(node: _Node | None, problems: _Problems) -> JournalSettings:
+    mapping = _mapping(node, "journal", problems)
+    if mapping is None:
+        return JournalSettings()
+    _unknown_keys(mapping, _JOURNAL_KEYS, "journal.", problems)
+    defaults = JournalSettings()
+    return JournalSettings(
+        credit_account=_text(mapping.get("credit_account"), "journal.credit_account", problems) or defaults.credit_account,
+        expense_account=_text(mapping.get("expense_account"), "journal.expense_account", problems) or defaults.expense_account,
+        memo=_memo(mapping.get("memo"), problems) or defaults.memo,
+    )
+
+
+def _memo(node: _Node | None, problems: _Problems) -> str | None:
+    memo = _text(node, "journal.memo", problems)
+    if memo is None:
+        return None
+    try:
+        memo.format(month="2026-01")
+    except (KeyError, IndexError, ValueError):
+        problems.add(node, "journal.memo", "may contain only the placeholder {month}")
+        return None
+    return memo
+
+
+def _cost_centers(node: _Node | None, problems: _Problems, root: _Node) -> list[CostCenter]:
+    if node is None or not isinstance(node.value, list) or not node.value:
+        problems.add(node or root, "cost_centers", "is required: a list of cost centers with code and name")
+        return []
+    centers: list[CostCenter] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(node.value):
+        key = f"cost_centers[{index}]"
+        mapping = _mapping(item, key, problems)
+        if mapping is None:
+            if item.value is None:
+                problems.add(item, key, "is empty")
+            continue
+        _unknown_keys(mapping, _CENTER_KEYS, f"{key}.", problems)
+        code = _text(mapping.get("code"), f"{key}.code", problems, required=True, parent=item)
+        name = _text(mapping.get("name"), f"{key}.name", problems, required=True, parent=item)
+        owner = _text(mapping.get("owner"), f"{key}.owner", problems)
+        account = _text(mapping.get("expense_account"), f"{key}.expense_account", problems)
+        budget = None
+        if mapping.get("budget") is not None and mapping["budget"].value is not None:
+            budget = _decimal(mapping["budget"], f"{key}.budget", problems)
+            if budget is not None and budget < 0:
+                problems.add(mapping["budget"], f"{key}.budget", "must not be negative")
+        workspaces = [text for text, _ in _string_list(mapping.get("workspaces"), f"{key}.workspaces", problems)]
+        if code is None:
+            continue
+        if code in seen:
+            problems.add(mapping.get("code"), f"{key}.code", f"{code} is already used by the cost center on line {seen[code]}")
+            continue
+        seen[code] = mapping["code"].line
+        centers.append(CostCenter(code, name or code, owner, account, budget, tuple(workspaces)))
+    return centers
+
+
+def _code_ref(node: _Node | None, key: str, codes: set[str], problems: _Problems) -> str | None:
+    code = _text(node, key, problems)
+    if code is not None and code not in codes:
+        problems.add(node, key, f"names cost center {code}, which is not defined under cost_centers")
+        return None
+    return code
+
+
+def _shared(node: _Node | None, codes: set[str], problems: _Problems) -> list[SharedRule]:
+    if node is None or node.value is None:
+        return []
+    if not isinstance(node.value, list):
+        problems.add(node, "shared", "must be a list of {workspace, split} rules")
+        return []
+    rules = []
+    for index, item in enumerate(node.value):
+        key = f"shared[{index}]"
+        mapping = _mapping(item, key, problems)
+        if mapping is None:
+            continue
+        _unknown_keys(mapping, _SHARED_KEYS, f"{key}.", problems)
+        workspace = _text(mapping.get("workspace"), f"{key}.workspace", problems, required=True, parent=item)
+        split_node = mapping.get("split")
+        split = _split(split_node, f"{key}.split", codes, problems, item)
+        if workspace is not None and split is not False:
+            rules.append(SharedRule(workspace, split))  # type: ignore[arg-type]
+    return rules
+
+
+def _split(node: _Node | None, key: str, codes: set[str], problems: _Problems, parent: _Node) -> dict[str, Decimal] | None | bool:
+    """The split percentages, None for proportional, False when invalid."""
+    if node is None or node.value is None:
+        problems.add(parent, key, "is required: 'proportional' or {CODE: percent, ...}")
+        return False
+    if node.value == "proportional":
+        return None
+    if not isinstance(node.value, dict) or not node.value:
+        problems.add(node, key, "must be 'proportional' or a mapping of cost center codes to percentages")
+        return False
+    split: dict[str, Decimal] = {}
+    valid = True
+    for code, pct_node in node.value.items():
+        if code not in codes:
+            problems.add(pct_node, f"{key}.{code}", f"names cost center {code}, which is not defined under cost_centers")
+            valid = False
+        pct = _decimal(pct_node, f"{key}.{code}", problems)
+        if pct is None:
+            valid = False
+            continue
+        if pct <= 0:
+            problems.add(pct_node, f"{key}.{code}", "must be greater than 0")
+            valid = False
+        split[code] = pct
+    if valid and sum(split.values()) != 100:
+        problems.add(node, key, f"percentages add up to {sum(split.values())}, not exactly 100")
+        valid = False
+    return split if valid else False
+
+
+def _check_workspace_ownership(top: dict[str, _Node], centers: list[CostCenter], shared: list[SharedRule],
+                               problems: _Problems) -> None:
+    owners: dict[str, str] = {}
+    nodes_by_center = top.get("cost_centers")
+    center_nodes = nodes_by_center.value if nodes_by_center and isinstance(nodes_by_center.value, list) else []
+    for center in centers:
+        index = next((i for i, item in enumerate(center_nodes) if _is_center(item, center.code)), 0)
+        for workspace in center.workspaces:
+            where = f"cost center {center.code}"
+            if workspace in owners:
+                node = _find_workspace_node(center_nodes, center.code, workspace)
+                problems.add(node, f"cost_centers[{index}].workspaces",
+                             f"{workspace} is already assigned to {owners[workspace]}")
+            else:
+                owners[workspace] = where
+    shared_node = top.get("shared")
+    shared_items = shared_node.value if shared_node and isinstance(shared_node.value, list) else []
+    for index, rule in enumerate(shared):
+        if rule.workspace in owners:
+            node = shared_items[index] if index < len(shared_items) else shared_node
+            problems.add(node, f"shared[{index}].workspace",
+                         f"{rule.workspace} is already assigned to {owners[rule.workspace]}")
+        else:
+            owners[rule.workspace] = f"shared rule {index + 1}"
+
+
+def _is_center(item: _Node, code: str) -> bool:
+    return isinstance(item.value, dict) and item.value.get("code") is not None and item.value["code"].text == code
+
+
+def _find_workspace_node(center_nodes: list[_Node], code: str, workspace: str) -> _Node | None:
+    for item in center_nodes:
+        if _is_center(item, code):
+            listing = item.value.get("workspaces")
+            if listing is not None and isinstance(listing.value, list):
+                for entry in listing.value:
+                    if entry.value == workspace:
+                        return entry
+            return item
+    return None
+
+
+def _email(node: _Node | None, problems: _Problems) -> EmailSettings | None:
+    mapping = _mapping(node, "email", problems)
+    if mapping is None:
+        return None
+    if "password" in mapping or "username" in mapping:
+        bad = "password" if "password" in mapping else "username"
+        problems.add(mapping[bad], f"email.{bad}",
+                     f"credentials are never read from the YAML; set email.{bad}_env to the name of an environment variable")
+        mapping = {k: v for k, v in mapping.items() if k not in ("password", "username")}
+    _unknown_keys(mapping, _EMAIL_KEYS, "email.", problems)
+    to = _addresses(mapping.get("to"), "email.to", problems)
+    if not to:
+        problems.add(mapping.get("to") or node, "email.to", "needs at least one recipient")
+    cc = _addresses(mapping.get("cc"), "email.cc", problems)
+    workbook_to = _addresses(mapping.get("workbook_to"), "email.workbook_to", problems)
+    sender = _text(mapping.get("from"), "email.from", problems, required=True, parent=node)
+    if sender and not _EMAIL.match(sender):
+        problems.add(mapping.get("from"), "email.from", f"{sender!r} is not an email address")
+    host = _text(mapping.get("smtp_host"), "email.smtp_host", problems, required=True, parent=node)
+    port = 587
+    port_node = mapping.get("smtp_port")
+    if port_node is not None and port_node.value is not None:
+        if isinstance(port_node.value, bool) or not isinstance(port_node.value, int) or not 1 <= port_node.value <= 65535:
+            problems.add(port_node, "email.smtp_port", "must be a port number from 1 to 65535")
+        else:
+            port = port_node.value
+    security = _text(mapping.get("security"), "email.security", problems) or "starttls"
+    if security not in _SECURITY:
+        problems.add(mapping.get("security"), "email.security", f"must be one of {', '.join(_SECURITY)}")
+    envs = {}
+    for key in ("username_env", "password_env"):
+        name = _text(mapping.get(key), f"email.{key}", problems)
+        if name is not None and not _ENV_NAME.match(name):
+            problems.add(mapping.get(key), f"email.{key}", "must be the name of an environment variable, for example SMTP_PASSWORD")
+            name = None
+        envs[key] = name
+    return EmailSettings(
+        to=tuple(to), sender=sender or "", smtp_host=host or "", smtp_port=port, security=security,
+        cc=tuple(cc), workbook_to=tuple(workbook_to), **envs,
+    )
+
+
+def _addresses(node: _Node | None, key: str, problems: _Problems) -> list[str]:
+    if node is not None and isinstance(node.value, str):
+        node = _Node([_Node(node.value, node.line, node.text)], node.line)
+    addresses = []
+    for text, item in _string_list(node, key, problems):
+        if not _EMAIL.match(text):
+            problems.add(item, key, f"{text!r} is not an email address")
+        else:
+            addresses.append(text)
+    return addresses
+
+
+def _pdf(node: _Node | None, problems: _Problems) -> PdfSettings:
+    mapping = _mapping(node, "pdf", problems)
+    if mapping is None:
+        return PdfSettings()
+    _unknown_keys(mapping, {"paper"}, "pdf.", problems)
+    paper = _text(mapping.get("paper"), "pdf.paper", problems) or "letter"
+    if paper.lower() not in _PAPERS:
+        problems.add(mapping.get("paper"), "pdf.paper", f"must be one of {', '.join(_PAPERS)}")
+        paper = "letter"
+    return PdfSettings(paper=paper.lower())

@@ -1,0 +1,66 @@
+"""One error tree: every expected failure is a ChargebackError with an exit status.
+
+The CLI prints ``error: <message>`` and exits with ``exit_status``; no traceback. Messages
+name what to fix and never contain the API key or the SMTP password.
+"""
+
+from __future__ import annotations
+
+
+class ChargebackError(Exception):
+    """Base of every expected failure."""
+
+    exit_status = 1
+
+
+class UsageError(ChargebackError):
+    """The command line is wrong (bad month, bad option combination, missing input file)."""
+
+    exit_status = 2
+
+
+class ConfigError(ChargebackError):
+    """The YAML configuration is missing, unreadable or invalid; lists every problem."""
+
+    exit_status = 2
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        count = len(problems)
+        summary = f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration"
+        super().__init__(summary + "".join(f"\n  - {problem}" for problem in problems))
+
+
+class ApiError(ChargebackError):
+    """The Admin API or the network failed (after retries), or refused the key."""
+
+    exit_status = 3
+
+
+class AuthenticationError(ApiError):
+    """The Admin API rejected the key (401/403)."""
+
+
+class EmailError(ChargebackError):
+    """The mail server refused the message, the login, or a recipient (after retries)."""
+
+    exit_status = 3
+
+
+class DataError(ChargebackError):
+    """The data cannot be trusted: malformed rows, unmapped spend, failed reconciliation."""
+
+    exit_status = 4
+
+
+class LockError(ChargebackError):
+    """Another run for the same month holds the output folder's lock."""
+
+    exit_status = 2
+
+
+class SealedMonthError(ChargebackError):
+    """The month is closed (sealed) and the run did not ask to restate it."""
+
+    exit_status = 2

@@ -1,0 +1,104 @@
+"""Which Admin API queries a month needs, run concurrently into the snapshot."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from reports.client import AdminClient, FetchStats, RetryPolicy
+from reports.errors import ApiError
+from reports.months import Month, rfc3339
+from reports.snapshot import PageRecord, SnapshotWriter
+
+log = logging.getLogger("reports.fetch")
+
+COST = "cost_report"
+USAGE = "usage_report/messages"
+COST_GROUPS = ["workspace_id", "description"]
+USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier", "context_window"]
+MAX_PARALLEL = 3  # polite to the API's rate limit; the cost and usage queries still overlap
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str  # file prefix and snapshot key
+    endpoint: str
+    params: dict[str, Any]
+    kind: str  # "report" or "list"
+    required: bool = True
+
+
+def cost_query(month: Month) -> str:
+    return f"cost_report-{month}"
+
+
+def usage_query(month: Month) -> str:
+    return f"usage_report_messages-{month}"
+
+
+def month_queries(month: Month) -> list[Query]:
+    def window(m: Month) -> dict[str, Any]:
+        return {"starting_at": rfc3339(m.start), "ending_at": rfc3339(m.end), "bucket_width": "1d", "limit": 31}
+
+    prior = month.prior()
+    return [
+        Query(cost_query(month), COST, {**window(month), "group_by[]": COST_GROUPS}, "report"),
+        Query(usage_query(month), USAGE, {**window(month), "group_by[]": USAGE_GROUPS}, "report"),
+        Query(cost_query(prior), COST, {**window(prior), "group_by[]": COST_GROUPS}, "report"),
+        Query(usage_query(prior), USAGE, {**window(prior), "group_by[]": USAGE_GROUPS}, "report", required=False),
+        Query("workspaces", "workspaces", {"include_archived": "true", "limit": 1000}, "list"),
+        Query("api_keys", "api_keys", {"limit": 1000}, "list"),
+    ]
+
+
+@dataclass
+class FetchResult:
+    records: list[PageRecord]
+    stats: FetchStats
+    unavailable: list[str]
+
+
+def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key: str,
+                retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None) -> FetchResult:
+    """Fetch every page of every query for the month into the snapshot; fail on any required one."""
+    queries = month_queries(month)
+    stats = [FetchStats() for _ in queries]
+    unavailable: list[str] = []
+
+    def run(index: int) -> None:
+        query = queries[index]
+        kwargs: dict[str, Any] = {"retry": retry, "stats": stats[index]}
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        with AdminClient(base_url, api_key, **kwargs) as client:
+            pages = client.report_pages if query.kind == "report" else client.list_pages
+            try:
+                for page in pages(query.endpoint, query.params):
+                    writer.add(query.name, page)
+                    log.info("fetched %s page %d", query.name, page.number)
+            except ApiError as exc:
+                if query.required:
+                    raise
+                log.warning("optional %s unavailable: %s", query.name, exc)
+                writer.discard(query.name)
+                unavailable.append(query.name)
+
+    with ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="fetch") as pool:
+        futures = [pool.submit(run, index) for index in range(len(queries))]
+        errors = []
+        for future in futures:
+            try:
+                future.result()
+            except ApiError as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+    total = FetchStats()
+    for item in stats:
+        total.requests += item.requests
+        total.retries += item.retries
+        total.bytes_received += item.bytes_received
+        total.waits.extend(item.waits)
+    return FetchResult(writer.finish(unavailable), total, unavailable)

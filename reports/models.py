@@ -1,0 +1,321 @@
+"""Frozen records that cross module boundaries: API rows after normalize, and the Report.
+
+Amounts named ``*_cents`` are exact Decimal cents as the API sent them; every other amount
+is Decimal US dollars. Rounded amounts (to the cent) are named as such or live in the
+journal and summary lines; exact amounts are never rounded in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from reports.months import Month
+
+DEFAULT_WORKSPACE_NAME = "Default workspace"
+
+
+# ---------------------------------------------------------------- normalized API data
+
+
+@dataclass(frozen=True, slots=True)
+class CostRow:
+    """One cost_report result row (day x workspace x description)."""
+
+    day: date
+    workspace_id: str | None  # None is the Default workspace
+    description: str | None
+    cost_type: str | None
+    model: str | None
+    token_type: str | None
+    service_tier: str | None
+    context_window: str | None
+    amount_cents: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCounts:
+    uncached_input: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+    output: int = 0
+    web_searches: int = 0
+
+    def __add__(self, other: "TokenCounts") -> "TokenCounts":
+        return TokenCounts(
+            self.uncached_input + other.uncached_input,
+            self.cache_write_5m + other.cache_write_5m,
+            self.cache_write_1h + other.cache_write_1h,
+            self.cache_read + other.cache_read,
+            self.output + other.output,
+            self.web_searches + other.web_searches,
+        )
+
+    @property
+    def input_total(self) -> int:
+        return self.uncached_input + self.cache_write_5m + self.cache_write_1h + self.cache_read
+
+    @property
+    def cache_hit_rate(self) -> Decimal | None:
+        """Cache reads as a fraction of all input tokens; None when there was no input."""
+        if self.input_total == 0:
+            return None
+        return Decimal(self.cache_read) / Decimal(self.input_total)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One usage_report/messages result row (day x workspace x key x model x tier x window)."""
+
+    day: date
+    workspace_id: str | None
+    api_key_id: str | None  # None for Console/Workbench traffic
+    model: str | None
+    service_tier: str | None
+    context_window: str | None
+    tokens: TokenCounts
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: str
+    name: str
+    archived_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    name: str
+    workspace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MonthData:
+    """Everything fetched (or read back from a snapshot) for one month."""
+
+    month: Month
+    cost_rows: tuple[CostRow, ...]
+    usage_rows: tuple[UsageRow, ...] | None  # None when usage was not available (prior month)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Names for IDs, from the workspaces and api_keys listings."""
+
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+
+    def workspace_name(self, workspace_id: str | None) -> str:
+        if workspace_id is None:
+            return DEFAULT_WORKSPACE_NAME
+        found = self.workspaces.get(workspace_id)
+        return found.name if found else workspace_id
+
+    def api_key_name(self, api_key_id: str | None) -> str:
+        if api_key_id is None:
+            return "Console / Workbench"
+        found = self.api_keys.get(api_key_id)
+        return found.name if found else api_key_id
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True, slots=True)
+class CostCenterLine:
+    """A Summary row. ``total`` is the journal debit; direct + shared == total."""
+
+    code: str
+    name: str
+    owner: str | None
+    expense_account: str
+    direct: Decimal  # rounded half-up to the cent
+    shared: Decimal  # total - direct
+    total: Decimal  # rounded by largest remainder; the journal debit
+    exact_total: Decimal  # exact allocated dollars (may carry many decimals)
+    budget: Decimal | None
+    variance: Decimal | None  # total - budget; positive is over budget
+    share_of_total: Decimal | None  # fraction of the month's total, None when total is 0
+    prior_total: Decimal | None  # None when the prior month is unknown
+    change: Decimal | None  # total - prior_total
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceLine:
+    workspace_id: str | None
+    name: str
+    cost_center: str  # code, "Shared (ENG-100 70%, SUP-200 30%)", or unallocated code
+    amount: Decimal  # exact dollars this month
+    prior_amount: Decimal  # exact dollars in the prior month (0 when none)
+    tokens: TokenCounts
+    archived: bool = False
+    unmapped: bool = False
+
+    @property
+    def cache_hit_rate(self) -> Decimal | None:
+        return self.tokens.cache_hit_rate
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """A Line Items row: exactly one per API cost row."""
+
+    day: date
+    workspace_id: str | None
+    workspace_name: str
+    cost_center: str
+    description: str | None
+    cost_type: str | None
+    model: str | None
+    token_type: str | None
+    service_tier: str | None
+    context_window: str | None
+    amount_cents: Decimal
+    amount: Decimal  # exact dollars
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLine:
+    """A Usage row: tokens per workspace x API key x model x service tier for the month."""
+
+    workspace_id: str | None
+    workspace_name: str
+    api_key_id: str | None
+    api_key_name: str
+    model: str | None
+    service_tier: str | None
+    tokens: TokenCounts
+
+
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    journal_id: str
+    day: date
+    period: str
+    account: str
+    cost_center: str | None  # None on the credit line
+    cost_center_name: str | None
+    debit: Decimal | None
+    credit: Decimal | None
+    memo: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    expected: str
+    actual: str
+    status: str  # PASS | FAIL | WARN
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnmappedWorkspace:
+    workspace_id: str
+    name: str
+    amount: Decimal  # exact dollars
+    taken_by: str  # the unallocated cost center's code
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    source_total_cents: Decimal  # exact sum of every API amount
+    source_total: Decimal  # exact dollars
+    allocated_total: Decimal  # exact dollars, sum of every cost center's allocation
+    rounded_total: Decimal  # source_total rounded half-up to the cent
+    journal_debits: Decimal
+    journal_credits: Decimal
+    rounding_difference: Decimal  # rounded_total - source_total
+    line_item_count: int
+    unmapped: tuple[UnmappedWorkspace, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.status != "FAIL" for check in self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A labelled amount for breakdowns and charts (exact dollars)."""
+
+    label: str
+    amount: Decimal
+    prior_amount: Decimal | None = None
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.prior_amount is None else self.amount - self.prior_amount
+
+
+@dataclass(frozen=True, slots=True)
+class DailySpend:
+    day: date
+    amount: Decimal  # exact dollars
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """What explains the month: breakdowns computed once, for the PDF and the email."""
+
+    daily: tuple[DailySpend, ...]
+    prior_daily: tuple[DailySpend, ...]  # empty when the prior month is unknown
+    by_model: tuple[Amount, ...]  # sorted by amount, descending; "(no model)" for non-token
+    by_cost_type: tuple[Amount, ...]  # tokens, web_search, code_execution, ...
+    token_mix: TokenCounts  # all usage this month (all tiers)
+    priority_tokens: TokenCounts  # usage billed outside the cost report
+    top_workspaces: tuple[Amount, ...]  # top by spend, with prior month
+    movers: tuple[Amount, ...]  # workspaces and models with largest |change|, labelled "Workspace: X" / "Model: Y"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    generated_at: datetime
+    tool_version: str
+    source: str  # "api", "demo", or "offline"
+    config_sha256: str
+    demo: bool
+    data_fetched_at: datetime | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    month: Month
+    organization: str
+    total: Decimal  # the month's total rounded half-up to the cent (= journal debits)
+    prior_total: Decimal | None  # prior month's rounded total
+    cost_centers: tuple[CostCenterLine, ...]  # every configured cost center, config order
+    workspaces: tuple[WorkspaceLine, ...]  # by amount descending
+    line_items: tuple[LineItem, ...]  # API order (day, then as returned)
+    usage: tuple[UsageLine, ...]
+    journal: tuple[JournalLine, ...]  # debits in cost center order, then the credit
+    reconciliation: Reconciliation
+    drivers: Drivers
+    run_info: RunInfo
+    usage_available: bool = True
+    unallocated_code: str | None = None  # the cost center that takes unmapped spend, if any
+
+    @property
+    def unallocated_total(self) -> Decimal:
+        """Rounded spend on the unallocated cost center (0 when there is none)."""
+        for line in self.cost_centers:
+            if line.code == self.unallocated_code:
+                return line.total
+        return Decimal("0")
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.prior_total is None else self.total - self.prior_total
+
+    @property
+    def change_ratio(self) -> Decimal | None:
+        """Month-over-month change as a fraction of the prior total (None if prior is 0)."""
+        if self.prior_total is None or self.prior_total == 0:
+            return None
+        return (self.total - self.prior_total) / self.prior_total

@@ -1,0 +1,109 @@
+"""Exact money arithmetic: API cents strings to Decimal dollars, and the one rounding rule."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Mapping, TypeVar
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+# Finance rounds half-up ("commercial rounding"), not Python's default banker's rounding.
+ROUNDING = ROUND_HALF_UP
+
+K = TypeVar("K")
+
+
+class AmountError(ValueError):
+    """An amount string from the API is not a finite decimal number."""
+
+
+def parse_cents(text: object) -> Decimal:
+    """Parse the API's ``amount`` (a decimal string in cents) exactly; never guess."""
+    if not isinstance(text, str):
+        raise AmountError(f"amount must be a decimal string, got {type(text).__name__} {text!r}")
+    stripped = text.strip()
+    if not stripped or stripped != text:
+        raise AmountError(f"amount {text!r} is not a decimal number")
+    try:
+        value = Decimal(stripped)
+    except InvalidOperation:
+        raise AmountError(f"amount {text!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise AmountError(f"amount {text!r} is not a finite number")
+    return value
+
+
+def cents_to_dollars(cents: Decimal) -> Decimal:
+    """Exact conversion: dividing by 100 only moves the decimal point."""
+    return cents.scaleb(-2)
+
+
+def round_cents(dollars: Decimal | Fraction) -> Decimal:
+    """Round dollars half-up to the cent."""
+    if isinstance(dollars, Fraction):
+        dollars = _fraction_to_decimal_floor_ulp(dollars)
+    return dollars.quantize(CENT, rounding=ROUNDING)
+
+
+def _fraction_to_decimal_floor_ulp(value: Fraction) -> Decimal:
+    # Enough digits that half-up rounding to the cent cannot be changed by truncation,
+    # except for an exact half which is represented exactly (denominator divides 10^k).
+    numerator = Decimal(value.numerator)
+    denominator = Decimal(value.denominator)
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        ctx.rounding = ROUND_FLOOR
+        return numerator / denominator
+
+
+def to_fraction(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+def fraction_to_decimal(value: Fraction) -> Decimal:
+    """Exact Decimal for a fraction whose denominator has only factors 2 and 5."""
+    denominator = value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        raise ValueError(f"{value} has no exact decimal representation")
+    digits = max(twos, fives)
+    scaled = value * (10**digits)
+    assert scaled.denominator == 1
+    return Decimal(scaled.numerator).scaleb(-digits)
+
+
+def largest_remainder(exact: Mapping[K, Fraction], target: Decimal) -> dict[K, Decimal]:
+    """Round each exact dollar amount to cents so that the results add up to ``target``.
+
+    Each amount is floored to the cent; the cents still missing go one each to the amounts
+    with the largest remainders (ties broken by key order, so the result is reproducible).
+    ``target`` must be within one cent per item of the exact sum, as it is when it is the
+    exact sum rounded to the cent.
+    """
+    target_cents = int((target / CENT).to_integral_value())
+    floors: dict[K, int] = {}
+    remainders: dict[K, Fraction] = {}
+    for key, value in exact.items():
+        in_cents = value * 100
+        floor = in_cents.numerator // in_cents.denominator
+        floors[key] = floor
+        remainders[key] = in_cents - floor
+    missing = target_cents - sum(floors.values())
+    if missing < 0 or missing > len(floors):
+        raise ValueError(
+            f"cannot round to a total of {target}: exact amounts add to {float(sum(exact.values()))}"
+        )
+    order = sorted(floors, key=lambda key: (-remainders[key], str(key)))
+    for key in order[:missing]:
+        floors[key] += 1
+    return {key: Decimal(floor).scaleb(-2) for key, floor in floors.items()}

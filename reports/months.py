@@ -1,0 +1,73 @@
+"""Calendar months in UTC: the reporting period and its API window (end exclusive)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Month":
+        match = _MONTH_RE.match(text.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+            raise ValueError(f"month {text!r} is not of the form YYYY-MM (for example 2026-10)")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def last_complete(cls, now: datetime) -> "Month":
+        """The most recent calendar month that has fully ended at ``now`` (UTC)."""
+        current = now.astimezone(timezone.utc)
+        return cls(current.year, current.month).prior()
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """Human name, e.g. ``October 2026``."""
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """Start of the next month: the API window's exclusive end."""
+        return self.next().start
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range(self.last_day.day)]
+
+    def prior(self) -> "Month":
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    def next(self) -> "Month":
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2026-10-01T00:00:00Z`` as the API writes timestamps."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)

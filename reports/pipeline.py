@@ -1,0 +1,168 @@
+"""The month-end run: the one procedure that does I/O and hands plain data to the pure core.
+
+config -> fetch (or the saved snapshot) -> normalize -> allocate/aggregate -> render ->
+manifest -> publish. Nothing is published unless every step succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from reports import __version__
+from reports.aggregate import build_report
+from reports.client import RetryPolicy
+from reports.config import load_settings
+from reports.errors import DataError, UsageError
+from reports.fetch import cost_query, fetch_month, usage_query
+from reports.models import Report, RunInfo
+from reports.months import Month
+from reports.normalize import cost_rows, directory, usage_rows
+from reports import outputs
+from reports.resources import config_dir
+from reports.settings import Settings
+from reports.snapshot import Snapshot, SnapshotWriter
+
+log = logging.getLogger("reports.pipeline")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    month: Month
+    output_dir: Path
+    config_path: Path | None = None  # None with demo: the shipped demo mapping
+    demo: bool = False
+    offline: bool = False
+    base_url: str | None = None
+    api_key: str | None = None
+    retry: RetryPolicy | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    report: Report
+    folder: Path
+    files: list[Path]
+    requests_made: int | None
+    bytes_received: int | None
+
+
+def demo_config_path() -> Path:
+    return config_dir() / "demo.yaml"
+
+
+def load_run_settings(options: RunOptions) -> tuple[Settings, Path]:
+    path = options.config_path or (demo_config_path() if options.demo else Path("config/chargeback.yaml"))
+    return load_settings(path), path
+
+
+def new_run_id(month: Month, now: datetime) -> str:
+    return f"{month}-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> RunResult:
+    """Produce and publish the month's outputs, or raise a ChargebackError and publish nothing."""
+    clock = now or (lambda: datetime.now(timezone.utc))
+    settings, config_path = load_run_settings(options)  # validated before any network call
+    if not options.offline and not options.demo and not options.api_key:
+        raise UsageError("no Admin API key: set ANTHROPIC_ADMIN_API_KEY or pass --api-key-file PATH "
+                         "(or try --demo)")
+    generated_at = clock().replace(microsecond=0)
+    run_id = new_run_id(options.month, generated_at)
+    output_dir = options.output_dir
+    with outputs.month_lock(output_dir, options.month):
+        outputs.recover(output_dir, options.month)
+        staging = outputs.staging_folder(output_dir, options.month, run_id)
+        try:
+            result = _produce(options, settings, config_path, staging, run_id, generated_at)
+            folder = outputs.publish(staging, output_dir, options.month)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    files = [folder / name for name in result.files]
+    return RunResult(result.report, folder, files, result.requests_made, result.bytes_received)
+
+
+@dataclass
+class _Produced:
+    report: Report
+    files: list[str]
+    requests_made: int | None
+    bytes_received: int | None
+
+
+def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
+             generated_at: datetime) -> _Produced:
+    month = options.month
+    requests_made = bytes_received = None
+    if options.offline:
+        source_folder = options.output_dir / str(month)
+        Snapshot(source_folder)  # fails clearly when there is no snapshot
+        shutil.copytree(source_folder / "raw", staging / "raw")
+        source = "offline"
+    else:
+        with ExitStack() as stack:
+            base_url, api_key = options.base_url, options.api_key
+            if options.demo:
+                from reports.simulator.organization import demo_organization
+                from reports.simulator.server import DEMO_API_KEY, SimulatorServer
+
+                simulator = stack.enter_context(SimulatorServer(demo_organization()))
+                base_url, api_key = simulator.base_url, DEMO_API_KEY
+            assert base_url and api_key
+            fetched = fetch_month(month, SnapshotWriter(staging), base_url=base_url, api_key=api_key,
+                                  retry=options.retry)
+            requests_made, bytes_received = fetched.stats.requests, fetched.stats.bytes_received
+        source = "demo" if options.demo else "api"
+
+    snapshot = Snapshot(staging)
+    report = _report_from_snapshot(snapshot, settings, month, RunInfo(
+        run_id=run_id, generated_at=generated_at, tool_version=__version__, source=source,
+        config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
+        notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
+    ))
+    if not report.reconciliation.passed:
+        failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
+        raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was written")
+    files = _render(report, settings, staging)
+    outputs.write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
+                           requests_made=requests_made)
+    return _Produced(report, files + [outputs.MANIFEST], requests_made, bytes_received)
+
+
+def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, run_info: RunInfo) -> Report:
+    prior = month.prior()
+    names = directory(snapshot.pages("workspaces"), snapshot.pages("api_keys"))
+    unknown: set[str] = set()
+    days: set[date] = set()
+    current_cost = tuple(cost_rows(snapshot.pages(cost_query(month)), month, unknown, days))
+    if not snapshot.has(cost_query(prior)):
+        raise DataError(f"the snapshot has no cost report for the prior month {prior}")
+    prior_cost = tuple(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
+    current_usage = tuple(usage_rows(snapshot.pages(usage_query(month)), month))
+    prior_usage = (tuple(usage_rows(snapshot.pages(usage_query(prior)), prior))
+                   if usage_query(prior) not in snapshot.unavailable else None)
+    return build_report(
+        month=month, settings=settings, cost_rows=current_cost, usage_rows=current_usage,
+        prior_cost_rows=prior_cost, prior_usage_rows=prior_usage, directory=names, run_info=run_info,
+        days_with_data=days,
+        unknown_cost_types=sorted(unknown),
+    )
+
+
+def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
+    from reports.render.journal_csv import write_journal_csv
+    from reports.render.pdf import render_pdf
+    from reports.render.workbook import write_workbook
+
+    month = report.month
+    write_workbook(report, folder / outputs.workbook_name(month))
+    write_journal_csv(report.journal, folder / outputs.journal_name(month))
+    render_pdf(report, folder / outputs.pdf_name(month), paper=settings.pdf.paper)
+    return [outputs.workbook_name(month), outputs.pdf_name(month), outputs.journal_name(month)]

@@ -1,0 +1,1 @@
+"""Renderers: workbook, journal CSV, PDF, manifest."""
