@@ -1,0 +1,85 @@
+"""Allocation: direct, Default workspace, unallocated, fixed and proportional splits, exactly."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from reports.aggregate import month_totals
+from reports.allocate import allocate
+from reports.errors import DataError
+from reports.models import CostRow, Directory
+from reports.money import round_cents
+from reports.months import Month
+from reports.settings import CostCenter, Settings, SharedRule
+
+D = Decimal
+
+
+def make_settings(unallocated: str | None = "FIN", split=None) -> Settings:
+    return Settings(
+        organization="Acme",
+        cost_centers=(
+            CostCenter("ENG", "Engineering", workspaces=("w_eng",)),
+            CostCenter("SUP", "Support", workspaces=("w_sup",)),
+            CostCenter("FIN", "Unallocated"),
+        ),
+        default_workspace="ENG",
+        unallocated=unallocated,
+        shared=(SharedRule("w_fixed", split or {"ENG": D(70), "SUP": D(30)}), SharedRule("w_prop", None)),
+    )
+
+
+def test_direct_default_fixed_and_proportional_shares():
+    spend = {"w_eng": D("30"), None: D("10"), "w_sup": D("20"), "w_fixed": D("10"), "w_prop": D("6")}
+    result = allocate(spend, make_settings())
+    # proportional weights: ENG 40 (own + Default), SUP 20; FIN none
+    assert result.total("ENG") == 40 + 7 + Fraction(6 * 40, 60)
+    assert result.total("SUP") == 20 + 3 + Fraction(6 * 20, 60)
+    assert result.total("FIN") == 0
+    assert result.allocated_total == sum(spend.values())
+
+
+def test_unmapped_spend_goes_to_unallocated_and_carries_no_weight():
+    spend = {"w_eng": D("10"), "w_new": D("5"), "w_prop": D("3")}
+    result = allocate(spend, make_settings())
+    assert result.total("FIN") == 5
+    assert result.unmapped == {"w_new": D("5")}
+    assert result.total("ENG") == 13  # all of the proportional share: SUP had no direct spend
+
+
+def test_unmapped_spend_without_unallocated_is_an_error_naming_the_workspace():
+    with pytest.raises(DataError) as caught:
+        allocate({"w_eng": D("1"), "w_new": D("2.5")}, make_settings(unallocated=None), {"w_new": "New Team"})
+    assert "New Team (w_new)" in str(caught.value) and "$2.50" in str(caught.value)
+
+
+def test_rounded_cost_centers_add_up_to_half_up_month_total():
+    rows = [CostRow(Month(2026, 10).first_day, ws, None, None, None, None, None, None, D(cents))
+            for ws, cents in [("w_eng", "100.5"), ("w_sup", "100.5"), ("w_prop", "100.5")]]
+    totals = month_totals(Month(2026, 10), rows, make_settings(), Directory())
+    assert totals.rounded_total == D("3.02")  # 301.5 cents -> $3.015 -> $3.02 half-up
+    assert sum(totals.cost_center_totals.values()) == totals.rounded_total
+
+
+amounts = st.decimals(min_value=D("-50"), max_value=D("100000"), places=6, allow_nan=False, allow_infinity=False)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["w_eng", "w_sup", "w_fixed", "w_prop", "w_new", None]),
+                       amounts.filter(lambda a: a >= 0), min_size=1),
+       st.integers(min_value=1, max_value=99))
+def test_allocated_equals_source_exactly_and_rounding_within_a_cent(spend, eng_pct):
+    settings = make_settings(split={"ENG": D(eng_pct), "SUP": D(100 - eng_pct)})
+    dollars = {ws: D(a) for ws, a in spend.items()}
+    result = allocate(dollars, settings)
+    assert result.allocated_total == Fraction(sum(dollars.values()))
+    rows = [CostRow(Month(2026, 10).first_day, ws, None, None, None, None, None, None, amount * 100)
+            for ws, amount in dollars.items()]
+    totals = month_totals(Month(2026, 10), rows, settings, Directory())
+    assert totals.rounded_total == round_cents(sum(dollars.values()))
+    assert sum(totals.cost_center_totals.values()) == totals.rounded_total
+    for code, rounded in totals.cost_center_totals.items():
+        assert abs(Fraction(rounded) - totals.allocation.total(code)) < Fraction(1, 100)
