@@ -1,0 +1,392 @@
+"""Compose the month's email: headline numbers from manifest.json, subject, bodies, attachments.
+
+No network here: ``reports.mailer`` sends what this module builds. Amounts are read from the
+manifest's decimal strings with ``Decimal`` and only formatted, never recomputed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from reports.errors import DataError, UsageError
+from reports.months import Month
+from reports.resources import templates_dir
+from reports.settings import EmailSettings
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+HUNDRED = Decimal("100")
+# Finance rounds half-up, like the rest of the report (not Python's banker's rounding).
+ROUNDING = ROUND_HALF_UP
+TOP_COST_CENTERS = 5
+EM_DASH = "\u2014"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CURRENCY_SYMBOLS = {"USD": "$"}
+
+SUMMARY = "summary"  # the leadership message: the PDF
+WORKBOOK = "workbook"  # the finance message: the PDF and the workbook
+
+
+def pdf_name(month: Month) -> str:
+    return f"executive-summary-{month}.pdf"
+
+
+def workbook_name(month: Month) -> str:
+    return f"chargeback-{month}.xlsx"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- headline numbers
+
+
+@dataclass(frozen=True)
+class CostCenterLine:
+    code: str
+    name: str
+    total: Decimal
+    share: Decimal | None  # fraction of the month's total
+    budget: Decimal | None
+    variance: Decimal | None
+    prior_total: Decimal | None
+    change: Decimal | None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What the email says, read from manifest.json ``totals``."""
+
+    month: Month
+    organization: str
+    demo: bool
+    source: str
+    generated_at: str
+    currency: str
+    total: Decimal
+    prior_month: Month
+    prior_total: Decimal | None
+    change: Decimal | None
+    change_ratio: Decimal | None
+    top: tuple[CostCenterLine, ...]  # the largest cost centers by total, at most five
+    others_count: int  # cost centers not in ``top``
+    others_total: Decimal
+
+
+def _amount(value: Any, where: str, *, optional: bool = True) -> Decimal | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise DataError(f"manifest.json: {where} must be a decimal string, got {value!r}")
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        raise DataError(f"manifest.json: {where} {value!r} is not a decimal amount") from None
+    if not parsed.is_finite():
+        raise DataError(f"manifest.json: {where} {value!r} is not a finite amount")
+    return parsed
+
+
+def _required(value: Any, where: str) -> Decimal:
+    parsed = _amount(value, where, optional=False)
+    assert parsed is not None
+    return parsed
+
+
+def read_manifest(month_dir: Path, month: Month) -> dict[str, Any]:
+    path = month_dir / "manifest.json"
+    if not path.is_file():
+        raise UsageError(
+            f"no manifest.json for {month} in {month_dir}: run `chargeback run --month {month}` first"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise DataError(f"{path}: the manifest is not a JSON object")
+    if str(manifest.get("month")) != str(month):
+        raise DataError(f"{path}: the manifest is for {manifest.get('month')!r}, not {month}")
+    return manifest
+
+
+def headline_from_manifest(manifest: dict[str, Any], month: Month) -> Headline:
+    """The email's numbers: the month total, month-over-month change, top cost centers."""
+    totals = manifest.get("totals")
+    if not isinstance(totals, dict):
+        raise DataError("manifest.json: `totals` is missing")
+    total = _required(totals.get("total"), "totals.total")
+    prior_month = month.prior()
+    if totals.get("prior_month"):
+        try:
+            prior_month = Month.parse(str(totals["prior_month"]))
+        except ValueError as exc:
+            raise DataError(f"manifest.json: totals.prior_month: {exc}") from None
+    centers_raw = totals.get("cost_centers") or []
+    if not isinstance(centers_raw, list):
+        raise DataError("manifest.json: totals.cost_centers must be a list")
+    centers = []
+    for index, raw in enumerate(centers_raw):
+        where = f"totals.cost_centers[{index}]"
+        if not isinstance(raw, dict) or not raw.get("code"):
+            raise DataError(f"manifest.json: {where} must be an object with a code")
+        center_total = _required(raw.get("total"), f"{where}.total")
+        centers.append(
+            CostCenterLine(
+                code=str(raw["code"]),
+                name=str(raw.get("name") or raw["code"]),
+                total=center_total,
+                share=(center_total / total) if total else None,
+                budget=_amount(raw.get("budget"), f"{where}.budget"),
+                variance=_amount(raw.get("variance"), f"{where}.variance"),
+                prior_total=_amount(raw.get("prior_total"), f"{where}.prior_total"),
+                change=_amount(raw.get("change"), f"{where}.change"),
+            )
+        )
+    # Largest first; ties by code so the email is reproducible.
+    centers.sort(key=lambda line: (-line.total, line.code))
+    top = tuple(centers[:TOP_COST_CENTERS])
+    rest = centers[TOP_COST_CENTERS:]
+    return Headline(
+        month=month,
+        organization=str(manifest.get("organization") or ""),
+        demo=bool(manifest.get("demo")) or manifest.get("source") == "demo",
+        source=str(manifest.get("source") or ""),
+        generated_at=str(manifest.get("generated_at") or ""),
+        currency=str(totals.get("currency") or "USD"),
+        total=total,
+        prior_month=prior_month,
+        prior_total=_amount(totals.get("prior_total"), "totals.prior_total"),
+        change=_amount(totals.get("change"), "totals.change"),
+        change_ratio=_amount(totals.get("change_ratio"), "totals.change_ratio"),
+        top=top,
+        others_count=len(rest),
+        others_total=sum((line.total for line in rest), Decimal("0")),
+    )
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_money(amount: Decimal, currency: str = "USD", *, signed: bool = False) -> str:
+    """``$12,345.68``; ``-$3.00``; with ``signed``: ``+$945.68``."""
+    rounded = amount.quantize(CENT, rounding=ROUNDING)
+    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
+    digits = f"{abs(rounded):,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
+
+
+def format_ratio(ratio: Decimal, *, signed: bool = True) -> str:
+    """A fraction as a percentage to one decimal, half-up: ``0.08295`` -> ``+8.3%``."""
+    percent = (ratio * HUNDRED).quantize(TENTH, rounding=ROUNDING)
+    if percent == 0:
+        return "0.0%"
+    sign = "+" if signed and percent > 0 else ("-" if percent < 0 else "")
+    return f"{sign}{abs(percent)}%"
+
+
+def subject_for(headline: Headline) -> str:
+    """``Claude API chargeback — October 2026 — $12,345.67 (+8.2% vs September)``."""
+    subject = (
+        f"Claude API chargeback {EM_DASH} {headline.month.label} {EM_DASH} "
+        f"{format_money(headline.total, headline.currency)}"
+    )
+    if headline.change_ratio is not None and headline.prior_total is not None:
+        prior_name = calendar.month_name[headline.prior_month.month]
+        subject += f" ({format_ratio(headline.change_ratio)} vs {prior_name})"
+    return ("[DEMO] " + subject) if headline.demo else subject
+
+
+def _template_context(headline: Headline, attachments: list[str], workbook: bool) -> dict:
+    money = lambda value, signed=False: (  # noqa: E731 - a tiny formatter for the templates
+        "" if value is None else format_money(value, headline.currency, signed=signed)
+    )
+    return {
+        "h": headline,
+        "month_label": headline.month.label,
+        "prior_label": headline.prior_month.label,
+        "total": money(headline.total),
+        "prior_total": money(headline.prior_total),
+        "change": money(headline.change, True),
+        "change_ratio": format_ratio(headline.change_ratio)
+        if headline.change_ratio is not None
+        else "",
+        "has_prior": headline.prior_total is not None,
+        "top": [
+            {
+                "code": line.code,
+                "name": line.name,
+                "total": money(line.total),
+                "share": format_ratio(line.share, signed=False) if line.share is not None else "",
+                "change": money(line.change, True),
+                "budget": money(line.budget),
+                "variance": money(line.variance, True),
+                "over_budget": line.variance is not None and line.variance > 0,
+            }
+            for line in headline.top
+        ],
+        "others_count": headline.others_count,
+        "others_total": money(headline.others_total),
+        "attachments": attachments,
+        "workbook": workbook,
+    }
+
+
+def _templates_path() -> Path:
+    try:
+        located = templates_dir()
+    except (ModuleNotFoundError, OSError):  # a checkout without pyproject.toml
+        located = None
+    if located is not None and (located / "email_body.txt").is_file():
+        return located
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_templates_path())),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_bodies(headline: Headline, attachments: list[str], *, workbook: bool) -> tuple[str, str]:
+    """(plain text, HTML) bodies from templates/email_body.txt and email_body.html."""
+    env = _environment()
+    context = _template_context(headline, attachments, workbook)
+    text = env.get_template("email_body.txt").render(context)
+    html = env.get_template("email_body.html").render(context)
+    return text, html
+
+
+# ---------------------------------------------------------------- the message
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file's bytes as read once: what is attached is exactly what is hashed and recorded."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def read(cls, path: Path) -> "Attachment":
+        return cls(filename=path.name, data=path.read_bytes())
+
+
+@dataclass(frozen=True)
+class Composed:
+    """One message ready to send: headers, MIME tree and the SMTP envelope."""
+
+    kind: str  # SUMMARY or WORKBOOK
+    message: EmailMessage
+    envelope_from: str
+    envelope_to: tuple[str, ...]
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    attachments: tuple[Attachment, ...]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+
+def _address(text: str) -> str:
+    return parseaddr(text)[1] or text.strip()
+
+
+def _unique(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    result = []
+    for address in addresses:
+        key = _address(address).lower()
+        if key and key not in seen:
+            seen.add(key)
+            result.append(_address(address))
+    return tuple(result)
+
+
+def compose(
+    settings: EmailSettings,
+    headline: Headline,
+    *,
+    kind: str,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    attachments: tuple[Attachment, ...],
+    now: datetime,
+) -> Composed:
+    """Build one multipart message: text + HTML alternative, then the attachments."""
+    names = [attachment.filename for attachment in attachments]
+    text, html = render_bodies(headline, names, workbook=(kind == WORKBOOK))
+    sender = _address(settings.sender)
+    domain = sender.rpartition("@")[2] or "localhost"
+    message = EmailMessage()
+    message["Subject"] = subject_for(headline)
+    message["From"] = settings.sender
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Date"] = format_datetime(now.astimezone(timezone.utc))
+    # Our own domain, not socket.getfqdn(): stable and no DNS lookup.
+    message["Message-ID"] = make_msgid(idstring=f"chargeback.{headline.month}.{kind}", domain=domain)
+    # RFC 3834: tells auto-responders (out-of-office) not to reply to a report.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Chargeback-Month"] = str(headline.month)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        mime = (
+            XLSX_TYPE
+            if attachment.filename.endswith(".xlsx")
+            else mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
+        )
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+        )
+    return Composed(
+        kind=kind,
+        message=message,
+        envelope_from=sender,
+        envelope_to=_unique(to + cc),
+        to=to,
+        cc=cc,
+        attachments=attachments,
+    )
