@@ -406,4 +406,5 @@ def sample_report(
         reconciliation=reconciliation,
         drivers=drivers,
         run_info=run_info,
+        unallocated_code="FIN-999",
     )

@@ -1,0 +1,229 @@
+"""The executive summary PDF: Report -> view model -> Jinja2 HTML -> WeasyPrint, offline.
+
+The view model only picks, orders and labels what the Report already holds (plus chart
+geometry from ``charts``); the template formats; the CSS does all of the print layout.
+WeasyPrint gets a URL fetcher that serves files under ``templates/`` and nothing else, so
+text that came from the API can never make the renderer touch the network.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports.models import Amount, CostCenterLine, Report
+from reports.money import ZERO
+from reports.render import charts
+from reports.render.formatting import build_environment
+from reports.resources import templates_dir
+
+TEMPLATE = "executive_summary.html"
+PAPERS = ("letter", "a4")
+
+__all__ = [
+    "PAPERS",
+    "LocalFilesOnly",
+    "build_environment",
+    "build_view_model",
+    "render_html",
+    "render_pdf",
+    "render_pdf_bytes",
+]
+
+
+class LocalFilesOnly(URLFetcher):
+    """Serves ``file:`` URLs inside one folder; refuses everything else (http, data, ...)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("file",))
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"refusing to fetch {url!r}: only the shipped templates are used")
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ValueError(f"refusing to fetch {url!r}: not a file under {self.root}")
+        mime, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(
+            path.as_uri(),
+            body=path.read_bytes(),
+            headers={"Content-Type": mime or "application/octet-stream"},
+        )
+
+
+# ------------------------------------------------------------------ view model
+
+
+@dataclass(frozen=True)
+class Kpis:
+    total: Decimal
+    prior_total: Decimal | None
+    change: Decimal | None
+    change_ratio: Decimal | None
+    allocated: Decimal
+    allocated_share: Decimal | None
+    unallocated: Decimal
+    unallocated_share: Decimal | None
+    unallocated_codes: tuple[str, ...]
+    over_budget: int
+    budgeted: int
+    cache_hit_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class Row:
+    """An Amount with its share of the month's total (for the breakdown tables)."""
+
+    label: str
+    amount: Decimal
+    prior_amount: Decimal | None
+    change: Decimal | None
+    share: Decimal | None
+    bar: charts.DivergingBar | None = None
+
+
+def _unallocated_codes(report: Report) -> tuple[str, ...]:
+    return (report.unallocated_code,) if report.unallocated_code else ()
+
+
+def _kpis(report: Report) -> Kpis:
+    codes = _unallocated_codes(report)
+    unallocated = report.unallocated_total
+    allocated = report.total - unallocated
+    budgeted = [c for c in report.cost_centers if c.budget is not None]
+    return Kpis(
+        total=report.total,
+        prior_total=report.prior_total,
+        change=report.change,
+        change_ratio=report.change_ratio,
+        allocated=allocated,
+        allocated_share=None if report.total == 0 else allocated / report.total,
+        unallocated=unallocated,
+        unallocated_share=None if report.total == 0 else unallocated / report.total,
+        unallocated_codes=codes,
+        over_budget=sum(1 for c in budgeted if c.variance is not None and c.variance > 0),
+        budgeted=len(budgeted),
+        cache_hit_rate=report.drivers.token_mix.cache_hit_rate,
+    )
+
+
+def _rows(amounts: tuple[Amount, ...], total: Decimal, *, bars: bool = False) -> list[Row]:
+    diverging = charts.diverging([a.change for a in amounts]) if bars else None
+    return [
+        Row(
+            label=a.label,
+            amount=a.amount,
+            prior_amount=a.prior_amount,
+            change=a.change,
+            share=None if total == 0 else a.amount / total,
+            bar=None if diverging is None else diverging[i],
+        )
+        for i, a in enumerate(amounts)
+    ]
+
+
+def _by_spend(lines: tuple[CostCenterLine, ...]) -> list[CostCenterLine]:
+    return sorted(lines, key=lambda c: (-c.total, c.code))
+
+
+def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]:
+    """Everything the template shows, chosen and ordered; nothing formatted."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper {paper!r} is not supported; use one of {', '.join(PAPERS)}")
+    drivers = report.drivers
+    centers = _by_spend(report.cost_centers)
+    budgets = [c.budget for c in centers if c.budget is not None]
+    variances = [c.variance for c in centers if c.variance is not None]
+    top_workspaces = drivers.top_workspaces[:8]
+    return {
+        "report": report,
+        "paper": paper,
+        "demo": report.run_info.demo,
+        "month": report.month,
+        "prior_month": report.month.prior(),
+        "kpis": _kpis(report),
+        "cost_centers": centers,
+        "cost_center_totals": {
+            "total": report.total,
+            # Budget and variance totals cover the budgeted cost centers only.
+            "budget": sum(budgets, ZERO) if budgets else None,
+            "variance": sum(variances, ZERO) if variances else None,
+            "prior_total": report.prior_total,
+            "change": report.change,
+        },
+        "budget_chart": charts.budget_bars(
+            [(c.code, c.name, c.total, c.budget) for c in centers]
+        ),
+        "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily),
+        "has_prior": report.prior_total is not None,
+        "by_model": _rows(drivers.by_model, report.total),
+        "by_cost_type": _rows(drivers.by_cost_type, report.total),
+        "token_mix": charts.token_mix(drivers.token_mix),
+        "usage_available": report.usage_available,
+        "top_workspaces": _rows(top_workspaces, report.total),
+        "more_workspaces": max(len(drivers.top_workspaces) - len(top_workspaces), 0),
+        "movers": _rows(drivers.movers, report.total, bars=True),
+        "priority_tokens": drivers.priority_tokens,
+        "unmapped": report.reconciliation.unmapped,
+        "reconciliation": report.reconciliation,
+        "failed_checks": [c for c in report.reconciliation.checks if c.status == "FAIL"],
+        "warned_checks": [c for c in report.reconciliation.checks if c.status == "WARN"],
+        "run_info": report.run_info,
+    }
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def render_html(report: Report, *, paper: str = "letter") -> str:
+    """The summary as an HTML string (autoescaped), for debugging and for the tests."""
+    model = build_view_model(report, paper=paper)
+    return build_environment(templates_dir()).get_template(TEMPLATE).render(**model)
+
+
+@contextmanager
+def _font_timestamps(moment: datetime) -> Iterator[None]:
+    # fontTools stamps the subset fonts it embeds with "now" unless SOURCE_DATE_EPOCH is
+    # set; pinning it to the run's generated-at makes the same Report give the same bytes.
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def render_pdf_bytes(report: Report, *, paper: str = "letter") -> bytes:
+    """The executive summary PDF as bytes; the same Report gives the same bytes.
+
+    Raises ValueError for an unknown ``paper``.
+    """
+    root = templates_dir()
+    html = HTML(
+        string=render_html(report, paper=paper),
+        base_url=root.as_uri() + "/",
+        url_fetcher=LocalFilesOnly(root),
+    )
+    with _font_timestamps(report.run_info.generated_at):
+        return html.write_pdf()
+
+
+def render_pdf(report: Report, path: Path, *, paper: str = "letter") -> None:
+    """Write the executive summary to exactly ``path`` (the caller renames it into place)."""
+    data = render_pdf_bytes(report, paper=paper)
+    Path(path).write_bytes(data)
