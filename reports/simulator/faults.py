@@ -1,0 +1,108 @@
+"""Faults the simulator can inject: rate limits, 5xx, broken bodies, bad rows, odd cursors.
+
+All are off by default. Counted faults ("the first N requests") share thread-safe
+counters and, through ``only``, can be limited to some endpoints, e.g.
+``Faults(rate_limit=2, only={"rate_limit": {"cost_report"}})``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Collection, Mapping
+
+# Endpoint names accepted in ``Faults.only`` (full paths are accepted too).
+ENDPOINTS = {
+    "cost_report": "/v1/organizations/cost_report",
+    "usage_report": "/v1/organizations/usage_report/messages",
+    "workspaces": "/v1/organizations/workspaces",
+    "api_keys": "/v1/organizations/api_keys",
+}
+_PATH_TO_NAME = {path: name for name, path in ENDPOINTS.items()}
+
+# Status -> error type for ``server_errors``.
+SERVER_ERROR_TYPES = {
+    500: ("api_error", "Internal server error"),
+    502: ("api_error", "Bad gateway"),
+    503: ("api_error", "Service unavailable"),
+    504: ("timeout_error", "Request timeout"),
+    529: ("overloaded_error", "Overloaded"),
+}
+
+
+@dataclass(frozen=True)
+class RowFault:
+    """Cost result row ``index`` (0-based, in response order) of the bucket starting on
+    ``day``; ``day=None`` means that row of every bucket."""
+
+    day: date | str | None = None
+    index: int = 0
+
+    def matches(self, bucket_day: date) -> bool:
+        if self.day is None:
+            return True
+        wanted = self.day if isinstance(self.day, date) else date.fromisoformat(self.day)
+        return wanted == bucket_day
+
+
+@dataclass
+class Faults:
+    # --- counted transport faults: the first N matching requests
+    rate_limit: int = 0  # answer 429 rate_limit_error
+    retry_after: str = "0"  # the retry-after header value sent with 429 (and 529/503)
+    server_errors: tuple[int, ...] = ()  # statuses for the first len() requests, in order
+    drop_connection: int = 0  # full Content-Length, half the body, then close the socket
+    truncated_json: int = 0  # 200 with a syntactically truncated body (its own length)
+    slow_response_seconds: float = 0.0  # sleep before answering ...
+    slow_responses: int = 1  # ... the first N requests (0 = every request)
+    # --- pagination
+    max_buckets_per_page: int | None = None  # cap buckets per page below ``limit``
+    repeat_cursor: bool = False  # has_more true and the same next_page forever
+    # --- content (cost rows)
+    malformed_amount: RowFault | None = None  # amount "12.3.4"
+    missing_amount: RowFault | None = None  # "amount" key absent
+    unknown_cost_type: RowFault | None = None  # cost_type "session_usage_v9"
+    non_usd_currency: RowFault | None = None  # currency "EUR"
+    extra_fields: bool = False  # unknown keys in rows and envelopes (clients must ignore)
+    # --- data
+    empty: bool = False  # no cost and no usage at all
+    no_usage: bool = False  # cost rows but no usage rows
+    months: Collection[str] | None = None  # limit empty/no_usage/row faults to these YYYY-MM
+    # --- scope: fault name -> endpoint names (or paths) it applies to; absent = all
+    only: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _counts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------ helpers for the server
+
+    def applies(self, fault: str, path: str) -> bool:
+        scope = self.only.get(fault)
+        if scope is None:
+            return True
+        name = _PATH_TO_NAME.get(path, path)
+        return name in scope or path in scope
+
+    def take(self, fault: str, limit: int, path: str) -> int | None:
+        """Count one use of a counted fault; return its 0-based ordinal if it fires."""
+        if limit <= 0 or not self.applies(fault, path):
+            return None
+        with self._lock:
+            used = self._counts.get(fault, 0)
+            if used >= limit:
+                return None
+            self._counts[fault] = used + 1
+            return used
+
+    def in_month(self, bucket_day: date) -> bool:
+        return self.months is None or f"{bucket_day:%Y-%m}" in self.months
+
+    def fired(self, fault: str) -> int:
+        """How many times a counted fault has fired so far (for tests)."""
+        with self._lock:
+            return self._counts.get(fault, 0)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()

@@ -1,0 +1,57 @@
+"""Shared fixtures: the simulator over real loopback HTTP and a run against it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from reports.client import RetryPolicy
+from reports.months import Month
+from reports.pipeline import RunOptions, demo_config_path
+from reports.simulator.faults import Faults
+from reports.simulator.organization import demo_organization
+from reports.simulator.server import DEMO_API_KEY, SimulatorServer
+
+MONTH = Month(2026, 10)
+FAST_RETRY = RetryPolicy(attempts=6, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 5.0))
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def simulator(faults: Faults | None = None, organization=None) -> Iterator[SimulatorServer]:
+    with SimulatorServer(organization or demo_organization(), faults=faults) as server:
+        yield server
+
+
+def run_options(server: SimulatorServer, output: Path, *, config: Path | None = None, month: Month = MONTH,
+                **overrides) -> RunOptions:
+    return RunOptions(month=month, output_dir=output, config_path=config or demo_config_path(),
+                      base_url=server.base_url, api_key=DEMO_API_KEY, retry=FAST_RETRY, **overrides)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m reports`` as a user would, in a clean environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    return subprocess.run([sys.executable, "-m", "reports", *args], capture_output=True, text=True,
+                          env={**base, **(env or {})}, cwd=cwd or PROJECT, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[SimulatorServer]:
+    with simulator() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def good_run(tmp_path_factory, demo_server):
+    """One fault-free run of the demo month, shared by the read-back tests."""
+    from reports.pipeline import run
+
+    output = tmp_path_factory.mktemp("good")
+    return run(run_options(demo_server, output))

@@ -1,0 +1,249 @@
+"""The month-end run end to end over real loopback HTTP, read back as accounting would."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from reports.errors import ApiError, ConfigError, DataError
+from reports.pipeline import demo_config_path, run
+from reports.simulator.faults import Faults, RowFault
+from reports.simulator.organization import demo_organization, expected_cost_by_workspace
+from reports.simulator.server import DEMO_API_KEY
+
+from conftest import MONTH, run_cli, run_options, simulator
+
+
+def independent_debits(month) -> dict[str, Decimal]:
+    """Each cost center's journal debit, computed from the simulator's own data and the raw YAML."""
+    config = yaml.safe_load(demo_config_path().read_text())
+    cents = expected_cost_by_workspace(demo_organization(), month)
+    dollars = {ws: Fraction(amount) / 100 for ws, amount in cents.items()}
+    owner = {ws: c["code"] for c in config["cost_centers"] for ws in c.get("workspaces") or []}
+    exact = {c["code"]: Fraction(0) for c in config["cost_centers"]}
+    rules = {r["workspace"]: r["split"] for r in config.get("shared") or []}
+    for ws, amount in dollars.items():
+        if ws is None:
+            exact[config["default_workspace"]] += amount
+        elif ws in owner:
+            exact[owner[ws]] += amount
+        elif ws not in rules:
+            exact[config["unallocated"]] += amount
+    direct_weights = {code: value for code, value in exact.items() if code != config["unallocated"]}
+    for ws, amount in dollars.items():
+        if ws in rules:
+            split = rules[ws]
+            if split == "proportional":
+                total_weight = sum(direct_weights.values())
+                for code, weight in direct_weights.items():
+                    exact[code] += amount * weight / total_weight
+            else:
+                for code, pct in split.items():
+                    exact[code] += amount * Fraction(str(pct)) / 100
+    total = sum(dollars.values())
+    total_cents = int((total * 100 + Fraction(1, 2)) // 1)  # half-up, amounts are positive
+    floors = {code: int((value * 100) // 1) for code, value in exact.items()}
+    order = sorted(exact, key=lambda code: (-(exact[code] * 100 - floors[code]), code))
+    for code in order[: total_cents - sum(floors.values())]:
+        floors[code] += 1
+    return {code: Decimal(cents) / 100 for code, cents in floors.items() if cents}
+
+
+def sheet_rows(workbook, name):
+    rows = list(workbook[name].iter_rows(values_only=True))
+    return rows
+
+
+def table(workbook, name, first_header):
+    """Rows of a sheet's table as dicts, starting at the row whose first cell is ``first_header``."""
+    rows = sheet_rows(workbook, name)
+    start = next(i for i, row in enumerate(rows) if row and row[0] == first_header)
+    header = rows[start]
+    return [dict(zip(header, row)) for row in rows[start + 1:] if any(v is not None for v in row)]
+
+
+def test_run_writes_every_output_with_a_manifest(good_run):
+    folder = good_run.folder
+    names = {p.name for p in folder.iterdir()}
+    assert {"chargeback-2026-10.xlsx", "executive-summary-2026-10.pdf", "journal-2026-10.csv",
+            "manifest.json", "raw"} <= names
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("run_id", "month", "tool_version", "source", "generated_at", "config_sha256", "raw_pages",
+                "outputs", "totals"):
+        assert key in manifest
+    import hashlib
+    for entry in manifest["raw_pages"] + manifest["outputs"]:
+        assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert manifest["config_sha256"] == hashlib.sha256(demo_config_path().read_bytes()).hexdigest()
+    queries = {page["query"] for page in manifest["raw_pages"]}
+    assert queries == {"cost_report-2026-10", "cost_report-2026-09", "usage_report_messages-2026-10",
+                       "usage_report_messages-2026-09", "workspaces", "api_keys"}
+    assert not list(folder.parent.glob(".staging-*"))
+
+
+def test_journal_debits_match_an_independent_calculation(good_run):
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    journal = table(workbook, "Journal", "Journal ID")
+    debits = {row["Cost Center"]: Decimal(str(row["Debit"])) for row in journal if row["Debit"] is not None}
+    credits = [Decimal(str(row["Credit"])) for row in journal if row["Credit"] is not None]
+    expected = independent_debits(MONTH)
+    assert debits == expected
+    total_cents = sum(expected_cost_by_workspace(demo_organization(), MONTH).values())
+    rounded = (total_cents / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert sum(debits.values()) == credits[0] == rounded
+    assert len(credits) == 1
+
+
+def test_line_items_are_every_api_row_and_add_up_to_the_cent(good_run):
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx", read_only=True)
+    items = table(workbook, "Line Items", "Date")
+    raw_rows = 0
+    for page in json.loads((good_run.folder / "manifest.json").read_text())["raw_pages"]:
+        if page["query"] == "cost_report-2026-10":
+            body = json.loads((good_run.folder / page["file"]).read_text())
+            raw_rows += sum(len(bucket["results"]) for bucket in body["data"])
+    assert len(items) == raw_rows == good_run.report.reconciliation.line_item_count
+    defaults = [row for row in items if row["Workspace"] == "Default workspace"]
+    assert defaults and all(row["Workspace ID"] in (None, "") for row in defaults)
+    total_cents = sum(expected_cost_by_workspace(demo_organization(), MONTH).values())
+    assert good_run.report.reconciliation.source_total_cents == total_cents
+
+
+def test_no_cell_is_a_formula_and_amounts_are_numbers(good_run):
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+    summary = table(workbook, "Summary", "Cost Center")
+    for row in summary:
+        assert isinstance(row["Total"], (int, float))
+    assert summary[-1]["Cost Center"] == "Total"
+
+
+def test_summary_rows_add_up_and_match_the_journal(good_run):
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    summary = [row for row in table(workbook, "Summary", "Cost Center") if row["Cost Center"] != "Total"]
+    journal = {row["Cost Center"]: row["Debit"] for row in table(workbook, "Journal", "Journal ID") if row["Debit"]}
+    config = yaml.safe_load(demo_config_path().read_text())
+    assert [row["Cost Center"] for row in summary] == [c["code"] for c in config["cost_centers"]]
+    for row in summary:
+        total = Decimal(str(row["Total"]))
+        assert Decimal(str(row["Direct"])) + Decimal(str(row["Shared"])) == total
+        assert Decimal(str(journal.get(row["Cost Center"], 0))) == total
+
+
+def test_reconciliation_sheet_passes_and_warns_about_the_unmapped_workspace(good_run):
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    text = [str(v) for row in sheet_rows(workbook, "Reconciliation") for v in row if v is not None]
+    assert "FAIL" not in text
+    assert "PASS" in text and "WARN" in text
+    assert any("Hackathon Sandbox" in t for t in text)
+
+
+def test_run_info_marks_demo_and_priority_tier(tmp_path, demo_server):
+    result = run(run_options(demo_server, tmp_path, demo=True))
+    workbook = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
+    text = " ".join(str(v) for row in sheet_rows(workbook, "Run Info") for v in row if v is not None)
+    assert "DEMO" in text and "Priority Tier" in text and result.report.run_info.run_id in text
+
+
+def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_run):
+    output = tmp_path / "out"
+    shutil.copytree(good_run.folder, output / "2026-10")
+    before_csv = (output / "2026-10" / "journal-2026-10.csv").read_bytes()
+    result = run(run_options_offline(output))
+    assert (result.folder / "journal-2026-10.csv").read_bytes() == before_csv
+    old = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    new = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
+    for name in old.sheetnames:
+        if name == "Run Info":
+            continue
+        assert sheet_rows(old, name) == sheet_rows(new, name), name
+    assert result.report.run_info.source == "offline"
+
+
+def run_options_offline(output: Path):
+    from reports.pipeline import RunOptions
+
+    return RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True)
+
+
+@pytest.mark.parametrize("faults", [
+    Faults(max_buckets_per_page=1),
+    Faults(rate_limit=6, retry_after="0"),
+    Faults(server_errors=(500, 502, 503, 529)),
+], ids=["31-pages", "429-storm", "5xx"])
+def test_faults_that_recover_give_the_same_journal(tmp_path, good_run, faults):
+    with simulator(faults) as server:
+        result = run(run_options(server, tmp_path))
+    assert (result.folder / "journal-2026-10.csv").read_bytes() == (good_run.folder / "journal-2026-10.csv").read_bytes()
+
+
+def test_malformed_amount_stops_the_run_naming_page_and_row(tmp_path):
+    with simulator(Faults(malformed_amount=RowFault(day="2026-10-07", index=2), months=["2026-10"])) as server:
+        with pytest.raises(DataError) as caught:
+            run(run_options(server, tmp_path))
+    message = str(caught.value)
+    assert "cost_report page raw/cost_report-2026-10-p001.json" in message
+    assert "bucket 2026-10-07" in message and "row 3" in message and "12.3.4" in message
+    assert not (tmp_path / "2026-10").exists()
+    assert not list(tmp_path.glob(".staging-*"))
+
+
+def test_unmapped_spend_without_unallocated_is_exit_4_naming_the_workspace(tmp_path, demo_server):
+    config = yaml.safe_load(demo_config_path().read_text())
+    del config["unallocated"]
+    path = tmp_path / "no-unallocated.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(DataError) as caught:
+        run(run_options(demo_server, tmp_path / "out", config=path))
+    assert "Hackathon Sandbox" in str(caught.value)
+    assert caught.value.exit_status == 4
+
+
+def test_a_failed_run_leaves_the_previous_outputs_untouched(tmp_path, good_run):
+    output = tmp_path / "out"
+    shutil.copytree(good_run.folder, output / "2026-10")
+    before = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    with simulator(Faults(non_usd_currency=RowFault(day="2026-10-03", index=0), months=["2026-10"])) as server:
+        with pytest.raises(DataError, match="EUR"):
+            run(run_options(server, output))
+    after = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file() and ".lock" not in p.name}
+    assert after == before
+
+
+def test_wrong_key_exits_3_with_one_line_and_no_outputs(tmp_path, demo_server):
+    secret = "sk-ant-admin01-wrong-key-0123456789abcdefghij"
+    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": secret})
+    assert done.returncode == 3
+    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr and secret not in done.stderr + done.stdout
+    assert not (tmp_path / "2026-10").exists()
+
+
+def test_bad_config_exits_2_before_any_request(tmp_path, demo_server):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organization: X\ncost_centers:\n  - code: A\n    name: A\nunallocated: B\n")
+    seen = len(demo_server.requests)
+    done = run_cli("run", "--config", str(bad), "--output", str(tmp_path), "--base-url", demo_server.base_url,
+                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    assert done.returncode == 2
+    assert "bad.yaml:5: unallocated: names cost center B" in done.stderr
+    assert len(demo_server.requests) == seen
+
+
+def test_demo_command_needs_no_key_or_config(tmp_path):
+    done = run_cli("run", "--demo", "--month", "2026-10", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "DEMO" in done.stdout and "journal" in done.stdout
+    assert (tmp_path / "out" / "2026-10" / "executive-summary-2026-10.pdf").is_file()
