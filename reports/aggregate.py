@@ -163,6 +163,8 @@ def _journal(month: Month, settings: Settings, current: MonthTotals) -> tuple[Jo
         for center in settings.cost_centers
         if current.cost_center_totals[center.code] != 0
     ]
+    if current.rounded_total == 0:
+        return tuple(lines)  # nothing to post: an empty month has no journal lines at all
     lines.append(JournalLine(account=settings.journal.credit_account, cost_center=None, cost_center_name=None,
                              debit=None, credit=current.rounded_total, external_id=f"CB-{month}-CREDIT", **common))
     return tuple(lines)
@@ -382,6 +384,8 @@ def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_avai
         notes.append(f"Data fetched at {run_info.data_fetched_at.strftime('%Y-%m-%d %H:%M:%S')} UTC.")
     if not usage_available:
         notes.append("Token usage was not available for this month; token columns are empty.")
+    if current.rounded_total == 0:
+        notes.append("No spend this month: the journal has no lines to post.")
     if not prior_available:
         notes.append("The prior month's cost report was not available; month-over-month columns are empty.")
     notes.extend(current.allocation.notes)

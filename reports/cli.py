@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ EXAMPLES = {
            "  chargeback run --offline --month 2026-10",
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
     "check-config": "example:\n  chargeback check-config --config config/chargeback.yaml",
+    "close": "example:\n  chargeback close --month 2026-10\n  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
 }
 
@@ -68,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
     mode.add_argument("--offline", action="store_true", help="re-render from the saved snapshot in <output>/<month>/raw/")
     run.add_argument("--email", action="store_true", help="email the PDF after a successful run")
+    run.add_argument("--restate", action="store_true",
+                     help="re-run a closed month: write a restatement with an adjustment journal beside the sealed outputs")
+
+    close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
+    close.add_argument("--output", type=Path, default=Path("output"), help="output folder (default output)")
+    close.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
 
     serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
@@ -82,19 +90,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C so the staging folder is removed and nothing is published."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging()
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email}
+        handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
+                   "close": _close}
         return handler[args.command](args)
     except ChargebackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing was published", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 def _setup_logging() -> None:
@@ -130,7 +148,10 @@ def _run(args: argparse.Namespace) -> int:
         demo=args.demo, offline=args.offline,
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or "https://api.anthropic.com",
         api_key=None if (args.demo or args.offline) else _api_key(args),
+        restate=args.restate,
     )
+    if args.restate and args.email:
+        raise UsageError("--email sends the sealed month's summary; send a restatement by hand after review")
     if not args.demo and not args.offline:
         from reports.client import validate_base_url
 
@@ -160,6 +181,11 @@ def _print_run_summary(result) -> None:
         names = ", ".join(item.name for item in recon.unmapped)
         print(f"  unmapped       {len(recon.unmapped)} workspace(s) taken by {report.unallocated_code}: {names}")
     print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
+    if report.restatement is not None:
+        restated = report.restatement
+        print(f"  restatement    {restated.label} of the sealed run {restated.sealed_run_id}: "
+              f"{restated.difference:+,.2f} over {sum(1 for line in restated.lines if line.difference)} cost center(s); "
+              f"post only the adjustment journal")
     if result.requests_made is not None:
         print(f"  API requests   {result.requests_made}")
     print(f"  folder         {result.folder}")
@@ -167,10 +193,25 @@ def _print_run_summary(result) -> None:
         print(f"  wrote          {path}")
 
 
+def _close(args: argparse.Namespace) -> int:
+    from reports.outputs import month_lock
+    from reports.seal import close_month
+
+    month = args.month or Month.last_complete(_now())
+    with month_lock(args.output, month):
+        seal = close_month(args.output, month, _now())
+    print(f"closed {month}: run {seal.run_id}, total ${seal.total:,.2f}, {len(seal.files)} files sealed "
+          f"in {args.output / str(month) / 'seal.json'}")
+    return 0
+
+
 def _serve_demo(args: argparse.Namespace) -> int:
     from reports.simulator.server import serve_forever
 
-    serve_forever(args.port)
+    try:
+        serve_forever(args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}; try another --port") from None
     return 0
 
 

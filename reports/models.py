@@ -284,6 +284,44 @@ class RunInfo:
     notes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RestatementLine:
+    """One cost center's sealed and restated journal debit."""
+
+    code: str
+    name: str
+    sealed: Decimal
+    restated: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.restated - self.sealed
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A sealed month re-run: what changed per cost center, and the journal of the changes."""
+
+    number: int  # 1 for the first restatement of the month
+    sealed_run_id: str
+    sealed_at: str  # UTC, as recorded in the seal
+    sealed_total: Decimal
+    lines: tuple[RestatementLine, ...]
+    adjustment_journal: tuple[JournalLine, ...]  # only the differences; empty when nothing changed
+
+    @property
+    def label(self) -> str:
+        return f"R{self.number}"
+
+    @property
+    def restated_total(self) -> Decimal:
+        return sum((line.restated for line in self.lines), Decimal("0"))
+
+    @property
+    def difference(self) -> Decimal:
+        return self.restated_total - self.sealed_total
+
+
 @dataclass(frozen=True)
 class Report:
     month: Month
@@ -300,6 +338,7 @@ class Report:
     run_info: RunInfo
     usage_available: bool = True
     unallocated_code: str | None = None  # the cost center that takes unmapped spend, if any
+    restatement: Restatement | None = None  # set when a sealed month is re-run with --restate
 
     @property
     def unallocated_total(self) -> Decimal:

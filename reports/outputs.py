@@ -37,6 +37,10 @@ def journal_name(month: Month) -> str:
     return f"journal-{month}.csv"
 
 
+def adjustment_journal_name(month: Month, label: str) -> str:
+    return f"journal-adjustment-{month}-{label}.csv"
+
+
 MANIFEST = "manifest.json"
 
 
@@ -99,6 +103,16 @@ def publish(staging: Path, output_dir: Path, month: Month) -> Path:
     os.replace(staging, final)
     shutil.rmtree(previous, ignore_errors=True)
     return final
+
+
+def publish_beside(staging: Path, target: Path) -> Path:
+    """Move a restatement's staging folder to its own new folder; never over sealed outputs."""
+    if target.exists():
+        raise FileExistsError(f"{target} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _fsync_tree(staging)
+    os.replace(staging, target)
+    return target
 
 
 def _fsync_tree(folder: Path) -> None:

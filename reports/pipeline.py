@@ -10,7 +10,7 @@ import logging
 import secrets
 import shutil
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -19,13 +19,15 @@ from reports import __version__
 from reports.aggregate import build_report
 from reports.client import RetryPolicy
 from reports.config import load_settings
-from reports.errors import DataError, UsageError
+from reports.errors import DataError, SealedMonthError, UsageError
 from reports.fetch import cost_query, fetch_month, usage_query
 from reports.models import Report, RunInfo
 from reports.months import Month
 from reports.normalize import cost_rows, directory, usage_rows
 from reports import outputs
 from reports.resources import config_dir
+from reports.restate import build_restatement
+from reports.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.settings import Settings
 from reports.snapshot import Snapshot, SnapshotWriter
 
@@ -42,6 +44,7 @@ class RunOptions:
     base_url: str | None = None
     api_key: str | None = None
     retry: RetryPolicy | None = None
+    restate: bool = False  # re-run a sealed month beside its sealed outputs
 
 
 @dataclass(frozen=True)
@@ -78,15 +81,37 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     output_dir = options.output_dir
     with outputs.month_lock(output_dir, options.month):
         outputs.recover(output_dir, options.month)
+        sealed = _sealed_state(options)
         staging = outputs.staging_folder(output_dir, options.month, run_id)
         try:
-            result = _produce(options, settings, config_path, staging, run_id, generated_at)
-            folder = outputs.publish(staging, output_dir, options.month)
+            result = _produce(options, settings, config_path, staging, run_id, generated_at, sealed)
+            if sealed is None:
+                folder = outputs.publish(staging, output_dir, options.month)
+            else:
+                folder = outputs.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
+                                                / f"R{sealed[1]}")
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     files = [folder / name for name in result.files]
     return RunResult(result.report, folder, files, result.requests_made, result.bytes_received)
+
+
+def _sealed_state(options: RunOptions) -> tuple[Seal, int] | None:
+    """The month's seal and the next restatement number, or None for an open month."""
+    folder = options.output_dir / str(options.month)
+    seal = read_seal(folder)
+    if seal is None:
+        if options.restate:
+            raise UsageError(f"--restate is for closed months; {options.month} has not been closed "
+                             f"(run `chargeback run --month {options.month}` without --restate)")
+        return None
+    if not options.restate:
+        raise SealedMonthError(
+            f"{options.month} was closed on {seal.sealed_at} (run {seal.run_id}); a new run would rewrite "
+            f"closed books. Use --restate to write a restatement beside the sealed outputs")
+    verify_seal(folder, seal)
+    return seal, next_restatement_number(folder)
 
 
 @dataclass
@@ -98,7 +123,7 @@ class _Produced:
 
 
 def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
-             generated_at: datetime) -> _Produced:
+             generated_at: datetime, sealed: tuple[Seal, int] | None) -> _Produced:
     month = options.month
     requests_made = bytes_received = None
     if options.offline:
@@ -127,6 +152,8 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
         notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
     ))
+    if sealed is not None:
+        report = _with_restatement(report, settings, *sealed)
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was written")
@@ -134,6 +161,17 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     outputs.write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
                            requests_made=requests_made)
     return _Produced(report, files + [outputs.MANIFEST], requests_made, bytes_received)
+
+
+def _with_restatement(report: Report, settings: Settings, seal: Seal, number: int) -> Report:
+    restatement = build_restatement(
+        report, settings, number=number, sealed_run_id=seal.run_id, sealed_at=seal.sealed_at,
+        sealed_totals=seal.cost_center_totals, sealed_names=seal.cost_center_names, sealed_total=seal.total)
+    note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
+            f"sealed total ${seal.total:,.2f}, restated ${restatement.restated_total:,.2f}, "
+            f"difference {restatement.difference:+,.2f}. Post only the adjustment journal.")
+    run_info = replace(report.run_info, notes=report.run_info.notes + (note,))
+    return replace(report, restatement=restatement, run_info=run_info)
 
 
 def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, run_info: RunInfo) -> Report:
@@ -165,4 +203,9 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     write_workbook(report, folder / outputs.workbook_name(month))
     write_journal_csv(report.journal, folder / outputs.journal_name(month))
     render_pdf(report, folder / outputs.pdf_name(month), paper=settings.pdf.paper)
-    return [outputs.workbook_name(month), outputs.pdf_name(month), outputs.journal_name(month)]
+    files = [outputs.workbook_name(month), outputs.pdf_name(month), outputs.journal_name(month)]
+    if report.restatement is not None:
+        name = outputs.adjustment_journal_name(month, report.restatement.label)
+        write_journal_csv(report.restatement.adjustment_journal, folder / name)
+        files.append(name)
+    return files

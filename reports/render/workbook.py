@@ -31,7 +31,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from reports.models import Report, TokenCounts
+from reports.models import JournalLine, Report, TokenCounts
 from reports.money import ZERO
 from reports.render import excel_styles as st
 
@@ -48,6 +48,9 @@ SHEET_USAGE = "Usage"
 SHEET_JOURNAL = "Journal"
 SHEET_RECONCILIATION = "Reconciliation"
 SHEET_RUN_INFO = "Run Info"
+SHEET_RESTATEMENT = "Restatement"
+SHEET_ADJUSTMENT = "Adjustment Journal"
+RESTATEMENT_HEADERS = ("Cost Center", "Name", "Sealed", "Restated", "Difference")
 
 SUMMARY_HEADERS = (
     "Cost Center", "Name", "Direct", "Shared", "Total", "Budget", "Variance", "% of Total",
@@ -339,7 +342,7 @@ class _Writer:
         )
         self.table(SHEET_USAGE, columns, rows)
 
-    def journal(self) -> None:
+    def journal(self, title: str = SHEET_JOURNAL, lines: Sequence[JournalLine] | None = None) -> None:
         columns = (
             _Column("Journal ID", st.TEXT, 14), _Column("Date", st.DATE, 12),
             _Column("Period", st.TEXT, 10), _Column("Account", st.TEXT, 10),
@@ -350,9 +353,29 @@ class _Writer:
         rows = (
             (line.journal_id, line.day, line.period, line.account, line.cost_center,
              line.cost_center_name, line.debit, line.credit, line.memo, line.external_id)
-            for line in self.report.journal
+            for line in (self.report.journal if lines is None else lines)
         )
-        self.table(SHEET_JOURNAL, columns, rows)
+        self.table(title, columns, rows)  # no note row when empty: an import would read it as a line
+
+    def restatement(self) -> None:
+        """Sealed against restated debits per cost center (only for a restated month)."""
+        restatement = self.report.restatement
+        if restatement is None:
+            return
+        ws, c = self.sheet(SHEET_RESTATEMENT, (16, 30, 16, 16, 16))
+        ws.freeze_panes = "A7"
+        ws.append([c.text(f"Restatement {restatement.label} — {self.report.month.label}", st.TITLE)])
+        ws.append([c.text("Sealed run", st.LABEL), c.text(restatement.sealed_run_id)])
+        ws.append([c.text("Sealed at (UTC)", st.LABEL), c.text(restatement.sealed_at)])
+        ws.append([c.text("Post", st.LABEL), c.text("only the Adjustment Journal; the sealed journal stays as posted")])
+        ws.append([])
+        ws.append(c.header_row(RESTATEMENT_HEADERS))
+        for line in restatement.lines:
+            ws.append([c.text(line.code), c.text(line.name), c.number(line.sealed, st.MONEY),
+                       c.number(line.restated, st.MONEY), c.number(line.difference, st.MONEY)])
+        ws.append([c.text("Total", st.TOTAL_LABEL), c.text("", st.TOTAL_LABEL),
+                   c.number(restatement.sealed_total, st.TOTAL), c.number(restatement.restated_total, st.TOTAL),
+                   c.number(restatement.difference, st.TOTAL)])
 
     def reconciliation(self) -> None:
         rec = self.report.reconciliation
@@ -443,16 +466,19 @@ def write_workbook(report: Report, path: pathlib.Path, *,
                    max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> None:
     """Write the chargeback workbook for ``report`` to exactly ``path``.
 
-    Sheets, in order: Summary, Workspaces, Line Items, Usage, Journal, Reconciliation,
-    Run Info (plus continuation sheets such as "Line Items (2)" right after a table that
+    Sheets, in order: Summary, [Restatement], Workspaces, Line Items, Usage, Journal,
+    [Adjustment Journal], Reconciliation, Run Info (the bracketed ones for a restated month; plus continuation sheets such as "Line Items (2)" right after a table that
     exceeds ``max_rows_per_sheet`` rows, header included).
     """
     writer = _Writer(report, max_rows_per_sheet)
     writer.summary()
+    writer.restatement()
     writer.workspaces()
     writer.line_items()
     writer.usage()
     writer.journal()
+    if report.restatement is not None:
+        writer.journal(SHEET_ADJUSTMENT, report.restatement.adjustment_journal)
     writer.reconciliation()
     writer.run_info()
     writer.save(pathlib.Path(path))

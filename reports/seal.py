@@ -1,0 +1,88 @@
+"""Closing a month: the seal that records the month's outputs so they cannot change silently."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from reports.errors import DataError, SealedMonthError, UsageError
+from reports.months import Month
+from reports.outputs import MANIFEST, sha256_file
+
+SEAL = "seal.json"
+RESTATEMENTS = "restatements"
+
+
+@dataclass(frozen=True)
+class Seal:
+    month: str
+    sealed_at: str
+    run_id: str
+    files: dict[str, str]  # file -> sha256, the manifest and every file it lists
+    totals: dict  # the manifest's totals at sealing
+
+    @property
+    def cost_center_totals(self) -> dict[str, Decimal]:
+        return {item["code"]: Decimal(item["total"]) for item in self.totals.get("cost_centers", [])}
+
+    @property
+    def cost_center_names(self) -> dict[str, str]:
+        return {item["code"]: item["name"] for item in self.totals.get("cost_centers", [])}
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.totals["total"])
+
+
+def read_seal(folder: Path) -> Seal | None:
+    path = folder / SEAL
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Seal(data["month"], data["sealed_at"], data["run_id"], dict(data["files"]), data["totals"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path} is not a readable seal ({exc}); restore it from your records") from None
+
+
+def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
+    """Seal the month's published outputs: record the manifest's hashes after checking them."""
+    folder = output_dir / str(month)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise UsageError(f"no outputs for {month} in {folder}: run `chargeback run --month {month}` first")
+    existing = read_seal(folder)
+    if existing is not None:
+        raise SealedMonthError(f"{month} was already closed on {existing.sealed_at} (run {existing.run_id})")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = {MANIFEST: sha256_file(manifest_path)}
+    for entry in manifest["outputs"] + manifest["raw_pages"]:
+        files[entry["file"]] = entry["sha256"]
+    seal = Seal(str(month), now.strftime("%Y-%m-%dT%H:%M:%SZ"), manifest["run_id"], files, manifest["totals"])
+    verify_seal(folder, seal)
+    temporary = folder / f".{SEAL}.tmp"
+    temporary.write_text(json.dumps(seal.__dict__, indent=2) + "\n", encoding="utf-8")
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / SEAL)
+    return seal
+
+
+def verify_seal(folder: Path, seal: Seal) -> None:
+    """Fail if any sealed file is missing or differs from its recorded SHA-256."""
+    changed = [name for name, digest in seal.files.items()
+               if not (folder / name).is_file() or sha256_file(folder / name) != digest]
+    if changed:
+        raise DataError(f"the sealed outputs of {seal.month} in {folder} were changed or removed after sealing: "
+                        f"{', '.join(sorted(changed)[:5])}{' …' if len(changed) > 5 else ''}; "
+                        "restore them from your records before restating")
+
+
+def next_restatement_number(folder: Path) -> int:
+    existing = folder / RESTATEMENTS
+    numbers = [int(p.name[1:]) for p in existing.glob("R*") if p.name[1:].isdigit()] if existing.is_dir() else []
+    return max(numbers, default=0) + 1

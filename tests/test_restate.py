@@ -1,0 +1,123 @@
+"""Closing a month and restating it after late-arriving data, end to end over loopback HTTP."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reports.errors import DataError, SealedMonthError, UsageError
+from reports.pipeline import demo_config_path, run
+from reports.seal import close_month
+from reports.simulator.organization import demo_organization
+
+from conftest import MONTH, run_cli, run_options, simulator
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "restatements" not in p.parts}
+
+
+def journal_rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def amount(text: str) -> Decimal:
+    return Decimal(text) if text else Decimal("0")
+
+
+@pytest.fixture()
+def closed_month(tmp_path, demo_server):
+    original = run(run_options(demo_server, tmp_path))
+    from datetime import datetime, timezone
+
+    close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    return tmp_path, original
+
+
+def test_a_closed_month_refuses_a_plain_rerun(closed_month, demo_server):
+    output, _ = closed_month
+    with pytest.raises(SealedMonthError) as caught:
+        run(run_options(demo_server, output))
+    assert "closed on 2026-11-05T09:00:00Z" in str(caught.value) and "--restate" in str(caught.value)
+    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(output),
+                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
+    assert done.returncode == 2 and done.stderr.startswith("error: 2026-10 was closed")
+
+
+def test_restating_late_data_keeps_sealed_outputs_and_journals_only_the_differences(closed_month):
+    output, original = closed_month
+    month_folder = output / "2026-10"
+    sealed = digests(month_folder)
+    with simulator(organization=demo_organization(revision=1)) as late:
+        result = run(run_options(late, output, restate=True))
+    assert digests(month_folder) == sealed  # the sealed outputs are byte-identical
+    assert result.folder == month_folder / "restatements" / "R1"
+
+    before = {line.code: line.total for line in original.report.cost_centers}
+    after = {line.code: line.total for line in result.report.cost_centers}
+    changed = {code: after[code] - before[code] for code in after if after[code] != before[code]}
+    assert changed, "the late data should change at least one cost center"
+
+    workbook = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
+    assert workbook.sheetnames.index("Restatement") == 1
+    rows = list(workbook["Restatement"].iter_rows(values_only=True))
+    header = rows.index(("Cost Center", "Name", "Sealed", "Restated", "Difference"))
+    table = {row[0]: row for row in rows[header + 1:] if row[0] and row[0] != "Total"}
+    for code, row in table.items():
+        assert Decimal(str(row[2])) == before[code] and Decimal(str(row[3])) == after[code]
+        assert Decimal(str(row[4])).quantize(Decimal("0.01")) == after[code] - before[code]
+
+    adjustment = journal_rows(result.folder / "journal-adjustment-2026-10-R1.csv")
+    by_center = {row["Cost Center"]: amount(row["Debit"]) - amount(row["Credit"]) for row in adjustment if row["Cost Center"]}
+    assert by_center == changed
+    assert sum(amount(r["Debit"]) for r in adjustment) == sum(amount(r["Credit"]) for r in adjustment)
+    original_ids = {row["External ID"] for row in journal_rows(month_folder / "journal-2026-10.csv")}
+    adjustment_ids = {row["External ID"] for row in adjustment}
+    assert not original_ids & adjustment_ids
+    assert all(row["Journal ID"] == "CB-2026-10-R1" for row in adjustment)
+
+
+def test_a_second_restatement_is_numbered_r2(closed_month):
+    output, _ = closed_month
+    with simulator(organization=demo_organization(revision=1)) as late:
+        run(run_options(late, output, restate=True))
+    with simulator(organization=demo_organization(revision=2)) as later:
+        second = run(run_options(later, output, restate=True))
+    assert second.folder.name == "R2" and second.report.restatement.number == 2
+
+
+def test_restating_refuses_when_sealed_outputs_were_tampered_with(closed_month, demo_server):
+    output, _ = closed_month
+    csv_path = output / "2026-10" / "journal-2026-10.csv"
+    csv_path.write_bytes(csv_path.read_bytes().replace(b"CB-2026-10", b"CB-2026-1O", 1))
+    with pytest.raises(DataError, match="changed or removed after sealing: journal-2026-10.csv"):
+        run(run_options(demo_server, output, restate=True))
+
+
+def test_restate_needs_a_closed_month(tmp_path, demo_server):
+    with pytest.raises(UsageError, match="has not been closed"):
+        run(run_options(demo_server, tmp_path, restate=True))
+
+
+def test_close_via_cli_and_twice(tmp_path, demo_server):
+    run(run_options(demo_server, tmp_path))
+    first = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    assert first.returncode == 0 and "closed 2026-10" in first.stdout
+    second = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    assert second.returncode == 2 and "already closed" in second.stderr
+    missing = run_cli("close", "--month", "2026-09", "--output", str(tmp_path))
+    assert missing.returncode == 2 and "run `chargeback run --month 2026-09` first" in missing.stderr
+
+
+def test_a_rerun_of_an_open_month_keeps_the_email_record(tmp_path, demo_server):
+    first = run(run_options(demo_server, tmp_path))
+    (first.folder / "email-sent.json").write_text('{"sent_at": "2026-11-02T08:00:00Z"}')
+    second = run(run_options(demo_server, tmp_path))
+    assert (second.folder / "email-sent.json").read_text() == '{"sent_at": "2026-11-02T08:00:00Z"}'
