@@ -12,7 +12,7 @@ import json
 import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -22,18 +22,13 @@ import jinja2
 
 from reports.errors import DataError, UsageError
 from reports.months import Month
+from reports.render import formatting
 from reports.resources import templates_dir
 from reports.settings import EmailSettings
 
-CENT = Decimal("0.01")
-TENTH = Decimal("0.1")
-HUNDRED = Decimal("100")
-# Finance rounds half-up, like the rest of the report (not Python's banker's rounding).
-ROUNDING = ROUND_HALF_UP
 TOP_COST_CENTERS = 5
 EM_DASH = "\u2014"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CURRENCY_SYMBOLS = {"USD": "$"}
 
 SUMMARY = "summary"  # the leadership message: the PDF
 WORKBOOK = "workbook"  # the finance message: the PDF and the workbook
@@ -186,21 +181,14 @@ def headline_from_manifest(manifest: dict[str, Any], month: Month) -> Headline:
 
 
 def format_money(amount: Decimal, currency: str = "USD", *, signed: bool = False) -> str:
-    """``$12,345.68``; ``-$3.00``; with ``signed``: ``+$945.68``."""
-    rounded = amount.quantize(CENT, rounding=ROUNDING)
-    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
-    digits = f"{abs(rounded):,.2f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
+    """``$12,345.68``; ``-$3.00``; with ``signed``: ``+$945.68`` (the PDF's own filters)."""
+    text = formatting.signed_money(amount) if signed else formatting.money(amount)
+    return text if currency == "USD" else f"{text.replace('$', '')} {currency}"
 
 
 def format_ratio(ratio: Decimal, *, signed: bool = True) -> str:
     """A fraction as a percentage to one decimal, half-up: ``0.08295`` -> ``+8.3%``."""
-    percent = (ratio * HUNDRED).quantize(TENTH, rounding=ROUNDING)
-    if percent == 0:
-        return "0.0%"
-    sign = "+" if signed and percent > 0 else ("-" if percent < 0 else "")
-    return f"{sign}{abs(percent)}%"
+    return formatting.signed_percent(ratio) if signed else formatting.percent(ratio)
 
 
 def subject_for(headline: Headline) -> str:
@@ -250,19 +238,9 @@ def _template_context(headline: Headline, attachments: list[str], workbook: bool
     }
 
 
-def _templates_path() -> Path:
-    try:
-        located = templates_dir()
-    except (ModuleNotFoundError, OSError):  # a checkout without pyproject.toml
-        located = None
-    if located is not None and (located / "email_body.txt").is_file():
-        return located
-    return Path(__file__).resolve().parent.parent / "templates"
-
-
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_templates_path())),
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
