@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
+    serve.add_argument("--late-data", type=int, default=0, metavar="N",
+                       help="add late-arriving spend to past days (revision N), to try --restate")
 
     check = command("check-config", "Validate the YAML configuration and list every problem.")
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"YAML configuration (default {DEFAULT_CONFIG})")
@@ -206,10 +208,11 @@ def _close(args: argparse.Namespace) -> int:
 
 
 def _serve_demo(args: argparse.Namespace) -> int:
+    from reports.simulator.organization import demo_organization
     from reports.simulator.server import serve_forever
 
     try:
-        serve_forever(args.port)
+        serve_forever(args.port, organization=demo_organization(revision=args.late_data))
     except OSError as exc:
         raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}; try another --port") from None
     return 0
