@@ -8,6 +8,7 @@ float, so ``budget: 2500.10`` is exactly Decimal("2500.10").
 from __future__ import annotations
 
 import hashlib
+from email.utils import parseaddr
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -417,7 +418,7 @@ def _email(node: _Node | None, problems: _Problems) -> EmailSettings | None:
     cc = _addresses(mapping.get("cc"), "email.cc", problems)
     workbook_to = _addresses(mapping.get("workbook_to"), "email.workbook_to", problems)
     sender = _text(mapping.get("from"), "email.from", problems, required=True, parent=node)
-    if sender and not _EMAIL.match(sender):
+    if sender and not _EMAIL.match(parseaddr(sender)[1]):
         problems.add(mapping.get("from"), "email.from", f"{sender!r} is not an email address")
     host = _text(mapping.get("smtp_host"), "email.smtp_host", problems, required=True, parent=node)
     port = 587

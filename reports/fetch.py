@@ -80,7 +80,9 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
                     log.info("fetched %s page %d", query.name, page.number)
             except ApiError as exc:
                 if query.required:
-                    raise
+                    # "cost_report page 1" alone does not say which month failed (the prior month's
+                    # cost report is fetched from the same endpoint); keep the error's kind
+                    raise type(exc)(f"{exc} (fetching {query.name})") from None
                 log.warning("optional %s unavailable: %s", query.name, exc)
                 writer.discard(query.name)
                 unavailable.append(query.name)
