@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from reports.allocate import Allocation, allocate, workspace_owners
 from reports.models import (
-    DEFAULT_WORKSPACE_NAME,
     Amount,
     Check,
     CostCenterLine,
@@ -24,7 +23,7 @@ from reports.models import (
     Directory,
     Drivers,
     JournalLine,
-    LineItem,
+    LineItems,
     Reconciliation,
     Report,
     RunInfo,
@@ -59,13 +58,102 @@ class MonthTotals:
         return cents_to_dollars(self.source_total_cents)
 
 
-def month_totals(month: Month, rows: Iterable[CostRow], settings: Settings, directory: Directory) -> MonthTotals:
-    """Sum a month's cost rows per workspace and allocate them (used for both months)."""
-    by_workspace: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
-    total = ZERO
+@dataclass(frozen=True)
+class CostSums:
+    """A month's cost rows summed in one pass (exact cents): all that is kept of the prior month."""
+
+    total_cents: Decimal
+    by_workspace: dict[str | None, Decimal]
+    by_model: dict[str | None, Decimal]
+    by_cost_type: dict[str | None, Decimal]
+    by_day: dict[date, Decimal]
+    rows: int
+
+
+def sum_costs(rows: Iterable[CostRow]) -> CostSums:
+    """Sum cost rows per workspace, model, cost type and day, reading them once."""
+    by_workspace: dict[str | None, Decimal] = {}
+    by_model: dict[str | None, Decimal] = {}
+    by_type: dict[str | None, Decimal] = {}
+    by_day: dict[date, Decimal] = {}
+    count = 0
     for row in rows:
-        by_workspace[row.workspace_id] += row.amount_cents
-        total += row.amount_cents
+        cents = row.amount_cents
+        key = row.workspace_id
+        by_workspace[key] = by_workspace.get(key, ZERO) + cents
+        key = row.model
+        by_model[key] = by_model.get(key, ZERO) + cents
+        key = row.cost_type
+        by_type[key] = by_type.get(key, ZERO) + cents
+        key = row.day
+        by_day[key] = by_day.get(key, ZERO) + cents
+        count += 1
+    total = sum(by_workspace.values(), ZERO)
+    return CostSums(total, by_workspace, by_model, by_type, by_day, count)
+
+
+class UsageSums:
+    """A month's usage rows summed in one pass per workspace x API key x model x service tier."""
+
+    __slots__ = ("_sums",)
+
+    def __init__(self, sums: dict[tuple, list[int]]):
+        self._sums = sums
+
+    def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
+        for key, counts in self._sums.items():
+            yield key, TokenCounts(*counts)
+
+    def by_workspace(self) -> dict[str | None, TokenCounts]:
+        sums: dict[str | None, list[int]] = {}
+        for key, counts in self._sums.items():
+            _add(sums, key[0], counts)
+        return {workspace: TokenCounts(*counts) for workspace, counts in sums.items()}
+
+    def total(self, tier: str | None = None) -> TokenCounts:
+        """All usage, or only that of one service tier."""
+        sums: dict[int, list[int]] = {}
+        for key, counts in self._sums.items():
+            if tier is None or key[3] == tier:
+                _add(sums, 0, counts)
+        return TokenCounts(*sums[0]) if sums else TokenCounts()
+
+
+def _add(sums: dict, key: object, counts: list[int]) -> None:
+    found = sums.get(key)
+    if found is None:
+        sums[key] = list(counts)
+    else:
+        for index, value in enumerate(counts):
+            found[index] += value
+
+
+def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
+    """Sum usage rows per workspace x API key x model x service tier, reading them once."""
+    sums: dict[tuple, list[int]] = {}
+    for row in rows:
+        key = (row.workspace_id, row.api_key_id, row.model, row.service_tier)
+        t = row.tokens
+        found = sums.get(key)
+        if found is None:
+            sums[key] = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output,
+                         t.web_searches]
+        else:
+            found[0] += t.uncached_input
+            found[1] += t.cache_write_5m
+            found[2] += t.cache_write_1h
+            found[3] += t.cache_read
+            found[4] += t.output
+            found[5] += t.web_searches
+    return UsageSums(sums)
+
+
+def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Settings,
+                 directory: Directory) -> MonthTotals:
+    """Sum a month's cost rows per workspace and allocate them (used for both months)."""
+    sums = rows if isinstance(rows, CostSums) else sum_costs(rows)
+    by_workspace = sums.by_workspace
+    total = sums.total_cents
     dollars = {ws: cents_to_dollars(cents) for ws, cents in by_workspace.items()}
     names = {ws: directory.workspace_name(ws) for ws in dollars}
     allocation = allocate(dollars, settings, names, period=str(month))
@@ -80,26 +168,38 @@ def build_report(
     month: Month,
     settings: Settings,
     cost_rows: Sequence[CostRow],
-    usage_rows: Sequence[UsageRow] | None,
-    prior_cost_rows: Sequence[CostRow] | None,
-    prior_usage_rows: Sequence[UsageRow] | None,
+    usage_rows: Iterable[UsageRow] | UsageSums | None,
+    prior_cost_rows: Iterable[CostRow] | CostSums | None,
+    prior_usage_rows: Iterable[UsageRow] | UsageSums | None,  # only whether it was available matters
     directory: Directory,
     run_info: RunInfo,
     days_with_data: set[date] | None = None,
     unknown_cost_types: Iterable[str] = (),
 ) -> Report:
-    current = month_totals(month, cost_rows, settings, directory)
-    prior = month_totals(month.prior(), prior_cost_rows, settings, directory) if prior_cost_rows is not None else None
+    # Each month's rows are read once into sums; only this month's rows are kept (line items).
+    current_sums = sum_costs(cost_rows)
+    prior_sums = None
+    if prior_cost_rows is not None:
+        prior_sums = prior_cost_rows if isinstance(prior_cost_rows, CostSums) else sum_costs(prior_cost_rows)
+    usage = None
+    if usage_rows is not None:
+        usage = usage_rows if isinstance(usage_rows, UsageSums) else sum_usage(usage_rows)
+    current = month_totals(month, current_sums, settings, directory)
+    prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
     centers = _cost_center_lines(settings, current, prior)
     journal = _journal(month, settings, current)
-    workspaces = _workspace_lines(settings, current, prior, usage_rows or (), directory)
-    line_items = _line_items(cost_rows, current.allocation, settings, directory)
-    usage = _usage_lines(usage_rows or (), directory)
+    usage_sums = usage or sum_usage(())
+    workspaces = _workspace_lines(settings, current, prior, usage_sums, directory)
+    line_items = _line_items(cost_rows, current, settings, directory)
+    usage_lines = _usage_lines(usage_sums, directory)
     reconciliation = _reconciliation(month, current, centers, journal, line_items, directory,
                                      settings, days_with_data, unknown_cost_types)
-    drivers = _drivers(month, cost_rows, prior_cost_rows, usage_rows or (), workspaces)
-    notes = _notes(run_info, current, drivers, usage_rows is not None, unknown_cost_types, prior is not None)
+    drivers = _drivers(month, current_sums, prior_sums, usage_sums, workspaces)
+    notes = _notes(run_info, current, drivers, usage is not None, unknown_cost_types, prior is not None)
+    if prior is not None and prior_usage_rows is None:
+        notes += (f"Token usage for the prior month {month.prior()} was not available; "
+                  "cost comparisons are unaffected.",)
     return Report(
         month=month,
         organization=settings.organization,
@@ -108,12 +208,12 @@ def build_report(
         cost_centers=centers,
         workspaces=workspaces,
         line_items=line_items,
-        usage=usage,
+        usage=usage_lines,
         journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
         run_info=RunInfo(**{**run_info.__dict__, "notes": run_info.notes + notes}),
-        usage_available=usage_rows is not None,
+        usage_available=usage is not None,
         unallocated_code=settings.unallocated,
     )
 
@@ -175,10 +275,8 @@ def _owner_label(workspace: str | None, allocation: Allocation, configured: dict
 
 
 def _workspace_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None,
-                     usage_rows: Iterable[UsageRow], directory: Directory) -> tuple[WorkspaceLine, ...]:
-    tokens: dict[str | None, TokenCounts] = defaultdict(TokenCounts)
-    for row in usage_rows:
-        tokens[row.workspace_id] = tokens[row.workspace_id] + row.tokens
+                     usage: UsageSums, directory: Directory) -> tuple[WorkspaceLine, ...]:
+    tokens = usage.by_workspace()
     prior_cents = prior.by_workspace_cents if prior else {}
     configured = workspace_owners(settings)
     workspaces = set(current.by_workspace_cents) | set(prior_cents) | set(tokens)
@@ -199,35 +297,20 @@ def _workspace_lines(settings: Settings, current: MonthTotals, prior: MonthTotal
     return tuple(lines)
 
 
-def _line_items(rows: Sequence[CostRow], allocation: Allocation, settings: Settings,
-                directory: Directory) -> tuple[LineItem, ...]:
+def _line_items(rows: Sequence[CostRow], current: MonthTotals, settings: Settings,
+                directory: Directory) -> LineItems:
     configured = workspace_owners(settings)
-    names: dict[str | None, str] = {}
-    owners: dict[str | None, str] = {}
-    items = []
-    for row in rows:
-        workspace = row.workspace_id
-        if workspace not in names:
-            names[workspace] = directory.workspace_name(workspace)
-            owners[workspace] = _owner_label(workspace, allocation, configured)
-        items.append(LineItem(
-            day=row.day, workspace_id=workspace, workspace_name=names[workspace], cost_center=owners[workspace],
-            description=row.description, cost_type=row.cost_type, model=row.model, token_type=row.token_type,
-            service_tier=row.service_tier, context_window=row.context_window,
-            amount_cents=row.amount_cents, amount=cents_to_dollars(row.amount_cents),
-        ))
-    return tuple(items)
+    workspaces = current.by_workspace_cents
+    names = {workspace: directory.workspace_name(workspace) for workspace in workspaces}
+    owners = {workspace: _owner_label(workspace, current.allocation, configured) for workspace in workspaces}
+    return LineItems(rows, names, owners)
 
 
-def _usage_lines(rows: Iterable[UsageRow], directory: Directory) -> tuple[UsageLine, ...]:
-    totals: dict[tuple, TokenCounts] = defaultdict(TokenCounts)
-    for row in rows:
-        key = (row.workspace_id, row.api_key_id, row.model, row.service_tier)
-        totals[key] = totals[key] + row.tokens
+def _usage_lines(usage: UsageSums, directory: Directory) -> tuple[UsageLine, ...]:
     lines = [
         UsageLine(workspace_id=ws, workspace_name=directory.workspace_name(ws), api_key_id=key,
                   api_key_name=directory.api_key_name(key), model=model, service_tier=tier, tokens=tokens)
-        for (ws, key, model, tier), tokens in totals.items()
+        for (ws, key, model, tier), tokens in usage.lines()
     ]
     lines.sort(key=lambda line: (line.workspace_name, line.workspace_id or "", line.api_key_name,
                                  line.api_key_id or "", line.model or "", line.service_tier or ""))
@@ -243,13 +326,13 @@ def _money(value: Decimal) -> str:
 
 
 def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCenterLine],
-                    journal: Sequence[JournalLine], line_items: Sequence[LineItem], directory: Directory,
+                    journal: Sequence[JournalLine], line_items: LineItems, directory: Directory,
                     settings: Settings, days_with_data: set[date] | None,
                     unknown_cost_types: Iterable[str]) -> Reconciliation:
     allocated = current.allocation.allocated_total
     source = Fraction(current.source_total)
     allocated_decimal = _exact(allocated)
-    line_sum = sum((item.amount_cents for item in line_items), ZERO)
+    line_sum = sum(line_items.amounts_cents(), ZERO)
     debits = sum((line.debit for line in journal if line.debit is not None), ZERO)
     credits = sum((line.credit for line in journal if line.credit is not None), ZERO)
     center_sum = sum((line.total for line in centers), ZERO)
@@ -310,11 +393,11 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
     )
 
 
-def _sum_by(rows: Iterable[CostRow], key) -> dict[str, Decimal]:
-    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        sums[key(row)] += row.amount_cents
-    return {label: cents_to_dollars(cents) for label, cents in sums.items()}
+def _dollars(sums: dict, label) -> dict[str, Decimal]:
+    dollars: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for key, cents in sums.items():
+        dollars[label(key)] += cents
+    return {name: cents_to_dollars(cents) for name, cents in dollars.items()}
 
 
 def _amounts(current: dict[str, Decimal], prior: dict[str, Decimal] | None) -> tuple[Amount, ...]:
@@ -325,28 +408,25 @@ def _amounts(current: dict[str, Decimal], prior: dict[str, Decimal] | None) -> t
     return tuple(amounts)
 
 
-def _daily(month: Month, rows: Iterable[CostRow]) -> tuple[DailySpend, ...]:
-    by_day = _sum_by(rows, lambda row: row.day.isoformat())
-    return tuple(DailySpend(day, by_day.get(day.isoformat(), ZERO)) for day in month.days)
+def _daily(month: Month, sums: CostSums) -> tuple[DailySpend, ...]:
+    return tuple(DailySpend(day, cents_to_dollars(sums.by_day.get(day, ZERO))) for day in month.days)
 
 
-def _drivers(month: Month, rows: Sequence[CostRow], prior_rows: Sequence[CostRow] | None,
-             usage_rows: Sequence[UsageRow], workspaces: Sequence[WorkspaceLine]) -> Drivers:
-    def model_of(row: CostRow) -> str:
-        return row.model or NO_MODEL
+def _drivers(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: UsageSums,
+             workspaces: Sequence[WorkspaceLine]) -> Drivers:
+    def model_of(model: str | None) -> str:
+        return model or NO_MODEL
 
-    def type_of(row: CostRow) -> str:
-        return row.cost_type or "unspecified"
+    def type_of(cost_type: str | None) -> str:
+        return cost_type or "unspecified"
 
-    by_model = _amounts(_sum_by(rows, model_of), _sum_by(prior_rows, model_of) if prior_rows is not None else None)
-    by_type = _amounts(_sum_by(rows, type_of), _sum_by(prior_rows, type_of) if prior_rows is not None else None)
-    mix = TokenCounts()
-    priority = TokenCounts()
-    for row in usage_rows:
-        mix = mix + row.tokens
-        if row.service_tier == "priority":
-            priority = priority + row.tokens
-    has_prior = prior_rows is not None
+    by_model = _amounts(_dollars(sums.by_model, model_of),
+                        _dollars(prior_sums.by_model, model_of) if prior_sums is not None else None)
+    by_type = _amounts(_dollars(sums.by_cost_type, type_of),
+                       _dollars(prior_sums.by_cost_type, type_of) if prior_sums is not None else None)
+    mix = usage.total()
+    priority = usage.total("priority")
+    has_prior = prior_sums is not None
     top = tuple(Amount(line.name, line.amount, line.prior_amount if has_prior else None)
                 for line in workspaces[:TOP_WORKSPACES])
     movers: list[Amount] = []
@@ -356,8 +436,8 @@ def _drivers(month: Month, rows: Sequence[CostRow], prior_rows: Sequence[CostRow
         movers = [m for m in movers if m.change]
         movers.sort(key=lambda amount: (-abs(amount.change or ZERO), amount.label))
     return Drivers(
-        daily=_daily(month, rows),
-        prior_daily=_daily(month.prior(), prior_rows) if prior_rows is not None else (),
+        daily=_daily(month, sums),
+        prior_daily=_daily(month.prior(), prior_sums) if prior_sums is not None else (),
         by_model=by_model,
         by_cost_type=by_type,
         token_mix=mix,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -17,7 +18,7 @@ log = logging.getLogger("reports.fetch")
 COST = "cost_report"
 USAGE = "usage_report/messages"
 COST_GROUPS = ["workspace_id", "description"]
-USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier", "context_window"]
+USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier"]  # the SPEC's grouping; all the Usage sheet shows
 MAX_PARALLEL = 3  # polite to the API's rate limit; the cost and usage queries still overlap
 
 
@@ -53,6 +54,10 @@ def month_queries(month: Month) -> list[Query]:
     ]
 
 
+class _Stopped(Exception):
+    """Another query failed or the run was interrupted; this one stops quietly."""
+
+
 @dataclass
 class FetchResult:
     records: list[PageRecord]
@@ -66,16 +71,22 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
     queries = month_queries(month)
     stats = [FetchStats() for _ in queries]
     unavailable: list[str] = []
+    stop = threading.Event()  # set on the first failure: the other queries stop at their next step
+
+    def pause(seconds: float) -> None:
+        if sleep is not None:
+            sleep(seconds)
+        if stop.wait(0 if sleep is not None else seconds):
+            raise _Stopped()
 
     def run(index: int) -> None:
         query = queries[index]
-        kwargs: dict[str, Any] = {"retry": retry, "stats": stats[index]}
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        with AdminClient(base_url, api_key, **kwargs) as client:
+        with AdminClient(base_url, api_key, retry=retry, stats=stats[index], sleep=pause) as client:
             pages = client.report_pages if query.kind == "report" else client.list_pages
             try:
                 for page in pages(query.endpoint, query.params):
+                    if stop.is_set():
+                        raise _Stopped()
                     writer.add(query.name, page)
                     log.info("fetched %s page %d", query.name, page.number)
             except ApiError as exc:
@@ -87,16 +98,22 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
                 writer.discard(query.name)
                 unavailable.append(query.name)
 
-    with ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL, thread_name_prefix="fetch")
+    try:
         futures = [pool.submit(run, index) for index in range(len(queries))]
-        errors = []
-        for future in futures:
+        for future in futures:  # in query order, so the error reported is the same every time
             try:
                 future.result()
-            except ApiError as exc:
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+            except ApiError:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)  # quiet before the error is shown
+                raise
+    except BaseException:
+        # An interrupt: queued queries are not started, running ones stop at their next step.
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     total = FetchStats()
     for item in stats:
         total.requests += item.requests

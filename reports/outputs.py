@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -82,10 +83,21 @@ def recover(output_dir: Path, month: Month) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def staging_folder(output_dir: Path, month: Month, run_id: str) -> Path:
-    folder = output_dir / f".staging-{month}-{run_id}"
-    folder.mkdir(parents=True)
-    return folder
+def staging_name(month: Month, run_id: str) -> str:
+    return f".staging-{month}-{run_id}"
+
+
+def keep_failed_pages(staging: Path, output_dir: Path, month: Month, run_id: str) -> Path | None:
+    """After untrustworthy data, keep the raw pages (only) for inspection; drop the rest."""
+    raw = staging / "raw"
+    if not raw.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
+    target = output_dir / "failed" / f"{month}-{run_id}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(raw, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def publish(staging: Path, output_dir: Path, month: Month) -> Path:
@@ -96,11 +108,15 @@ def publish(staging: Path, output_dir: Path, month: Month) -> Path:
         for name in KEPT_RECORDS:
             if (final / name).exists() and not (staging / name).exists():
                 shutil.copy2(final / name, staging / name)
-        _fsync_tree(staging)
-        os.replace(final, previous)
-    else:
-        _fsync_tree(staging)
-    os.replace(staging, final)
+    _fsync_tree(staging)
+    # No SIGTERM/SIGINT between the two renames: the month folder is never missing.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        if final.exists():
+            os.replace(final, previous)
+        os.replace(staging, final)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(previous, ignore_errors=True)
     return final
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from reports import __version__
-from reports.aggregate import build_report
+from reports.aggregate import build_report, sum_costs, sum_usage
 from reports.client import RetryPolicy
 from reports.config import load_settings
 from reports.errors import DataError, SealedMonthError, UsageError
@@ -82,14 +82,20 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     with outputs.month_lock(output_dir, options.month):
         outputs.recover(output_dir, options.month)
         sealed = _sealed_state(options)
-        staging = outputs.staging_folder(output_dir, options.month, run_id)
+        staging = output_dir / outputs.staging_name(options.month, run_id)
         try:
+            staging.mkdir(parents=True)
             result = _produce(options, settings, config_path, staging, run_id, generated_at, sealed)
             if sealed is None:
                 folder = outputs.publish(staging, output_dir, options.month)
             else:
                 folder = outputs.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
                                                 / f"R{sealed[1]}")
+        except DataError as exc:
+            kept = outputs.keep_failed_pages(staging, output_dir, options.month, run_id)
+            if kept is None:
+                raise
+            raise DataError(f"{exc} (the pages as received are kept in {kept})") from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -182,9 +188,11 @@ def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, 
     current_cost = tuple(cost_rows(snapshot.pages(cost_query(month)), month, unknown, days))
     if not snapshot.has(cost_query(prior)):
         raise DataError(f"the snapshot has no cost report for the prior month {prior}")
-    prior_cost = tuple(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
-    current_usage = tuple(usage_rows(snapshot.pages(usage_query(month)), month))
-    prior_usage = (tuple(usage_rows(snapshot.pages(usage_query(prior)), prior))
+    # Only this month's cost rows are kept (they are the line items); the prior month's rows
+    # and the usage rows are summed as they are read, so memory holds sums, not rows.
+    prior_cost = sum_costs(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
+    current_usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month))
+    prior_usage = (sum_usage(usage_rows(snapshot.pages(usage_query(prior)), prior))
                    if usage_query(prior) not in snapshot.unavailable else None)
     return build_report(
         month=month, settings=settings, cost_rows=current_cost, usage_rows=current_usage,

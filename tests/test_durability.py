@@ -32,7 +32,7 @@ from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY
 
-SLOW = Faults(slow_response_seconds=0.4, slow_responses=0)  # every request: the fetch takes ~1 s
+SLOW = Faults(slow_response_seconds=1.0, slow_responses=0)  # every request: the fetch takes ~2 s
 LOCK_MESSAGE = "another chargeback run for 2026-10 is in progress"
 
 
@@ -121,16 +121,14 @@ def test_sigterm_unwinds_cleanly_and_leaves_the_previous_outputs_byte_identical(
         follow_up_run_succeeds(output)
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.run creates the staging folder before its try: block, so an "
-                                       "interrupt in between leaves an empty staging folder (the next run removes it)")
 def test_an_interrupt_right_after_the_staging_folder_is_created_leaves_nothing(tmp_path, monkeypatch):
-    real = outputs.staging_folder
+    from reports import pipeline
 
-    def interrupted(*args, **kwargs):
-        real(*args, **kwargs)
+    def interrupted(options, settings, config_path, staging, *args):
+        assert staging.is_dir()
         raise KeyboardInterrupt  # what SIGTERM (Terminated) or Ctrl-C does at that instant
 
-    monkeypatch.setattr(outputs, "staging_folder", interrupted)
+    monkeypatch.setattr(pipeline, "_produce", interrupted)
     with simulator() as server, pytest.raises(KeyboardInterrupt):
         run(run_options(server, tmp_path))
     assert not list(tmp_path.glob(".staging-*"))

@@ -192,8 +192,6 @@ def test_prior_month_usage_failing_does_not_fail_the_run(tmp_path, good_run):
     assert not list((result.folder / "raw").glob("usage_report_messages-2026-09-*"))
 
 
-@pytest.mark.xfail(reason="the prior month's usage is not used by the report and its absence is not noted "
-                          "on Run Info yet (pipeline/aggregate: lead's files)", strict=False)
 def test_prior_month_usage_failing_is_noted_on_run_info(tmp_path):
     with scripted(fails_for_month(USAGE_PATH, "2026-09")) as server:
         result = run(run_options(server, tmp_path))

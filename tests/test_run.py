@@ -213,12 +213,17 @@ def test_unmapped_spend_without_unallocated_is_exit_4_naming_the_workspace(tmp_p
 def test_a_failed_run_leaves_the_previous_outputs_untouched(tmp_path, good_run):
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
-    before = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    month = output / "2026-10"
+    before = {p.relative_to(month): p.read_bytes() for p in month.rglob("*") if p.is_file()}
     with simulator(Faults(non_usd_currency=RowFault(day="2026-10-03", index=0), months=["2026-10"])) as server:
-        with pytest.raises(DataError, match="EUR"):
+        with pytest.raises(DataError, match="EUR") as caught:
             run(run_options(server, output))
-    after = {p.relative_to(output): p.read_bytes() for p in output.rglob("*") if p.is_file() and ".lock" not in p.name}
+    after = {p.relative_to(month): p.read_bytes() for p in month.rglob("*") if p.is_file()}
     assert after == before
+    # the untrustworthy pages are kept apart for inspection, where the message says
+    kept = next((output / "failed").iterdir())
+    assert f"the pages as received are kept in {kept}" in str(caught.value)
+    assert b'"EUR"' in (kept / "cost_report-2026-10-p001.json").read_bytes()
 
 
 def test_wrong_key_exits_3_with_one_line_and_no_outputs(tmp_path, demo_server):
