@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Iterator, Mapping, Sequence, overload
 
 from reports.months import Month
 
@@ -177,6 +178,63 @@ class LineItem:
     amount: Decimal  # exact dollars
 
 
+class LineItems(Sequence[LineItem]):
+    """The Line Items of a month, made on demand from its cost rows: one per row, API order.
+
+    A large month has hundreds of thousands of rows; holding a LineItem for each beside its
+    CostRow would double the memory for no information (the names and owners are per
+    workspace). Reads like a tuple of LineItem; equal to a tuple with the same items.
+    """
+
+    __slots__ = ("_rows", "_names", "_owners")
+
+    def __init__(self, rows: Sequence[CostRow], names: Mapping[str | None, str],
+                 owners: Mapping[str | None, str]):
+        self._rows = rows
+        self._names = dict(names)
+        self._owners = dict(owners)
+
+    def _item(self, row: CostRow) -> LineItem:
+        workspace = row.workspace_id
+        return LineItem(row.day, workspace, self._names[workspace], self._owners[workspace], row.description,
+                        row.cost_type, row.model, row.token_type, row.service_tier, row.context_window,
+                        row.amount_cents, row.amount_cents.scaleb(-2))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> LineItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LineItem, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LineItem | tuple[LineItem, ...]:
+        if isinstance(index, slice):
+            return tuple(self._item(row) for row in self._rows[index])
+        return self._item(self._rows[index])
+
+    def __iter__(self) -> Iterator[LineItem]:
+        item = self._item
+        for row in self._rows:
+            yield item(row)
+
+    def amounts_cents(self) -> Iterator[Decimal]:
+        for row in self._rows:
+            yield row.amount_cents
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"LineItems({len(self)} items)"
+
+
 @dataclass(frozen=True, slots=True)
 class UsageLine:
     """A Usage row: tokens per workspace x API key x model x service tier for the month."""
@@ -330,7 +388,7 @@ class Report:
     prior_total: Decimal | None  # prior month's rounded total
     cost_centers: tuple[CostCenterLine, ...]  # every configured cost center, config order
     workspaces: tuple[WorkspaceLine, ...]  # by amount descending
-    line_items: tuple[LineItem, ...]  # API order (day, then as returned)
+    line_items: Sequence[LineItem]  # API order (day, then as returned); a LineItems or a tuple
     usage: tuple[UsageLine, ...]
     journal: tuple[JournalLine, ...]  # debits in cost center order, then the credit
     reconciliation: Reconciliation

@@ -1,7 +1,10 @@
 """The Excel workbook: the audit record and accounting import, streamed with openpyxl.
 
 The whole workbook is written in openpyxl's write-only mode, so memory stays flat however
-many line items the month has. Every cell is built here explicitly:
+many line items the month has; the rows of the tables (Line Items above all) are streamed as
+SpreadsheetML text straight into the saved file, cell for cell what openpyxl would write,
+because building an openpyxl cell per value cost several times the rest of the run. Every
+cell is built here explicitly:
 
 * text (anything that may have come from the API) is always a string cell, never a
   formula, whatever its first character; control characters Excel cannot store are
@@ -18,16 +21,21 @@ A table longer than ``max_rows_per_sheet`` (header included) continues on sheets
 
 from __future__ import annotations
 
+import math
+import os
 import pathlib
+import zipfile
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.compat import safe_string
+from openpyxl.utils.datetime import to_excel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -37,6 +45,7 @@ from reports.render import excel_styles as st
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_TEXT = 32_767
+ZIP_LEVEL = 6  # deflate level of the streamed sheets (openpyxl's own parts keep theirs)
 DEMO_BANNER = "DEMO — simulated organization, not real spend"
 USAGE_NOT_AVAILABLE = "Usage data was not available for this month."
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -178,6 +187,163 @@ class _Cells:
         return [self.text(header, st.HEADER) for header in headers]
 
 
+# ---------------------------------------------------------------- streamed table rows
+#
+# A table's rows are the bulk of the workbook (a large month has hundreds of thousands of
+# Line Items). Building an openpyxl cell and an XML element for each of millions of cells
+# costs far more than the data itself, so table rows are written as SpreadsheetML text,
+# cell for cell what openpyxl writes for the same cells (inline strings, the same named
+# styles, exact Decimal digits, dates as serial numbers), straight into the sheet's part of
+# the saved file. openpyxl still writes every sheet's frame (columns, frozen header,
+# autofilter), the header rows and the styles.
+
+_ROWS_PER_CHUNK = 2000
+_TEXT_CACHE_LIMIT = 200_000  # distinct texts remembered per table (names, descriptions...)
+_XML_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # a bare CR reads back as LF, as before
+_NUMBER_STYLES = frozenset({st.MONEY, st.EXACT, st.CENTS, st.INTEGER, st.TOTAL})
+_RATIO_STYLES = frozenset({st.PERCENT, st.TOTAL_PERCENT})
+
+
+def _xml_text(text: str) -> str:
+    for raw, escaped in _XML_TEXT_ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
+
+
+def _style_id(ws: WriteOnlyWorksheet, name: str, quote_prefix: bool = False) -> int:
+    """The workbook's index of a named style's cell format (registered if new)."""
+    cell = WriteOnlyCell(ws)
+    cell.style = name
+    if quote_prefix:
+        cell.quotePrefix = True
+    return cell.style_id
+
+
+def _encoder(ws: WriteOnlyWorksheet, style: str) -> Callable[[Any], str]:
+    """A function from a value to the rest of its ``<c r="..."`` element, for one column."""
+    sid = _style_id(ws, style)
+    if style == st.DATE:
+        epoch = ws.parent.epoch
+        dates: dict[Any, str] = {}
+
+        def day(value: Any) -> str:
+            found = dates.get(value)
+            if found is None:
+                moment = value
+                if isinstance(moment, datetime) and moment.tzinfo is not None:
+                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+                found = dates[value] = f'" s="{sid}" t="n"><v>{safe_string(to_excel(moment, epoch))}</v></c>'
+            return found
+        return day
+    if style in _RATIO_STYLES:
+        # A derived ratio, not money: a double is the honest representation.
+        return lambda value: f'" s="{sid}" t="n"><v>{safe_string(float(value))}</v></c>'
+    if style in _NUMBER_STYLES:
+        def number(value: Any) -> str:
+            if type(value) is Decimal:
+                if not value.is_finite():
+                    raise ValueError(f"cannot write non-finite amount {value!r}")
+                # openpyxl writes numbers with "%.16g"; a Decimal keeps its exact digits instead.
+                return f'" s="{sid}" t="n"><v>{value:f}</v></c>'
+            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+                raise TypeError(f"not a number: {value!r}")
+            if isinstance(value, Decimal):
+                return number(Decimal(value))
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"cannot write non-finite number {value!r}")
+            return f'" s="{sid}" t="n"><v>{value if isinstance(value, int) else safe_string(value)}</v></c>'
+        return number
+    quoted = _style_id(ws, style, quote_prefix=True)
+    texts: dict[str, str] = {}
+
+    def text(value: Any) -> str:
+        found = texts.get(value) if type(value) is str else None
+        if found is None:
+            clean = _sanitize(str(value))
+            if not clean:
+                # A styled blank: an empty inline string is not valid SpreadsheetML.
+                found = f'" s="{sid}" t="n"/>'
+            else:
+                # Always an inline string, never a formula; a formula trigger also gets
+                # Excel's quote prefix so that editing the cell keeps it text.
+                style_id = quoted if clean.startswith(FORMULA_TRIGGERS) else sid
+                space = ' xml:space="preserve"' if clean != clean.strip() else ""
+                found = f'" s="{style_id}" t="inlineStr"><is><t{space}>{_xml_text(clean)}</t></is></c>'
+            if type(value) is str and len(texts) < _TEXT_CACHE_LIMIT:
+                texts[value] = found
+        return found
+    return text
+
+
+class _TableRows:
+    """Rows ``start..stop`` of a table, to be streamed into one sheet from row 2 on."""
+
+    def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[_Column], items: Sequence[Any],
+                 to_row: Callable[[Any], Sequence[Any]], start: int, stop: int):
+        self.ws = ws
+        self.items = items
+        self.to_row = to_row
+        self.start = start
+        self.stop = stop
+        # style ids are taken now, before the workbook's styles are written
+        self.encoders = [(get_column_letter(index), _encoder(ws, column.style))
+                         for index, column in enumerate(columns, 1)]
+
+    def chunks(self) -> Iterator[str]:
+        encoders, to_row = self.encoders, self.to_row
+        items: Iterable[Any] = self.items
+        if not (self.start == 0 and self.stop == len(self.items)):
+            # a continuation sheet: index into the sequence rather than skip through it
+            items = map(self.items.__getitem__, range(self.start, self.stop))
+        parts: list[str] = []
+        append = parts.append
+        number = 1
+        for item in items:
+            number += 1
+            r = str(number)
+            append(f'<row r="{r}">')
+            for (letter, encode), value in zip(encoders, to_row(item)):
+                if value is not None:
+                    append('<c r="' + letter + r + encode(value))
+            append("</row>")
+            if len(parts) > _ROWS_PER_CHUNK * 8:
+                yield "".join(parts)
+                parts.clear()
+        if parts:
+            yield "".join(parts)
+
+
+def _stream_rows(path: pathlib.Path, tables: list[_TableRows]) -> None:
+    """Put each table's rows into its sheet of the saved workbook at ``path``."""
+    by_part = {table.ws.path.lstrip("/"): table for table in tables}
+    temporary = path.with_name(path.name + ".rows")
+    try:
+        with zipfile.ZipFile(path) as source, \
+                zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
+            for info in source.infolist():
+                data = source.read(info)
+                table = by_part.pop(info.filename, None)
+                if table is None:
+                    target.writestr(info, data)
+                    continue
+                head, end, tail = data.partition(b"</sheetData>")
+                if not end:
+                    raise AssertionError(f"{info.filename} has no sheetData to put rows in")
+                part = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                part.compress_type = zipfile.ZIP_DEFLATED
+                with target.open(part, "w", force_zip64=True) as out:
+                    out.write(head)
+                    for chunk in table.chunks():
+                        out.write(chunk.encode("utf-8"))
+                    out.write(end + tail)
+        if by_part:
+            raise AssertionError(f"sheets not found in the saved workbook: {sorted(by_part)}")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _set_widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     # Write-only sheets need column widths before the first row.
     for index, width in enumerate(widths, 1):
@@ -196,47 +362,36 @@ class _Writer:
         self.wb = Workbook(write_only=True)
         st.register(self.wb)
         self.split_notes: list[str] = []
+        self.pending: list[_TableRows] = []
 
     def sheet(self, title: str, widths: Sequence[float]) -> tuple[WriteOnlyWorksheet, _Cells]:
         ws = self.wb.create_sheet(title)
         _set_widths(ws, widths)
         return ws, _Cells(ws)
 
-    def table(self, title: str, columns: Sequence[_Column], rows: Iterable[Sequence[Any]],
-              *, empty_note: str | None = None) -> None:
-        """Write a header + rows table, continuing on numbered sheets past the row limit."""
-        per_sheet = self.max_rows - 1
-        titles: list[str] = []
-        total_rows = 0
-        ws: WriteOnlyWorksheet | None = None
-        cells: _Cells | None = None
-        written = 0
-        last_col = get_column_letter(len(columns))
+    def table(self, title: str, columns: Sequence[_Column], items: Sequence[Any],
+              to_row: Callable[[Any], Sequence[Any]], *, empty_note: str | None = None) -> None:
+        """A header + one row per item, continuing on numbered sheets past the row limit.
 
-        def open_sheet() -> None:
-            nonlocal ws, cells, written
-            if ws is not None:
-                ws.auto_filter.ref = f"A1:{last_col}{written + 1}"
-            name = title if not titles else f"{title} ({len(titles) + 1})"
-            titles.append(name)
+        The header (and an empty table's note) goes through openpyxl like every other
+        sheet; the rows are streamed into the saved file afterwards (see ``_TableRows``).
+        """
+        per_sheet = self.max_rows - 1
+        total_rows = len(items)
+        last_col = get_column_letter(len(columns))
+        sheets = max(1, -(-total_rows // per_sheet))
+        titles = [title if number == 0 else f"{title} ({number + 1})" for number in range(sheets)]
+        for number, name in enumerate(titles):
             ws, cells = self.sheet(name, [column.width for column in columns])
             ws.freeze_panes = "A2"
             ws.append(cells.header_row(column.header for column in columns))
-            written = 0
-
-        open_sheet()
-        for row in rows:
-            if written == per_sheet:
-                open_sheet()
-            assert ws is not None and cells is not None
-            ws.append([cells.cell(value, column.style) for value, column in zip(row, columns)])
-            written += 1
-            total_rows += 1
-        assert ws is not None and cells is not None
-        if total_rows == 0 and empty_note is not None:
-            ws.append([cells.text(empty_note)])
-        else:
-            ws.auto_filter.ref = f"A1:{last_col}{written + 1}"
+            start, stop = number * per_sheet, min(total_rows, (number + 1) * per_sheet)
+            if total_rows == 0 and empty_note is not None:
+                ws.append([cells.text(empty_note)])
+                continue
+            ws.auto_filter.ref = f"A1:{last_col}{stop - start + 1}"
+            if stop > start:
+                self.pending.append(_TableRows(ws, columns, items, to_row, start, stop))
         if len(titles) > 1:
             self.split_notes.append(
                 f"{title} has {total_rows:,} rows, more than the {per_sheet:,} that fit on one "
@@ -300,13 +455,10 @@ class _Writer:
                _Column("Prior Month (USD)", st.MONEY, 14),
                _Column("Archived", st.TEXT, 10), _Column("Unmapped", st.TEXT, 10)]
         )
-        rows = (
-            (line.workspace_id or "", line.name, line.cost_center, line.amount,
-             *_tokens(line.tokens), line.cache_hit_rate, line.prior_amount,
-             "Yes" if line.archived else "", "Yes" if line.unmapped else "")
-            for line in self.report.workspaces
-        )
-        self.table(SHEET_WORKSPACES, columns, rows)
+        self.table(SHEET_WORKSPACES, columns, self.report.workspaces, lambda line: (
+            line.workspace_id or "", line.name, line.cost_center, line.amount,
+            *_tokens(line.tokens), line.cache_hit_rate, line.prior_amount,
+            "Yes" if line.archived else "", "Yes" if line.unmapped else ""))
 
     def line_items(self) -> None:
         columns = (
@@ -317,13 +469,10 @@ class _Writer:
             _Column("Service Tier", st.TEXT, 12), _Column("Context Window", st.TEXT, 14),
             _Column("Amount (cents)", st.CENTS, 16), _Column("Amount (USD)", st.MONEY, 14),
         )
-        rows = (
-            (item.day, item.workspace_id or "", item.workspace_name, item.cost_center,
-             item.description, item.cost_type, item.model, item.token_type, item.service_tier,
-             item.context_window, item.amount_cents, item.amount)
-            for item in self.report.line_items
-        )
-        self.table(SHEET_LINE_ITEMS, columns, rows)
+        self.table(SHEET_LINE_ITEMS, columns, self.report.line_items, lambda item: (
+            item.day, item.workspace_id or "", item.workspace_name, item.cost_center,
+            item.description, item.cost_type, item.model, item.token_type, item.service_tier,
+            item.context_window, item.amount_cents, item.amount))
 
     def usage(self) -> None:
         columns = (
@@ -333,14 +482,11 @@ class _Writer:
             + [_Column(header, st.INTEGER, 15) for header in TOKEN_HEADERS]
         )
         if not self.report.usage_available:
-            self.table(SHEET_USAGE, columns, (), empty_note=USAGE_NOT_AVAILABLE)
+            self.table(SHEET_USAGE, columns, (), _no_row, empty_note=USAGE_NOT_AVAILABLE)
             return
-        rows = (
-            (line.workspace_id or "", line.workspace_name, line.api_key_id or "",
-             line.api_key_name, line.model, line.service_tier, *_tokens(line.tokens))
-            for line in self.report.usage
-        )
-        self.table(SHEET_USAGE, columns, rows)
+        self.table(SHEET_USAGE, columns, self.report.usage, lambda line: (
+            line.workspace_id or "", line.workspace_name, line.api_key_id or "",
+            line.api_key_name, line.model, line.service_tier, *_tokens(line.tokens)))
 
     def journal(self, title: str = SHEET_JOURNAL, lines: Sequence[JournalLine] | None = None) -> None:
         columns = (
@@ -350,12 +496,10 @@ class _Writer:
             _Column("Debit", st.MONEY, 14), _Column("Credit", st.MONEY, 14),
             _Column("Memo", st.TEXT, 34), _Column("External ID", st.TEXT, 24),
         )
-        rows = (
-            (line.journal_id, line.day, line.period, line.account, line.cost_center,
-             line.cost_center_name, line.debit, line.credit, line.memo, line.external_id)
-            for line in (self.report.journal if lines is None else lines)
-        )
-        self.table(title, columns, rows)  # no note row when empty: an import would read it as a line
+        self.table(title, columns, tuple(self.report.journal if lines is None else lines), lambda line: (
+            line.journal_id, line.day, line.period, line.account, line.cost_center,
+            line.cost_center_name, line.debit, line.credit, line.memo, line.external_id,
+        ))  # no note row when empty: an import would read it as a line
 
     def restatement(self) -> None:
         """Sealed against restated debits per cost center (only for a restated month)."""
@@ -445,6 +589,12 @@ class _Writer:
             props.keywords = "DEMO"
         props.created = _naive_utc(report.run_info.generated_at)
         self.wb.save(path)
+        if self.pending:
+            _stream_rows(path, self.pending)
+
+
+def _no_row(item: Any) -> Sequence[Any]:
+    raise AssertionError("an empty table has no rows")
 
 
 def _tokens(tokens: TokenCounts) -> tuple[int, ...]:

@@ -49,6 +49,9 @@ class RequestRecord:
     path: str
     query: dict[str, list[str]]
     status: int
+    bytes_sent: int = 0  # response body length
+    started: float = 0.0  # time.monotonic() when the request was read
+    finished: float = 0.0  # time.monotonic() when the response body was built
 
 
 # A usage row, fields in the documented order; the key tuple is
@@ -214,6 +217,7 @@ class SimulatorServer:
     # ------------------------------------------------------------ request handling
 
     def _handle(self, handler: "_Handler", method: str) -> None:
+        started = time.monotonic()
         request_id = _request_id()
         split = urlsplit(handler.path)
         path = split.path.rstrip("/") or "/"
@@ -238,7 +242,7 @@ class SimulatorServer:
                  "request_id": request_id}
             ).encode()
             print(f"simulator: internal error: {exc!r}", file=sys.stderr)
-        self._record(RequestRecord(method, path, query, status))
+        self._record(RequestRecord(method, path, query, status, len(body), started, time.monotonic()))
         _send(handler, status, body, request_id, headers, body_mode)
 
     def _dispatch(
