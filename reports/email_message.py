@@ -22,6 +22,7 @@ import jinja2
 
 from reports.errors import DataError, UsageError
 from reports.months import Month
+from reports.outputs import MANIFEST
 from reports.render import formatting
 from reports.resources import templates_dir
 from reports.settings import EmailSettings
@@ -32,22 +33,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SUMMARY = "summary"  # the leadership message: the PDF
 WORKBOOK = "workbook"  # the finance message: the PDF and the workbook
-
-
-def pdf_name(month: Month) -> str:
-    return f"executive-summary-{month}.pdf"
-
-
-def workbook_name(month: Month) -> str:
-    return f"chargeback-{month}.xlsx"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- headline numbers
@@ -106,7 +91,7 @@ def _required(value: Any, where: str) -> Decimal:
 
 
 def read_manifest(month_dir: Path, month: Month) -> dict[str, Any]:
-    path = month_dir / "manifest.json"
+    path = month_dir / MANIFEST
     if not path.is_file():
         raise UsageError(
             f"no manifest.json for {month} in {month_dir}: run `chargeback run --month {month}` first"

@@ -31,13 +31,11 @@ from reports.email_message import (
     Composed,
     compose,
     headline_from_manifest,
-    pdf_name,
     read_manifest,
-    workbook_name,
 )
 from reports.errors import DataError, EmailError, UsageError
 from reports.months import Month, parse_rfc3339, rfc3339
-from reports.outputs import month_lock
+from reports.outputs import month_lock, pdf_name, workbook_name
 from reports.settings import EmailSettings
 
 log = logging.getLogger(__name__)
