@@ -17,11 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# pdftotext/pdftoppm read the PDFs back in the tests.
+# The tests read the outputs back with real programs: pdftotext/pdftoppm for the PDF,
+# LibreOffice Calc for the workbook.
 system-deps:
-	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || \
-	  { echo "installing poppler-utils (pdftotext, pdftoppm)"; \
-	    apt-get update -qq && apt-get install -y -qq poppler-utils; }
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v soffice >/dev/null || \
+	  { echo "installing poppler-utils and libreoffice-calc-nogui (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libreoffice-calc-nogui; }
 
 demo: $(STAMP)
 	$(BIN)/chargeback run --demo
