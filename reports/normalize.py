@@ -86,6 +86,9 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
     so the report can say so; the days the API returned a bucket for go into ``days_seen``.
     """
     seen_days: set[date] = days_seen if days_seen is not None else set()
+    # One string object per distinct workspace/description/model...: a month repeats a few
+    # hundred of them across hundreds of thousands of rows.
+    shared: dict[str, str] = {}
     for page in pages:
         for where, label, day, results in _buckets(page, "cost_report", month, seen_days):
             for index, row in enumerate(results, start=1):
@@ -100,11 +103,12 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 currency = row.get("currency")
                 if currency != "USD":
                     raise where.error(f"currency is {currency!r}; only USD amounts can be summed", label, index)
-                values = {key: _dimension(row, key, where, label, index) for key in _COST_DIMENSIONS}
-                cost_type = values["cost_type"]
+                values = [_dimension(row, key, where, label, index) for key in _COST_DIMENSIONS]
+                values = [None if value is None else shared.setdefault(value, value) for value in values]
+                cost_type = values[2]
                 if cost_type is not None and cost_type not in KNOWN_COST_TYPES and unknown_cost_types is not None:
                     unknown_cost_types.add(cost_type)
-                yield CostRow(day=day, amount_cents=amount, **values)
+                yield CostRow(day, *values, amount)  # fields in _COST_DIMENSIONS order
 
 
 def _count(row: dict, path: tuple[str, ...], where: _Where, label: str, index: int) -> int:
