@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from decimal import Decimal
@@ -79,7 +80,6 @@ def test_run_writes_every_output_with_a_manifest(good_run):
     for key in ("run_id", "month", "tool_version", "source", "generated_at", "config_sha256", "raw_pages",
                 "outputs", "totals"):
         assert key in manifest
-    import hashlib
     for entry in manifest["raw_pages"] + manifest["outputs"]:
         assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
     assert manifest["config_sha256"] == hashlib.sha256(demo_config_path().read_bytes()).hexdigest()
@@ -252,3 +252,26 @@ def test_demo_command_needs_no_key_or_config(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "DEMO" in done.stdout and "journal" in done.stdout
     assert (tmp_path / "out" / "2026-10" / "executive-summary-2026-10.pdf").is_file()
+
+
+def test_a_day_without_a_bucket_is_a_visible_warning_not_a_failure(tmp_path, demo_server):
+    first = run(run_options(demo_server, tmp_path / "a"))
+    # the same month, with the 2026-10-05 bucket removed from the saved page, rebuilt offline
+    output = tmp_path / "b"
+    shutil.copytree(first.folder, output / "2026-10")
+    page = output / "2026-10" / "raw" / "cost_report-2026-10-p001.json"
+    body = json.loads(page.read_text())
+    dropped = [b for b in body["data"] if b["starting_at"].startswith("2026-10-05")][0]
+    body["data"].remove(dropped)
+    page.write_text(json.dumps(body))
+    index_path = output / "2026-10" / "raw" / "index.json"
+    index = json.loads(index_path.read_text())
+    for entry in index["pages"]:
+        if entry["file"] == "raw/cost_report-2026-10-p001.json":
+            entry["sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    index_path.write_text(json.dumps(index))
+    result = run(run_options_offline(output))
+    check = next(c for c in result.report.reconciliation.checks if c.name == "Every day of the month was returned")
+    assert check.status == "WARN" and "2026-10-05" in check.detail and check.actual == "30 days"
+    missing = sum(Decimal(r["amount"]) for r in dropped["results"])
+    assert result.report.reconciliation.source_total_cents == first.report.reconciliation.source_total_cents - missing
