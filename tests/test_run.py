@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -14,7 +13,7 @@ import openpyxl
 import pytest
 import yaml
 
-from reports.errors import ApiError, ConfigError, DataError
+from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import demo_organization, expected_cost_by_workspace
