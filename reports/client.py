@@ -11,6 +11,7 @@ import ipaddress
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,9 @@ log = logging.getLogger("reports.client")
 API_VERSION = "2023-06-01"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
+# Parsing holds the GIL, so parallel queries gain nothing by parsing at once; one at a time
+# keeps a single large page's objects in memory instead of one per query.
+_PARSING = threading.Lock()
 USER_AGENT = f"chargeback/{__version__} (+month-end chargeback reports)"
 
 
@@ -41,13 +45,18 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Page:
-    """One response page: its raw bytes, parsed JSON (floats as Decimal), and provenance."""
+    """One response page: its raw bytes as received, its pagination envelope, and provenance.
+
+    The parsed results are not kept: a month's page can hold hundreds of thousands of rows,
+    and ``normalize`` reads them from the snapshot one page at a time anyway.
+    """
 
     endpoint: str
     number: int  # 1-based within its query
     params: dict[str, Any]
     body: bytes
-    data: Any
+    has_more: bool
+    cursor: str | None  # next_page (reports) or last_id (lists)
     request_id: str | None
     fetched_at: float  # epoch seconds
 
@@ -126,13 +135,12 @@ class AdminClient:
             query = dict(params)
             if page_token is not None:
                 query["page"] = page_token
-            page = self._get(endpoint, query, number)
-            data = page.data
-            _require_shape(endpoint, number, data)
+            page = self._get(endpoint, query, number, cursor_key="next_page")
+            has_more, page_token = page.has_more, page.cursor
             yield page
-            if not data["has_more"]:
+            del page  # a month's page can be large: never hold it while fetching the next
+            if not has_more:
                 return
-            page_token = data.get("next_page")
             if not isinstance(page_token, str) or not page_token:
                 raise ApiError(f"{endpoint} page {number} says has_more but gives no next_page cursor; "
                                "stopping rather than returning a partial month")
@@ -151,19 +159,19 @@ class AdminClient:
             query = dict(params)
             if after is not None:
                 query["after_id"] = after
-            page = self._get(endpoint, query, number)
-            _require_shape(endpoint, number, page.data)
+            page = self._get(endpoint, query, number, cursor_key="last_id")
+            has_more, after = page.has_more, page.cursor
             yield page
-            if not page.data["has_more"]:
+            del page
+            if not has_more:
                 return
-            after = page.data.get("last_id")
             if not isinstance(after, str) or not after or after in seen:
                 raise ApiError(f"{endpoint} page {number} says has_more but its last_id does not advance")
             seen.add(after)
 
     # ------------------------------------------------------------ one request, with retries
 
-    def _get(self, endpoint: str, params: dict[str, Any], number: int) -> Page:
+    def _get(self, endpoint: str, params: dict[str, Any], number: int, *, cursor_key: str) -> Page:
         url = f"{self.base_url}/v1/organizations/{endpoint}"
         policy = self.retry
         last_problem = ""
@@ -181,8 +189,12 @@ class AdminClient:
                 status = response.status_code
                 if status == 200:
                     try:
-                        data = json.loads(body, parse_float=Decimal)
-                        return Page(endpoint, number, dict(params), body, data, request_id, time.time())
+                        with _PARSING:  # parsed only to prove the body whole, then let go
+                            data = json.loads(body, parse_float=Decimal)
+                            _require_shape(endpoint, number, data)
+                            has_more, cursor = data["has_more"], data.get(cursor_key)
+                            del data
+                        return Page(endpoint, number, dict(params), body, has_more, cursor, request_id, time.time())
                     except (ValueError, UnicodeDecodeError):
                         last_problem = "the response body was not complete JSON (truncated?)"
                 elif status in (401, 403):

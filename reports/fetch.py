@@ -89,6 +89,7 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
                         raise _Stopped()
                     writer.add(query.name, page)
                     log.info("fetched %s page %d", query.name, page.number)
+                    del page  # not held while the next page is fetched
             except ApiError as exc:
                 if query.required:
                     # "cost_report page 1" alone does not say which month failed (the prior month's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reports.client import AdminClient, RetryPolicy, validate_base_url
@@ -23,7 +25,7 @@ def fetch_all(server, faults_key=DEMO_API_KEY, retry=FAST_RETRY):
 
 
 def buckets(pages):
-    return [bucket for page in pages for bucket in page.data["data"]]
+    return [bucket for page in pages for bucket in json.loads(page.body)["data"]]
 
 
 def test_one_page_holds_the_month_with_limit_31():
