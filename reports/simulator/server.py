@@ -393,30 +393,24 @@ class SimulatorServer:
                     append('{"currency":"USD","amount":"' + fmt(units) + '","workspace_id":'
                            + ws + tails[index])
                 return "[" + ",".join(parts) + "]"
+            def described(workspace_id: str | None, index: int, units: int) -> dict[str, Any]:
+                d = descriptions[index]
+                return {
+                    "currency": "USD", "amount": fmt(units), "workspace_id": workspace_id,
+                    "description": d.description, "cost_type": d.cost_type,
+                    "context_window": d.context_window, "model": d.model,
+                    "service_tier": d.service_tier, "token_type": d.token_type,
+                    "inference_geo": d.inference_geo,
+                }
+
             rows: list[dict[str, Any]] = []
             if by_workspace and by_description:
-                for workspace_id, index, units in items:
-                    d = descriptions[index]
-                    rows.append({
-                        "currency": "USD", "amount": fmt(units), "workspace_id": workspace_id,
-                        "description": d.description, "cost_type": d.cost_type,
-                        "context_window": d.context_window, "model": d.model,
-                        "service_tier": d.service_tier, "token_type": d.token_type,
-                        "inference_geo": d.inference_geo,
-                    })
+                rows = [described(workspace_id, index, units) for workspace_id, index, units in items]
             elif by_description:
                 sums: dict[int, int] = {}
                 for _workspace_id, index, units in items:
                     sums[index] = sums.get(index, 0) + units
-                for index, units in sums.items():
-                    d = descriptions[index]
-                    rows.append({
-                        "currency": "USD", "amount": fmt(units), "workspace_id": None,
-                        "description": d.description, "cost_type": d.cost_type,
-                        "context_window": d.context_window, "model": d.model,
-                        "service_tier": d.service_tier, "token_type": d.token_type,
-                        "inference_geo": d.inference_geo,
-                    })
+                rows = [described(None, index, units) for index, units in sums.items()]
             else:
                 totals: dict[Any, int] = {}
                 for workspace_id, _index, units in items:
