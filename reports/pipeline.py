@@ -162,7 +162,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         report = _with_restatement(report, settings, *sealed)
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
-        raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was written")
+        raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     files = _render(report, settings, staging)
     outputs.write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
                            requests_made=requests_made)
@@ -192,8 +192,9 @@ def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, 
     # and the usage rows are summed as they are read, so memory holds sums, not rows.
     prior_cost = sum_costs(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
     current_usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month))
-    prior_usage = (sum_usage(usage_rows(snapshot.pages(usage_query(prior)), prior))
-                   if usage_query(prior) not in snapshot.unavailable else None)
+    # The prior month's usage is optional and shown nowhere: it is kept in raw/, and only
+    # whether it could be fetched is reported, so it is not read here.
+    prior_usage = () if usage_query(prior) not in snapshot.unavailable else None
     return build_report(
         month=month, settings=settings, cost_rows=current_cost, usage_rows=current_usage,
         prior_cost_rows=prior_cost, prior_usage_rows=prior_usage, directory=names, run_info=run_info,
