@@ -86,7 +86,8 @@ def largest_remainder(exact: Mapping[K, Fraction], target: Decimal) -> dict[K, D
     """Round each exact dollar amount to cents so that the results add up to ``target``.
 
     Each amount is floored to the cent; the cents still missing go one each to the amounts
-    with the largest remainders (ties broken by key order, so the result is reproducible).
+    with the largest remainders; on a tie, to the one that comes first in ``exact`` (for cost
+    centers, the order of the config), so the result is reproducible.
     ``target`` must be within one cent per item of the exact sum, as it is when it is the
     exact sum rounded to the cent.
     """
@@ -103,7 +104,7 @@ def largest_remainder(exact: Mapping[K, Fraction], target: Decimal) -> dict[K, D
         raise ValueError(
             f"cannot round to a total of {target}: exact amounts add to {float(sum(exact.values()))}"
         )
-    order = sorted(floors, key=lambda key: (-remainders[key], str(key)))
+    order = sorted(floors, key=lambda key: -remainders[key])  # stable: ties keep their order
     for key in order[:missing]:
         floors[key] += 1
     return {key: Decimal(floor).scaleb(-2) for key, floor in floors.items()}

@@ -38,6 +38,11 @@ def test_largest_remainder_gives_missing_cents_to_largest_fractions():
     assert sorted(result.values()) == [Decimal("0.33"), Decimal("0.33"), Decimal("0.34")]
 
 
+def test_a_tied_cent_goes_to_the_first_listed():
+    exact = {"SUP-200": Fraction(5005, 1000), "ENG-100": Fraction(5005, 1000)}  # $10.01 split 50/50
+    assert largest_remainder(exact, Decimal("10.01")) == {"SUP-200": Decimal("5.01"), "ENG-100": Decimal("5.00")}
+
+
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12),
        st.integers(min_value=1, max_value=10**6))
 def test_largest_remainder_adds_up_and_stays_within_a_cent(numerators, denominator):

@@ -51,7 +51,7 @@ def independent_debits(month) -> dict[str, Decimal]:
     total = sum(dollars.values())
     total_cents = int((total * 100 + Fraction(1, 2)) // 1)  # half-up, amounts are positive
     floors = {code: int((value * 100) // 1) for code, value in exact.items()}
-    order = sorted(exact, key=lambda code: (-(exact[code] * 100 - floors[code]), code))
+    order = sorted(exact, key=lambda code: -(exact[code] * 100 - floors[code]))  # ties: config order
     for code in order[: total_cents - sum(floors.values())]:
         floors[code] += 1
     return {code: Decimal(cents) / 100 for code, cents in floors.items() if cents}
