@@ -1,0 +1,79 @@
+"""`chargeback run --email` and `chargeback email` as a user runs them, to a real SMTP server."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reports.pipeline import demo_config_path
+from reports.simulator.faults import Faults, RowFault
+from reports.simulator.server import DEMO_API_KEY
+
+from conftest import run_cli, simulator
+from test_email import Recorder, free_port
+
+from aiosmtpd.controller import Controller
+
+
+@pytest.fixture()
+def smtp():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), server_hostname="localhost")
+    controller.start()
+    yield controller.port, handler
+    controller.stop()
+
+
+def config_with_email(tmp_path: Path, port: int) -> Path:
+    config = yaml.safe_load(demo_config_path().read_text())
+    config["email"] = {"to": ["cfo@acme.example"], "from": "finops@acme.example", "smtp_host": "127.0.0.1",
+                       "smtp_port": port, "security": "none"}
+    path = tmp_path / "chargeback.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def run_args(config: Path, output: Path, server) -> list[str]:
+    return ["run", "--month", "2026-10", "--config", str(config), "--output", str(output),
+            "--base-url", server.base_url]
+
+
+def test_run_email_sends_the_published_pdf_once(tmp_path, smtp):
+    port, handler = smtp
+    config, output = config_with_email(tmp_path, port), tmp_path / "out"
+    with simulator() as server:
+        done = run_cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    assert done.returncode == 0, done.stderr
+    [(sender, recipients, raw)] = handler.received
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert recipients == ["cfo@acme.example"] and "finops@acme.example" in sender
+    assert message["Subject"].startswith("Claude API chargeback — October 2026 — $42,953.81 (+10.3% vs September)")
+    [attachment] = [part for part in message.iter_attachments()]
+    pdf = output / "2026-10" / "executive-summary-2026-10.pdf"
+    assert attachment.get_filename() == pdf.name and attachment.get_content() == pdf.read_bytes()
+
+    again = run_cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output))
+    assert again.returncode == 2 and "already sent" in again.stderr and len(handler.received) == 1
+    forced = run_cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len(handler.received) == 2
+
+
+def test_a_failed_run_sends_nothing(tmp_path, smtp):
+    port, handler = smtp
+    config, output = config_with_email(tmp_path, port), tmp_path / "out"
+    with simulator(Faults(malformed_amount=RowFault(day="2026-10-02", index=0), months=["2026-10"])) as server:
+        done = run_cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    assert done.returncode == 4
+    assert handler.received == []
+
+
+def test_email_for_a_month_never_run_says_to_run_it(tmp_path, smtp):
+    port, _ = smtp
+    done = run_cli("email", "--month", "2026-08", "--config", str(config_with_email(tmp_path, port)),
+                   "--output", str(tmp_path / "out"))
+    assert done.returncode == 2 and "run `chargeback run --month 2026-08` first" in done.stderr
