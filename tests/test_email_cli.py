@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
+from conftest import run_cli, simulator
+from test_email import Recorder, free_port
 
 from reports.pipeline import demo_config_path
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
-
-from conftest import run_cli, simulator
-from test_email import Recorder, free_port
-
-from aiosmtpd.controller import Controller
 
 
 @pytest.fixture()
