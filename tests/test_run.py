@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -12,14 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
+from conftest import MONTH, run_cli, run_options, simulator
 
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import demo_organization, expected_cost_by_workspace
 from reports.simulator.server import DEMO_API_KEY
-
-from conftest import MONTH, run_cli, run_options, simulator
 
 
 def independent_debits(month) -> dict[str, Decimal]:
@@ -274,3 +274,23 @@ def test_a_day_without_a_bucket_is_a_visible_warning_not_a_failure(tmp_path, dem
     assert check.status == "WARN" and "2026-10-05" in check.detail and check.actual == "30 days"
     missing = sum(Decimal(r["amount"]) for r in dropped["results"])
     assert result.report.reconciliation.source_total_cents == first.report.reconciliation.source_total_cents - missing
+
+
+def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, tmp_path):
+    from test_pdf import MAX_PAGES, _money, _pages_text, _png_size_and_dark_rows, _signed_money
+
+    pdf = good_run.folder / "executive-summary-2026-10.pdf"
+    text = "\n".join(_pages_text(pdf))
+    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    summary = table(workbook, "Summary", "Cost Center")
+    for row in summary:
+        total = Decimal(str(row["Total"])).quantize(Decimal("0.01"))
+        assert _money(total) in text, row["Cost Center"]
+        if row["Cost Center"] != "Total":
+            assert _signed_money(Decimal(str(row["Change"])).quantize(Decimal("0.01"))) in text, row["Cost Center"]
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert 1 <= len(pngs) <= MAX_PAGES
+    for png in pngs:
+        _, height, ink = _png_size_and_dark_rows(png.read_bytes())
+        assert len([y for y in ink if 0.12 * height < y < 0.88 * height]) > height * 0.05, f"{png.name} is blank"
