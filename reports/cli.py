@@ -144,7 +144,11 @@ def _api_key(args: argparse.Namespace) -> str | None:
 def _run(args: argparse.Namespace) -> int:
     from reports.pipeline import RunOptions, run
 
-    month = args.month or Month.last_complete(_now())
+    latest = Month.last_complete(_now())
+    month = args.month or latest
+    if month > latest:
+        raise UsageError(f"{month} has not ended yet (UTC): its report would be incomplete; "
+                         f"the last complete month is {latest}")
     options = RunOptions(
         month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
         demo=args.demo, offline=args.offline,

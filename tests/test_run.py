@@ -294,3 +294,25 @@ def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, 
     for png in pngs:
         _, height, ink = _png_size_and_dark_rows(png.read_bytes())
         assert len([y for y in ink if 0.12 * height < y < 0.88 * height]) > height * 0.05, f"{png.name} is blank"
+
+
+def test_a_month_that_has_not_ended_is_refused(tmp_path):
+    from datetime import datetime, timezone
+
+    from reports.months import Month
+
+    current = Month.last_complete(datetime.now(timezone.utc)).next()
+    done = run_cli("run", "--demo", "--month", str(current), "--output", str(tmp_path))
+    assert done.returncode == 2 and f"{current} has not ended yet (UTC)" in done.stderr
+    assert not (tmp_path / str(current)).exists()
+
+
+def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(tmp_path):
+    from datetime import datetime, timezone
+
+    from reports.months import Month
+
+    expected = Month.last_complete(datetime.now(timezone.utc))
+    done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / str(expected) / f"journal-{expected}.csv").is_file()
