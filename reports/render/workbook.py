@@ -367,6 +367,11 @@ class _Writer:
     def sheet(self, title: str, widths: Sequence[float]) -> tuple[WriteOnlyWorksheet, _Cells]:
         ws = self.wb.create_sheet(title)
         _set_widths(ws, widths)
+        # Printed, every sheet is landscape and one page wide (as many pages long as it needs).
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
         return ws, _Cells(ws)
 
     def table(self, title: str, columns: Sequence[_Column], items: Sequence[Any],
@@ -402,7 +407,7 @@ class _Writer:
 
     def summary(self) -> None:
         report = self.report
-        widths = (16, 30, 14, 14, 14, 14, 14, 11, 14, 14)
+        widths = (20, 30, 14, 14, 14, 14, 14, 11, 14, 14)
         ws, c = self.sheet(SHEET_SUMMARY, widths)
         title = f"Claude API chargeback — {report.month.label}"
         header_row = 8 + (1 if report.run_info.demo else 0)
