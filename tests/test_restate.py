@@ -121,3 +121,18 @@ def test_a_rerun_of_an_open_month_keeps_the_email_record(tmp_path, demo_server):
     (first.folder / "email-sent.json").write_text('{"sent_at": "2026-11-02T08:00:00Z"}')
     second = run(run_options(demo_server, tmp_path))
     assert (second.folder / "email-sent.json").read_text() == '{"sent_at": "2026-11-02T08:00:00Z"}'
+
+
+def test_the_restated_pdf_says_so_on_its_first_page(closed_month):
+    import subprocess
+
+    output, _ = closed_month
+    with simulator(organization=demo_organization(revision=1)) as late:
+        result = run(run_options(late, output, restate=True))
+    pdf = result.folder / "executive-summary-2026-10.pdf"
+    first_page = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                                check=True).stdout
+    flat = " ".join(first_page.split())
+    restatement = result.report.restatement
+    assert "RESTATEMENT R1 of October 2026" in flat
+    assert f"${restatement.sealed_total:,.2f} then" in flat and f"${restatement.restated_total:,.2f} now" in flat

@@ -181,6 +181,7 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "failed_checks": [c for c in report.reconciliation.checks if c.status == "FAIL"],
         "warned_checks": [c for c in report.reconciliation.checks if c.status == "WARN"],
         "run_info": report.run_info,
+        "restatement": report.restatement,
     }
 
 
