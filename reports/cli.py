@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from reports import __version__
+from reports.client import DEFAULT_BASE_URL
 from reports.errors import ChargebackError, UsageError
 from reports.months import Month
 
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         if month:
             sub.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
         if network:
-            sub.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or https://api.anthropic.com)")
+            sub.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
 
     run = command("run", "Fetch the month, allocate it to cost centers, write workbook, PDF, journal CSV and manifest.")
     common(run)
@@ -152,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(
         month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
         demo=args.demo, offline=args.offline,
-        base_url=args.base_url or os.environ.get(BASE_URL_ENV) or "https://api.anthropic.com",
+        base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if (args.demo or args.offline) else _api_key(args),
         restate=args.restate,
     )
@@ -248,4 +249,4 @@ def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool)
     if settings.email is None:
         raise UsageError(f"{config} has no email: section; add one to send the summary")
     outcome = send_month_summary(settings.email, args.output / str(month), month, force=force, dry_run=dry_run)
-    print(f"email {month}: {outcome.summary() if hasattr(outcome, 'summary') else outcome}")
+    print(f"email {month}: {outcome.summary()}")

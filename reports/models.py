@@ -94,15 +94,6 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
-class MonthData:
-    """Everything fetched (or read back from a snapshot) for one month."""
-
-    month: Month
-    cost_rows: tuple[CostRow, ...]
-    usage_rows: tuple[UsageRow, ...] | None  # None when usage was not available (prior month)
-
-
-@dataclass(frozen=True)
 class Directory:
     """Names for IDs, from the workspaces and api_keys listings."""
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Mapping, TypeVar
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-HUNDRED = Decimal("100")
 # Finance rounds half-up ("commercial rounding"), not Python's default banker's rounding.
 ROUNDING = ROUND_HALF_UP
 
@@ -52,16 +51,10 @@ def _fraction_to_decimal_floor_ulp(value: Fraction) -> Decimal:
     # except for an exact half which is represented exactly (denominator divides 10^k).
     numerator = Decimal(value.numerator)
     denominator = Decimal(value.denominator)
-    from decimal import localcontext
-
     with localcontext() as ctx:
         ctx.prec = 60
         ctx.rounding = ROUND_FLOOR
         return numerator / denominator
-
-
-def to_fraction(value: Decimal) -> Fraction:
-    return Fraction(value)
 
 
 def fraction_to_decimal(value: Fraction) -> Decimal:

@@ -95,7 +95,7 @@ class Snapshot:
     def has(self, query: str) -> bool:
         return any(record.query == query for record in self.records)
 
-    def pages(self, query: str, *, verify: bool = True) -> Iterator[RawPage]:
+    def pages(self, query: str) -> Iterator[RawPage]:
         """Parse the query's pages one at a time, so memory holds one page, not the month."""
         for record in self.records:
             if record.query != query:
@@ -105,7 +105,7 @@ class Snapshot:
                 body = path.read_bytes()
             except OSError:
                 raise DataError(f"snapshot page {record.file} is missing; re-run the month online") from None
-            if verify and hashlib.sha256(body).hexdigest() != record.sha256:
+            if hashlib.sha256(body).hexdigest() != record.sha256:
                 raise DataError(f"snapshot page {record.file} does not match its recorded SHA-256; "
                                 "it was changed after it was fetched")
             try:

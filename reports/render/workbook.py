@@ -68,23 +68,6 @@ SUMMARY_HEADERS = (
 TOKEN_HEADERS = (
     "Uncached Input", "Cache Write 5m", "Cache Write 1h", "Cache Read", "Output", "Web Searches",
 )
-WORKSPACE_HEADERS = (
-    ("Workspace ID", "Workspace", "Cost Center", "Amount (USD)")
-    + TOKEN_HEADERS
-    + ("Cache Hit Rate", "Prior Month (USD)", "Archived", "Unmapped")
-)
-LINE_ITEM_HEADERS = (
-    "Date", "Workspace ID", "Workspace", "Cost Center", "Description", "Cost Type", "Model",
-    "Token Type", "Service Tier", "Context Window", "Amount (cents)", "Amount (USD)",
-)
-USAGE_HEADERS = (
-    ("Workspace ID", "Workspace", "API Key ID", "API Key", "Model", "Service Tier")
-    + TOKEN_HEADERS
-)
-JOURNAL_HEADERS = (
-    "Journal ID", "Date", "Period", "Account", "Cost Center", "Cost Center Name", "Debit",
-    "Credit", "Memo", "External ID",
-)
 CHECK_HEADERS = ("Check", "Expected", "Actual", "Status", "Detail")
 UNMAPPED_HEADERS = ("Workspace ID", "Workspace", "Amount (USD)", "Taken By")
 
