@@ -109,10 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
                    "close": _close}
-        return handler[args.command](args)
+        status = handler[args.command](args)
+        sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
+        return status
     except ChargebackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except BrokenPipeError:
+        # The reader of stdout went away (`chargeback run | head`): the work is done and
+        # published; say nothing more and do not let Python complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (KeyboardInterrupt, Terminated) as exc:
         print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130

@@ -316,3 +316,14 @@ def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone
     done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14
     assert done.returncode == 0, done.stderr
     assert (tmp_path / str(expected) / f"journal-{expected}.csv").is_file()
+
+
+def test_a_closed_stdout_pipe_is_not_a_traceback(tmp_path):
+    import sys
+
+    command = (f"{sys.executable} -m reports run --demo --month 2026-10 --output {tmp_path} | head -1")
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.stdout.startswith("chargeback 2026-10 (DEMO)")
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    assert (tmp_path / "2026-10" / "journal-2026-10.csv").is_file()
