@@ -67,10 +67,10 @@ def _python() -> str:
 
 def child_fetch(month: str, folder: str, base_url: str) -> None:
     """(child) Fetch the month into ``folder/<month>/raw`` with the product's fetch code."""
-    from reports.fetch import fetch_month
-    from reports.months import Month
+    from reports.sources.fetch import fetch_month
+    from reports.core.months import Month
     from reports.simulator.server import DEMO_API_KEY
-    from reports.snapshot import SnapshotWriter
+    from reports.sources.snapshot import SnapshotWriter
 
     started = time.perf_counter()
     result = fetch_month(Month.parse(month), SnapshotWriter(Path(folder) / month), base_url=base_url,
@@ -251,9 +251,9 @@ def demo_scenario(folder: Path) -> dict:
 
 def child_pdf(folder: str) -> None:
     """(child) Render the demo month's PDF 5 times (after the run's own render): the median."""
-    from reports.months import Month
+    from reports.core.months import Month
     from reports.pipeline import RunOptions, demo_config_path, run
-    from reports.render.pdf import render_pdf
+    from reports.outputs.pdf import render_pdf
 
     month = Month.parse(sorted(p.name for p in Path(folder).iterdir() if p.name[:1].isdigit())[-1])
     report = run(RunOptions(month=month, output_dir=Path(folder), config_path=demo_config_path(),
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import openpyxl
 
-    from reports.months import Month
+    from reports.core.months import Month
 
     month = args.month
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {LARGE})

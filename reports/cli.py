@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Sequence
 
 from reports import __version__
-from reports.client import DEFAULT_BASE_URL
+from reports.sources.client import DEFAULT_BASE_URL
 from reports.errors import ChargebackError, UsageError
-from reports.months import Month
+from reports.core.months import Month
 
 log = logging.getLogger("reports")
 
@@ -167,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.restate and args.email:
         raise UsageError("--email sends the sealed month's summary; send a restatement by hand after review")
     if not args.demo and not args.offline:
-        from reports.client import validate_base_url
+        from reports.sources.client import validate_base_url
 
         validate_base_url(options.base_url or "")
     result = run(options, now=_now)
@@ -208,8 +208,8 @@ def _print_run_summary(result) -> None:
 
 
 def _close(args: argparse.Namespace) -> int:
-    from reports.outputs import month_lock
-    from reports.seal import close_month
+    from reports.outputs.folder import month_lock
+    from reports.outputs.seal import close_month
 
     month = args.month or Month.last_complete(_now())
     with month_lock(args.output, month):
@@ -248,7 +248,7 @@ def _email(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool) -> None:
     from reports.config import load_settings
-    from reports.mailer import send_month_summary
+    from reports.email.send import send_month_summary
     from reports.pipeline import demo_config_path
 
     config = args.config or (demo_config_path() if getattr(args, "demo", False) else DEFAULT_CONFIG)

@@ -16,20 +16,22 @@ from pathlib import Path
 from typing import Callable
 
 from reports import __version__
-from reports.aggregate import build_report, sum_costs, sum_usage
-from reports.client import RetryPolicy
+from reports.core.aggregate import build_report, sum_costs, sum_usage
+from reports.sources.client import RetryPolicy
 from reports.config import load_settings
 from reports.errors import DataError, SealedMonthError, UsageError
-from reports.fetch import cost_query, fetch_month, usage_query
-from reports.models import Report, RunInfo
-from reports.months import Month
-from reports.normalize import cost_rows, directory, usage_rows
-from reports import outputs
+from reports.sources.fetch import cost_query, fetch_month, usage_query
+from reports.core.report import Report, RunInfo
+from reports.core.months import Month
+from reports.sources.cost_report import cost_rows, directory, usage_rows
+from reports.outputs import folder as output_folder
+from reports.outputs import names
+from reports.outputs.manifest import write_manifest
 from reports.resources import config_dir
-from reports.restate import build_restatement
-from reports.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
-from reports.settings import Settings
-from reports.snapshot import Snapshot, SnapshotWriter
+from reports.core.restate import build_restatement
+from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
+from reports.core.settings import Settings
+from reports.sources.snapshot import Snapshot, SnapshotWriter
 
 log = logging.getLogger("reports.pipeline")
 
@@ -79,20 +81,20 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     generated_at = clock().replace(microsecond=0)
     run_id = new_run_id(options.month, generated_at)
     output_dir = options.output_dir
-    with outputs.month_lock(output_dir, options.month):
-        outputs.recover(output_dir, options.month)
+    with output_folder.month_lock(output_dir, options.month):
+        output_folder.recover(output_dir, options.month)
         sealed = _sealed_state(options)
-        staging = output_dir / outputs.staging_name(options.month, run_id)
+        staging = output_dir / output_folder.staging_name(options.month, run_id)
         try:
             staging.mkdir(parents=True)
             result = _produce(options, settings, config_path, staging, run_id, generated_at, sealed)
             if sealed is None:
-                folder = outputs.publish(staging, output_dir, options.month)
+                folder = output_folder.publish(staging, output_dir, options.month)
             else:
-                folder = outputs.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
+                folder = output_folder.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
                                                 / f"R{sealed[1]}")
         except DataError as exc:
-            kept = outputs.keep_failed_pages(staging, output_dir, options.month, run_id)
+            kept = output_folder.keep_failed_pages(staging, output_dir, options.month, run_id)
             if kept is None:
                 raise
             raise DataError(f"{exc} (the pages as received are kept in {kept})") from None
@@ -164,9 +166,9 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     files = _render(report, settings, staging)
-    outputs.write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
+    write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
                            requests_made=requests_made)
-    return _Produced(report, files + [outputs.MANIFEST], requests_made, bytes_received)
+    return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
 def _with_restatement(report: Report, settings: Settings, seal: Seal, number: int) -> Report:
@@ -204,17 +206,17 @@ def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, 
 
 
 def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
-    from reports.render.journal_csv import write_journal_csv
-    from reports.render.pdf import render_pdf
-    from reports.render.workbook import write_workbook
+    from reports.outputs.journals.generic import write_journal_csv
+    from reports.outputs.pdf import render_pdf
+    from reports.outputs.workbook import write_workbook
 
     month = report.month
-    write_workbook(report, folder / outputs.workbook_name(month))
-    write_journal_csv(report.journal, folder / outputs.journal_name(month))
-    render_pdf(report, folder / outputs.pdf_name(month), paper=settings.pdf.paper)
-    files = [outputs.workbook_name(month), outputs.pdf_name(month), outputs.journal_name(month)]
+    write_workbook(report, folder / names.workbook_name(month))
+    write_journal_csv(report.journal, folder / names.journal_name(month))
+    render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
+    files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month)]
     if report.restatement is not None:
-        name = outputs.adjustment_journal_name(month, report.restatement.label)
+        name = names.adjustment_journal_name(month, report.restatement.label)
         write_journal_csv(report.restatement.adjustment_journal, folder / name)
         files.append(name)
     return files

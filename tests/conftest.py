@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from reports.client import RetryPolicy
-from reports.months import Month
+from reports.sources.client import RetryPolicy
+from reports.core.months import Month
 from reports.pipeline import RunOptions, demo_config_path
 from reports.simulator.faults import Faults
 from reports.simulator.organization import demo_organization

@@ -13,25 +13,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
 
-from reports.models import (
-    DEFAULT_WORKSPACE_NAME,
-    Amount,
-    Check,
-    CostCenterLine,
-    DailySpend,
-    Drivers,
-    JournalLine,
-    LineItem,
-    Reconciliation,
-    Report,
-    RunInfo,
-    TokenCounts,
-    UnmappedWorkspace,
-    UsageLine,
-    WorkspaceLine,
-)
-from reports.money import ZERO, cents_to_dollars, largest_remainder, round_cents
-from reports.months import Month
+from reports.core.records import DEFAULT_WORKSPACE_NAME, TokenCounts
+from reports.core.report import Amount, Check, CostCenterLine, DailySpend, Drivers, JournalLine, LineItem, Reconciliation, Report, RunInfo, UnmappedWorkspace, UsageLine, WorkspaceLine
+from reports.core.money import ZERO, cents_to_dollars, largest_remainder, round_cents
+from reports.core.months import Month
 
 MONTH = Month(2026, 10)
 
@@ -145,7 +130,7 @@ def _rounded_totals(ws_amounts: dict[str | None, Decimal]) -> tuple[Decimal, dic
 
 
 def _fraction_to_exact(value: Fraction) -> Decimal:
-    from reports.money import fraction_to_decimal
+    from reports.core.money import fraction_to_decimal
 
     return fraction_to_decimal(value)
 

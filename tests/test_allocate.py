@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from reports.aggregate import month_totals
-from reports.allocate import allocate
+from reports.core.aggregate import month_totals
+from reports.core.allocate import allocate
 from reports.errors import DataError
-from reports.models import CostRow, Directory
-from reports.money import round_cents
-from reports.months import Month
-from reports.settings import CostCenter, Settings, SharedRule
+from reports.core.records import CostRow, Directory
+from reports.core.money import round_cents
+from reports.core.months import Month
+from reports.core.settings import CostCenter, Settings, SharedRule
 
 D = Decimal
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from reports.client import AdminClient, RetryPolicy, validate_base_url
+from reports.sources.client import AdminClient, RetryPolicy, validate_base_url
 from reports.errors import ApiError, AuthenticationError, UsageError
-from reports.fetch import month_queries
+from reports.sources.fetch import month_queries
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY
 

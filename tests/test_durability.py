@@ -26,7 +26,8 @@ from runcheck import (
     tree_hashes,
 )
 
-from reports import outputs
+from reports.outputs import folder as output_folder
+from reports.outputs import names
 from reports.errors import LockError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
@@ -152,7 +153,7 @@ def test_a_publish_killed_between_its_two_renames_is_undone(tmp_path, good_run):
     stale = output / ".staging-2026-10-2026-10-20261101T000000Z-abcdef"
     shutil.copytree(good_run.folder, stale)
     (stale / JOURNAL).write_bytes(b"half")
-    outputs.recover(output, MONTH)
+    output_folder.recover(output, MONTH)
     assert tree_hashes(output / "2026-10") == before
     assert not (output / ".previous-2026-10").exists() and not stale.exists()
 
@@ -163,7 +164,7 @@ def test_a_publish_killed_after_its_second_rename_keeps_the_new_outputs(tmp_path
     shutil.copytree(good_run.folder, output / ".previous-2026-10")
     (output / ".previous-2026-10" / JOURNAL).write_bytes(b"old")
     before = tree_hashes(output / "2026-10")
-    outputs.recover(output, MONTH)
+    output_folder.recover(output, MONTH)
     assert tree_hashes(output / "2026-10") == before
     assert not (output / ".previous-2026-10").exists()
 
@@ -173,7 +174,7 @@ def test_a_publish_killed_after_its_second_rename_keeps_the_new_outputs(tmp_path
 def test_a_second_run_while_the_lock_is_held_exits_2_naming_the_other_run(previous):
     output, before = previous
     with simulator() as server:
-        with outputs.month_lock(output, MONTH):
+        with output_folder.month_lock(output, MONTH):
             done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output",
                            str(output), "--base-url", server.base_url, env=cli_env(DEMO_API_KEY))
         assert server.requests == []  # refused before any network call
@@ -185,12 +186,12 @@ def test_a_second_run_while_the_lock_is_held_exits_2_naming_the_other_run(previo
 
 
 def test_the_lock_is_per_month_and_per_process_handle(tmp_path):
-    with outputs.month_lock(tmp_path, MONTH):
-        with pytest.raises(LockError, match=LOCK_MESSAGE), outputs.month_lock(tmp_path, MONTH):
+    with output_folder.month_lock(tmp_path, MONTH):
+        with pytest.raises(LockError, match=LOCK_MESSAGE), output_folder.month_lock(tmp_path, MONTH):
             pass
-        with outputs.month_lock(tmp_path, MONTH.prior()):  # another month is not blocked
+        with output_folder.month_lock(tmp_path, MONTH.prior()):  # another month is not blocked
             pass
-    with outputs.month_lock(tmp_path, MONTH):  # released
+    with output_folder.month_lock(tmp_path, MONTH):  # released
         pass
 
 

@@ -17,11 +17,11 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from reports.email_message import format_money, format_ratio, headline_from_manifest, subject_for
+from reports.email.compose import format_money, format_ratio, headline_from_manifest, subject_for
 from reports.errors import DataError, EmailError, UsageError
-from reports.mailer import RECORD_NAME, load_send_record, send_month_summary
-from reports.months import Month
-from reports.settings import EmailSettings
+from reports.email.send import RECORD_NAME, load_send_record, send_month_summary
+from reports.core.months import Month
+from reports.core.settings import EmailSettings
 
 OCTOBER = Month(2026, 10)
 NOW = datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)

@@ -28,7 +28,7 @@ from runcheck import (
     sheets,
 )
 
-from reports.client import RetryPolicy
+from reports.sources.client import RetryPolicy
 from reports.errors import ApiError, AuthenticationError, DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault

@@ -8,8 +8,8 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from reports.models import JournalLine
-from reports.render.journal_csv import write_journal_csv
+from reports.core.report import JournalLine
+from reports.outputs.journals.generic import write_journal_csv
 from tests.factories import sample_report
 
 HEADER = ("Journal ID,Date,Period,Account,Cost Center,Cost Center Name,Debit,Credit,Memo,"

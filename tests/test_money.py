@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.money import AmountError, cents_to_dollars, largest_remainder, parse_cents, round_cents
+from reports.core.money import AmountError, cents_to_dollars, largest_remainder, parse_cents, round_cents
 
 
 @pytest.mark.parametrize("text, cents", [("123.78912", "123.78912"), ("0.1", "0.1"), ("1500", "1500"), ("-2.5", "-2.5")])

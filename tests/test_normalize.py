@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from reports.errors import DataError
-from reports.months import Month
-from reports.normalize import RawPage, cost_rows, usage_rows
+from reports.core.months import Month
+from reports.sources.cost_report import RawPage, cost_rows, usage_rows
 
 MONTH = Month(2026, 10)
 

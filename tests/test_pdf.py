@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports.render import charts, formatting
-from reports.render.pdf import LocalFilesOnly, render_html, render_pdf, render_pdf_bytes
+from reports.outputs import charts, formatting
+from reports.outputs.pdf import LocalFilesOnly, render_html, render_pdf, render_pdf_bytes
 from reports.resources import templates_dir
 from tests.factories import sample_report
 

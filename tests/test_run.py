@@ -299,7 +299,7 @@ def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, 
 def test_a_month_that_has_not_ended_is_refused(tmp_path):
     from datetime import datetime, timezone
 
-    from reports.months import Month
+    from reports.core.months import Month
 
     current = Month.last_complete(datetime.now(timezone.utc)).next()
     done = run_cli("run", "--demo", "--month", str(current), "--output", str(tmp_path))
@@ -310,7 +310,7 @@ def test_a_month_that_has_not_ended_is_refused(tmp_path):
 def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(tmp_path):
     from datetime import datetime, timezone
 
-    from reports.months import Month
+    from reports.core.months import Month
 
     expected = Month.last_complete(datetime.now(timezone.utc))
     done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14

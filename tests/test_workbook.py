@@ -13,9 +13,9 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from reports.money import CENT
-from reports.render import excel_styles as st
-from reports.render.workbook import DEMO_BANNER, USAGE_NOT_AVAILABLE, write_workbook
+from reports.core.money import CENT
+from reports.outputs import excel_styles as st
+from reports.outputs.workbook import DEMO_BANNER, USAGE_NOT_AVAILABLE, write_workbook
 from tests.factories import sample_report
 
 SHEETS = ["Summary", "Workspaces", "Line Items", "Usage", "Journal", "Reconciliation", "Run Info"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.render.workbook import write_workbook
+from reports.outputs.workbook import write_workbook
 from tests.factories import sample_report
 
 # All sheets, raw values (not as shown), UTF-8: LibreOffice's CSV filter options.

@@ -17,7 +17,7 @@ from decimal import Decimal
 from threading import Lock
 from typing import Iterable
 
-from reports.months import Month
+from reports.core.months import Month
 
 # Every amount is an integer number of 1e-7 cents: list prices in $/MTok become integers
 # (including batch halves of cache writes), and amounts carry fractional cents.

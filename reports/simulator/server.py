@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from reports.months import rfc3339
+from reports.core.months import rfc3339
 from reports.simulator.faults import SERVER_ERROR_TYPES, Faults
 from reports.simulator.organization import Organization, format_units
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from reports.money import ZERO, round_cents
+from reports.core.money import ZERO, round_cents
 
 MISSING = "\u2014"  # em dash: "not known", never "zero"
 _TENTH = Decimal("0.1")

@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 from reports.errors import DataError
-from reports.models import ApiKey, CostRow, Directory, TokenCounts, UsageRow, Workspace
-from reports.money import AmountError, parse_cents
-from reports.months import Month, parse_rfc3339
+from reports.core.records import ApiKey, CostRow, Directory, TokenCounts, UsageRow, Workspace
+from reports.core.money import AmountError, parse_cents
+from reports.core.months import Month, parse_rfc3339
 
 KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",

@@ -1,7 +1,7 @@
 """Send the month's executive summary by SMTP, exactly once, and record the send.
 
 ``send_month_summary`` is the library call behind ``chargeback email`` and ``run --email``.
-The message is composed by ``reports.email_message``; this module owns the SMTP session
+The message is composed by ``reports.email.compose``; this module owns the SMTP session
 (TLS, login, retries), the ``.eml`` of a dry run and ``<month>/email-sent.json``, the
 record that makes a second send refuse unless forced.
 """
@@ -24,7 +24,7 @@ from email import policy
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from reports.email_message import (
+from reports.email.compose import (
     SUMMARY,
     WORKBOOK,
     Attachment,
@@ -34,9 +34,10 @@ from reports.email_message import (
     read_manifest,
 )
 from reports.errors import DataError, EmailError, UsageError
-from reports.months import Month, parse_rfc3339, rfc3339
-from reports.outputs import month_lock, pdf_name, workbook_name
-from reports.settings import EmailSettings
+from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.outputs.folder import month_lock
+from reports.outputs.names import pdf_name, workbook_name
+from reports.core.settings import EmailSettings
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import requests
 from reports import __version__
 from reports.errors import ApiError, AuthenticationError, UsageError
 
-log = logging.getLogger("reports.client")
+log = logging.getLogger("reports.sources.client")
 
 API_VERSION = "2023-06-01"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -48,7 +48,7 @@ class Page:
     """One response page: its raw bytes as received, its pagination envelope, and provenance.
 
     The parsed results are not kept: a month's page can hold hundreds of thousands of rows,
-    and ``normalize`` reads them from the snapshot one page at a time anyway.
+    and the source module reads them from the snapshot one page at a time anyway.
     """
 
     endpoint: str

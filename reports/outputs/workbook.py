@@ -39,9 +39,10 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from reports.models import JournalLine, Report, TokenCounts
-from reports.money import ZERO
-from reports.render import excel_styles as st
+from reports.core.records import TokenCounts
+from reports.core.report import JournalLine, Report
+from reports.core.money import ZERO
+from reports.outputs import excel_styles as st
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_TEXT = 32_767

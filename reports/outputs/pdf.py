@@ -21,10 +21,10 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.models import Amount, CostCenterLine, Report
-from reports.money import ZERO
-from reports.render import charts
-from reports.render.formatting import build_environment
+from reports.core.report import Amount, CostCenterLine, Report
+from reports.core.money import ZERO
+from reports.outputs import charts
+from reports.outputs.formatting import build_environment
 from reports.resources import templates_dir
 
 TEMPLATE = "executive_summary.html"

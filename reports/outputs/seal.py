@@ -10,8 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from reports.errors import DataError, SealedMonthError, UsageError
-from reports.months import Month
-from reports.outputs import MANIFEST, sha256_file
+from reports.core.months import Month
+from reports.outputs.folder import sha256_file
+from reports.outputs.names import MANIFEST
 
 SEAL = "seal.json"
 RESTATEMENTS = "restatements"

@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Sequence
 
-from reports.models import DailySpend, TokenCounts
+from reports.core.records import TokenCounts
+from reports.core.report import DailySpend
 
 ZERO = Decimal(0)
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))

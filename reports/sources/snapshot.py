@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
-from reports.client import Page
+from reports.sources.client import Page
 from reports.errors import DataError, UsageError
-from reports.normalize import RawPage
+from reports.sources.cost_report import RawPage
 
 INDEX = "index.json"
 

@@ -1,6 +1,6 @@
 """Compose the month's email: headline numbers from manifest.json, subject, bodies, attachments.
 
-No network here: ``reports.mailer`` sends what this module builds. Amounts are read from the
+No network here: ``reports.email.send`` sends what this module builds. Amounts are read from the
 manifest's decimal strings with ``Decimal`` and only formatted, never recomputed.
 """
 
@@ -21,11 +21,11 @@ from typing import Any
 import jinja2
 
 from reports.errors import DataError, UsageError
-from reports.months import Month
-from reports.outputs import MANIFEST
-from reports.render import formatting
+from reports.core.months import Month
+from reports.outputs.names import MANIFEST
+from reports.outputs import formatting
 from reports.resources import templates_dir
-from reports.settings import EmailSettings
+from reports.core.settings import EmailSettings
 
 TOP_COST_CENTERS = 5
 EM_DASH = "\u2014"

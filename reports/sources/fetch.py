@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from reports.client import AdminClient, FetchStats, RetryPolicy
+from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.errors import ApiError
-from reports.months import Month, rfc3339
-from reports.snapshot import PageRecord, SnapshotWriter
+from reports.core.months import Month, rfc3339
+from reports.sources.snapshot import PageRecord, SnapshotWriter
 
-log = logging.getLogger("reports.fetch")
+log = logging.getLogger("reports.sources.fetch")
 
 COST = "cost_report"
 USAGE = "usage_report/messages"

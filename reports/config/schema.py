@@ -1,8 +1,6 @@
-"""Load and validate ``chargeback.yaml`` into frozen Settings, reporting every problem at once.
+"""The configuration schema: ``chargeback.yaml`` validated into frozen Settings, every problem at once.
 
 Each problem names the file, the line and the key, so a user can fix them all in one pass.
-Numbers that are money or percentages are read from the YAML text itself, never through a
-float, so ``budget: 2500.10`` is exactly Decimal("2500.10").
 """
 
 from __future__ import annotations
@@ -17,8 +15,9 @@ from typing import Any
 
 import yaml
 
+from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.errors import ConfigError
-from reports.settings import (
+from reports.core.settings import (
     CostCenter,
     EmailSettings,
     JournalSettings,
@@ -44,30 +43,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-@dataclass
-class _Node:
-    """A YAML value with the line it starts on (1-based) and its raw scalar text."""
-
-    value: Any
-    line: int
-    text: str | None = None  # scalar source text, for exact numbers
-
-
-class _Problems:
-    def __init__(self, path: str):
-        self.path = path
-        self._found: list[tuple[int, str]] = []
-
-    def add(self, node: _Node | None, key: str, message: str) -> None:
-        line = node.line if node is not None else 1
-        self._found.append((line, f"{self.path}:{line}: {key}: {message}"))
-
-    @property
-    def items(self) -> list[str]:
-        """Every problem, in the order of the file."""
-        return [text for _, text in sorted(self._found, key=lambda found: found[0])]
-
-
 def load_settings(path: Path) -> Settings:
     """Read, parse and validate the config file; raise ConfigError listing every problem."""
     shown = str(path)
@@ -81,12 +56,12 @@ def load_settings(path: Path) -> Settings:
 
 
 def parse_settings(data: bytes, shown_path: str) -> Settings:
-    problems = _Problems(shown_path)
+    problems = Problems(shown_path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(shown_path, [f"{shown_path}: not UTF-8 text (byte {exc.start})"]) from None
-    root = _parse_yaml(text, shown_path)
+    root = parse_yaml(text, shown_path)
     if root is None or not isinstance(root.value, dict):
         raise ConfigError(shown_path, [f"{shown_path}:1: the file must be a YAML mapping with organization and cost_centers"])
     settings = _build(root, problems)
@@ -98,63 +73,11 @@ def parse_settings(data: bytes, shown_path: str) -> Settings:
     )
 
 
-# ---------------------------------------------------------------- YAML with line numbers
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int):
-        self.key = key
-        self.line = line
-
-
-def _parse_yaml(text: str, shown_path: str) -> _Node | None:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        what = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(shown_path, [f"{shown_path}:{line}: YAML syntax error: {what}"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(shown_path, [f"{shown_path}: YAML syntax error: {exc}"]) from None
-    if node is None:
-        return None
-    try:
-        return _convert(node)
-    except _DuplicateKey as dup:
-        raise ConfigError(shown_path, [f"{shown_path}:{dup.line}: {dup.key}: the key appears twice"]) from None
-
-
-def _convert(node: yaml.Node) -> _Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result: dict[str, _Node] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in result:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            result[key] = _convert(value_node)
-        return _Node(result, line)
-    if isinstance(node, yaml.SequenceNode):
-        return _Node([_convert(item) for item in node.value], line)
-    value = yaml.SafeLoader(" ").construct_scalar(node)  # raw string
-    resolved = _resolve_scalar(node)
-    return _Node(resolved, line, text=str(value))
-
-
-def _resolve_scalar(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
 # ---------------------------------------------------------------- validation
 
 
-def _build(root: _Node, problems: _Problems) -> Settings | None:
-    top: dict[str, _Node] = root.value
+def _build(root: Node, problems: Problems) -> Settings | None:
+    top: dict[str, Node] = root.value
     _unknown_keys(top, _TOP_KEYS, "", problems)
 
     organization = _text(top.get("organization"), "organization", problems, required=True, parent=root)
@@ -181,15 +104,15 @@ def _build(root: _Node, problems: _Problems) -> Settings | None:
     )
 
 
-def _unknown_keys(mapping: dict[str, _Node], allowed: set[str], prefix: str, problems: _Problems) -> None:
+def _unknown_keys(mapping: dict[str, Node], allowed: set[str], prefix: str, problems: Problems) -> None:
     for key, node in mapping.items():
         if key not in allowed:
             hint = ", ".join(sorted(allowed))
             problems.add(node, f"{prefix}{key}", f"unknown key (expected one of: {hint})")
 
 
-def _text(node: _Node | None, key: str, problems: _Problems, *, required: bool = False,
-          parent: _Node | None = None) -> str | None:
+def _text(node: Node | None, key: str, problems: Problems, *, required: bool = False,
+          parent: Node | None = None) -> str | None:
     if node is None or node.value is None:
         if required:
             problems.add(parent, key, "is required")
@@ -204,7 +127,7 @@ def _text(node: _Node | None, key: str, problems: _Problems, *, required: bool =
     return value.strip()
 
 
-def _decimal(node: _Node, key: str, problems: _Problems) -> Decimal | None:
+def _decimal(node: Node, key: str, problems: Problems) -> Decimal | None:
     if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str)) or node.text is None:
         problems.add(node, key, f"must be a number, got {node.text or type(node.value).__name__!r}")
         return None
@@ -219,7 +142,7 @@ def _decimal(node: _Node, key: str, problems: _Problems) -> Decimal | None:
     return value
 
 
-def _string_list(node: _Node | None, key: str, problems: _Problems) -> list[tuple[str, _Node]]:
+def _string_list(node: Node | None, key: str, problems: Problems) -> list[tuple[str, Node]]:
     if node is None or node.value is None:
         return []
     if not isinstance(node.value, list):
@@ -233,7 +156,7 @@ def _string_list(node: _Node | None, key: str, problems: _Problems) -> list[tupl
     return items
 
 
-def _mapping(node: _Node | None, key: str, problems: _Problems) -> dict[str, _Node] | None:
+def _mapping(node: Node | None, key: str, problems: Problems) -> dict[str, Node] | None:
     if node is None or node.value is None:
         return None
     if not isinstance(node.value, dict):
@@ -242,7 +165,7 @@ def _mapping(node: _Node | None, key: str, problems: _Problems) -> dict[str, _No
     return node.value
 
 
-def _journal(node: _Node | None, problems: _Problems) -> JournalSettings:
+def _journal(node: Node | None, problems: Problems) -> JournalSettings:
     mapping = _mapping(node, "journal", problems)
     if mapping is None:
         return JournalSettings()
@@ -255,7 +178,7 @@ def _journal(node: _Node | None, problems: _Problems) -> JournalSettings:
     )
 
 
-def _memo(node: _Node | None, problems: _Problems) -> str | None:
+def _memo(node: Node | None, problems: Problems) -> str | None:
     memo = _text(node, "journal.memo", problems)
     if memo is None:
         return None
@@ -267,7 +190,7 @@ def _memo(node: _Node | None, problems: _Problems) -> str | None:
     return memo
 
 
-def _cost_centers(node: _Node | None, problems: _Problems, root: _Node) -> list[CostCenter]:
+def _cost_centers(node: Node | None, problems: Problems, root: Node) -> list[CostCenter]:
     if node is None or not isinstance(node.value, list) or not node.value:
         problems.add(node or root, "cost_centers", "is required: a list of cost centers with code and name")
         return []
@@ -301,7 +224,7 @@ def _cost_centers(node: _Node | None, problems: _Problems, root: _Node) -> list[
     return centers
 
 
-def _code_ref(node: _Node | None, key: str, codes: set[str], problems: _Problems) -> str | None:
+def _code_ref(node: Node | None, key: str, codes: set[str], problems: Problems) -> str | None:
     code = _text(node, key, problems)
     if code is not None and code not in codes:
         problems.add(node, key, f"names cost center {code}, which is not defined under cost_centers")
@@ -309,7 +232,7 @@ def _code_ref(node: _Node | None, key: str, codes: set[str], problems: _Problems
     return code
 
 
-def _shared(node: _Node | None, codes: set[str], problems: _Problems) -> list[SharedRule]:
+def _shared(node: Node | None, codes: set[str], problems: Problems) -> list[SharedRule]:
     if node is None or node.value is None:
         return []
     if not isinstance(node.value, list):
@@ -330,7 +253,7 @@ def _shared(node: _Node | None, codes: set[str], problems: _Problems) -> list[Sh
     return rules
 
 
-def _split(node: _Node | None, key: str, codes: set[str], problems: _Problems, parent: _Node) -> dict[str, Decimal] | None | bool:
+def _split(node: Node | None, key: str, codes: set[str], problems: Problems, parent: Node) -> dict[str, Decimal] | None | bool:
     """The split percentages, None for proportional, False when invalid."""
     if node is None or node.value is None:
         problems.add(parent, key, "is required: 'proportional' or {CODE: percent, ...}")
@@ -360,8 +283,8 @@ def _split(node: _Node | None, key: str, codes: set[str], problems: _Problems, p
     return split if valid else False
 
 
-def _check_workspace_ownership(top: dict[str, _Node], centers: list[CostCenter], shared: list[SharedRule],
-                               problems: _Problems) -> None:
+def _check_workspace_ownership(top: dict[str, Node], centers: list[CostCenter], shared: list[SharedRule],
+                               problems: Problems) -> None:
     owners: dict[str, str] = {}
     nodes_by_center = top.get("cost_centers")
     center_nodes = nodes_by_center.value if nodes_by_center and isinstance(nodes_by_center.value, list) else []
@@ -386,11 +309,11 @@ def _check_workspace_ownership(top: dict[str, _Node], centers: list[CostCenter],
             owners[rule.workspace] = f"shared rule {index + 1}"
 
 
-def _is_center(item: _Node, code: str) -> bool:
+def _is_center(item: Node, code: str) -> bool:
     return isinstance(item.value, dict) and item.value.get("code") is not None and item.value["code"].text == code
 
 
-def _find_workspace_node(center_nodes: list[_Node], code: str, workspace: str) -> _Node | None:
+def _find_workspace_node(center_nodes: list[Node], code: str, workspace: str) -> Node | None:
     for item in center_nodes:
         if _is_center(item, code):
             listing = item.value.get("workspaces")
@@ -402,7 +325,7 @@ def _find_workspace_node(center_nodes: list[_Node], code: str, workspace: str) -
     return None
 
 
-def _email(node: _Node | None, problems: _Problems) -> EmailSettings | None:
+def _email(node: Node | None, problems: Problems) -> EmailSettings | None:
     mapping = _mapping(node, "email", problems)
     if mapping is None:
         return None
@@ -444,9 +367,9 @@ def _email(node: _Node | None, problems: _Problems) -> EmailSettings | None:
     )
 
 
-def _addresses(node: _Node | None, key: str, problems: _Problems) -> list[str]:
+def _addresses(node: Node | None, key: str, problems: Problems) -> list[str]:
     if node is not None and isinstance(node.value, str):
-        node = _Node([_Node(node.value, node.line, node.text)], node.line)
+        node = Node([Node(node.value, node.line, node.text)], node.line)
     addresses = []
     for text, item in _string_list(node, key, problems):
         if not _EMAIL.match(text):
@@ -456,7 +379,7 @@ def _addresses(node: _Node | None, key: str, problems: _Problems) -> list[str]:
     return addresses
 
 
-def _pdf(node: _Node | None, problems: _Problems) -> PdfSettings:
+def _pdf(node: Node | None, problems: Problems) -> PdfSettings:
     mapping = _mapping(node, "pdf", problems)
     if mapping is None:
         return PdfSettings()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Mapping
 
-from reports.models import JournalLine, Report, Restatement, RestatementLine
-from reports.money import ZERO
-from reports.settings import Settings
+from reports.core.report import JournalLine, Report, Restatement, RestatementLine
+from reports.core.money import ZERO
+from reports.core.settings import Settings
 
 
 def build_restatement(report: Report, settings: Settings, *, number: int, sealed_run_id: str, sealed_at: str,

@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-from reports.models import JournalLine
-from reports.money import CENT, ROUNDING
+from reports.core.report import JournalLine
+from reports.core.money import CENT, ROUNDING
 
 HEADERS = (
     "Journal ID", "Date", "Period", "Account", "Cost Center", "Cost Center Name", "Debit",

@@ -13,8 +13,8 @@ from fractions import Fraction
 from typing import Mapping
 
 from reports.errors import DataError
-from reports.models import DEFAULT_WORKSPACE_NAME
-from reports.settings import Settings, SharedRule
+from reports.core.records import DEFAULT_WORKSPACE_NAME
+from reports.core.settings import Settings, SharedRule
 
 DEFAULT_KEY = None  # the Default workspace's ID in API data
 

@@ -13,29 +13,26 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Iterator, Sequence
 
-from reports.allocate import Allocation, allocate, workspace_owners
-from reports.models import (
+from reports.core.allocate import Allocation, allocate, workspace_owners
+from reports.core.records import CostRow, Directory, TokenCounts, UsageRow
+from reports.core.report import (
     Amount,
     Check,
     CostCenterLine,
-    CostRow,
     DailySpend,
-    Directory,
     Drivers,
     JournalLine,
     LineItems,
     Reconciliation,
     Report,
     RunInfo,
-    TokenCounts,
     UnmappedWorkspace,
     UsageLine,
-    UsageRow,
     WorkspaceLine,
 )
-from reports.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
-from reports.months import Month
-from reports.settings import Settings
+from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
+from reports.core.months import Month
+from reports.core.settings import Settings
 
 TOP_WORKSPACES = 10
 TOP_MOVERS = 6

@@ -1,0 +1,1 @@
+"""Emailing the executive summary: compose the message, send it once, record it."""

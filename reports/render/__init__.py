@@ -1,1 +1,0 @@
-"""Renderers: workbook, journal CSV, PDF, manifest."""
