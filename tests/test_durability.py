@@ -27,7 +27,6 @@ from runcheck import (
 )
 
 from reports.outputs import folder as output_folder
-from reports.outputs import names
 from reports.errors import LockError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults

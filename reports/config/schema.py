@@ -8,12 +8,9 @@ from __future__ import annotations
 import hashlib
 from email.utils import parseaddr
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
-import yaml
 
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.errors import ConfigError
