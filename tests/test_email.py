@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import ssl
@@ -17,6 +18,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from reports.outputs.manifest import Manifest
 from reports.email.compose import format_money, format_ratio, headline_from_manifest, subject_for
 from reports.errors import DataError, EmailError, UsageError
 from reports.email.send import RECORD_NAME, load_send_record, send_month_summary
@@ -54,19 +56,28 @@ COST_CENTERS = [
 
 
 def manifest_dict(**changes) -> dict:
+    """A manifest as a run writes it (only the numbers the email quotes are made up)."""
     totals = {
-        "currency": "USD", "source_total_cents": "1234567.891234", "total": "12345.68",
-        "prior_month": "2026-09", "prior_total": "11400.00", "change": "945.68",
-        "change_ratio": "0.08295438596", "cost_centers": COST_CENTERS,
+        "currency": "USD", "source_total_cents": "1234567.891234", "source_total": "12345.67891234",
+        "total": "12345.68", "prior_month": "2026-09", "prior_total": "11400.00", "change": "945.68",
+        "change_ratio": "0.08295438596", "line_items": 120, "unallocated": "45.68", "cost_centers": COST_CENTERS,
     }
     totals.update(changes.pop("totals", {}))
     manifest = {
-        "run_id": "run-test", "month": "2026-10", "source": "api",
-        "generated_at": "2026-11-01T06:00:00Z", "organization": "Acme Corp", "demo": False,
+        "run_id": "run-test", "month": "2026-10", "tool_version": "0.1.0", "source": "api",
+        "generated_at": "2026-11-01T06:00:00Z", "data_fetched_at": "2026-11-01T05:59:00Z",
+        "organization": "Acme Corp", "demo": False, "config_file": "config/chargeback.yaml",
+        "config_sha256": "0" * 64, "requests_made": 6, "raw_pages": [],
+        "outputs": [{"file": "executive-summary-2026-10.pdf", "sha256": hashlib.sha256(PDF_BYTES).hexdigest()},
+                    {"file": "chargeback-2026-10.xlsx", "sha256": hashlib.sha256(XLSX_BYTES).hexdigest()}],
         "totals": totals,
     }
     manifest.update(changes)
     return manifest
+
+
+def manifest_of(**changes) -> Manifest:
+    return Manifest.from_json(manifest_dict(**changes), "manifest.json")
 
 
 @pytest.fixture
@@ -231,23 +242,23 @@ def assert_summary_message(message: EmailMessage) -> None:
 
 
 def test_subject_formats_total_and_change_half_up():
-    headline = headline_from_manifest(manifest_dict(), OCTOBER)
+    headline = headline_from_manifest(manifest_of(), OCTOBER)
     assert subject_for(headline) == SUBJECT
     assert [line.code for line in headline.top] == ["ENG-100", "SUP-200", "MKT-300", "SAL-400", "RES-500"]
     assert headline.others_total == Decimal("645.68")
 
 
 def test_subject_demo_prefix_negative_change_and_unknown_prior():
-    demo = manifest_dict(demo=True, source="demo",
+    demo = manifest_of(demo=True, source="demo",
                          totals={"change_ratio": "-0.0125", "prior_total": "12500.00"})
     assert subject_for(headline_from_manifest(demo, OCTOBER)) == (
         "[DEMO] Claude API chargeback \u2014 October 2026 \u2014 $12,345.68 (-1.3% vs September)"
     )
-    no_prior = manifest_dict(totals={"prior_total": None, "change": None, "change_ratio": None})
+    no_prior = manifest_of(totals={"prior_total": None, "change": None, "change_ratio": None})
     assert subject_for(headline_from_manifest(no_prior, OCTOBER)) == (
         "Claude API chargeback \u2014 October 2026 \u2014 $12,345.68"
     )
-    january = manifest_dict(month="2027-01", totals={"prior_month": "2026-12"})
+    january = manifest_of(month="2027-01", totals={"prior_month": "2026-12"})
     assert subject_for(headline_from_manifest(january, Month(2027, 1))).endswith("vs December)")
 
 
@@ -444,7 +455,11 @@ def test_second_send_refuses_and_force_sends_again(start_server, month_dir):
     assert "PDF has changed" not in message
     assert len(server.handler.received) == 1
 
+    # the month is run again: a new PDF, and a manifest that records it
     (month_dir / "executive-summary-2026-10.pdf").write_bytes(PDF_BYTES + b"v2")
+    rerun = manifest_dict(outputs=[{"file": "executive-summary-2026-10.pdf",
+                                    "sha256": hashlib.sha256(PDF_BYTES + b"v2").hexdigest()}])
+    (month_dir / "manifest.json").write_text(json.dumps(rerun))
     with pytest.raises(UsageError, match="the PDF has changed since"):
         send(settings, month_dir, now=LATER)
 

@@ -1,4 +1,4 @@
-"""Compose the month's email: headline numbers from manifest.json, subject, bodies, attachments.
+"""Compose the month's email: headline numbers from the manifest, subject, bodies, attachments.
 
 No network here: ``reports.email.send`` sends what this module builds. Amounts are read from the
 manifest's decimal strings with ``Decimal`` and only formatted, never recomputed.
@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
-from reports.errors import DataError, UsageError
 from reports.core.months import Month
-from reports.outputs.names import MANIFEST
+from reports.outputs.manifest import Manifest
 from reports.outputs import formatting
 from reports.resources import templates_dir
 from reports.core.settings import EmailSettings
@@ -52,7 +49,7 @@ class CostCenterLine:
 
 @dataclass(frozen=True)
 class Headline:
-    """What the email says, read from manifest.json ``totals``."""
+    """What the email says, from the manifest's totals."""
 
     month: Month
     organization: str
@@ -70,92 +67,32 @@ class Headline:
     others_total: Decimal
 
 
-def _amount(value: Any, where: str, *, optional: bool = True) -> Decimal | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise DataError(f"manifest.json: {where} must be a decimal string, got {value!r}")
-    try:
-        parsed = Decimal(str(value))
-    except InvalidOperation:
-        raise DataError(f"manifest.json: {where} {value!r} is not a decimal amount") from None
-    if not parsed.is_finite():
-        raise DataError(f"manifest.json: {where} {value!r} is not a finite amount")
-    return parsed
-
-
-def _required(value: Any, where: str) -> Decimal:
-    parsed = _amount(value, where, optional=False)
-    assert parsed is not None
-    return parsed
-
-
-def read_manifest(month_dir: Path, month: Month) -> dict[str, Any]:
-    path = month_dir / MANIFEST
-    if not path.is_file():
-        raise UsageError(
-            f"no manifest.json for {month} in {month_dir}: run `chargeback run --month {month}` first"
-        )
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the manifest ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise DataError(f"{path}: the manifest is not a JSON object")
-    if str(manifest.get("month")) != str(month):
-        raise DataError(f"{path}: the manifest is for {manifest.get('month')!r}, not {month}")
-    return manifest
-
-
-def headline_from_manifest(manifest: dict[str, Any], month: Month) -> Headline:
+def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
     """The email's numbers: the month total, month-over-month change, top cost centers."""
-    totals = manifest.get("totals")
-    if not isinstance(totals, dict):
-        raise DataError("manifest.json: `totals` is missing")
-    total = _required(totals.get("total"), "totals.total")
-    prior_month = month.prior()
-    if totals.get("prior_month"):
-        try:
-            prior_month = Month.parse(str(totals["prior_month"]))
-        except ValueError as exc:
-            raise DataError(f"manifest.json: totals.prior_month: {exc}") from None
-    centers_raw = totals.get("cost_centers") or []
-    if not isinstance(centers_raw, list):
-        raise DataError("manifest.json: totals.cost_centers must be a list")
-    centers = []
-    for index, raw in enumerate(centers_raw):
-        where = f"totals.cost_centers[{index}]"
-        if not isinstance(raw, dict) or not raw.get("code"):
-            raise DataError(f"manifest.json: {where} must be an object with a code")
-        center_total = _required(raw.get("total"), f"{where}.total")
-        centers.append(
-            CostCenterLine(
-                code=str(raw["code"]),
-                name=str(raw.get("name") or raw["code"]),
-                total=center_total,
-                share=(center_total / total) if total else None,
-                budget=_amount(raw.get("budget"), f"{where}.budget"),
-                variance=_amount(raw.get("variance"), f"{where}.variance"),
-                prior_total=_amount(raw.get("prior_total"), f"{where}.prior_total"),
-                change=_amount(raw.get("change"), f"{where}.change"),
-            )
-        )
+    totals = manifest.totals
+    total = totals.total
+    centers = [
+        CostCenterLine(code=line.code, name=line.name or line.code, total=line.total,
+                       share=(line.total / total) if total else None, budget=line.budget,
+                       variance=line.variance, prior_total=line.prior_total, change=line.change)
+        for line in totals.cost_centers
+    ]
     # Largest first; ties by code so the email is reproducible.
     centers.sort(key=lambda line: (-line.total, line.code))
     top = tuple(centers[:TOP_COST_CENTERS])
     rest = centers[TOP_COST_CENTERS:]
     return Headline(
         month=month,
-        organization=str(manifest.get("organization") or ""),
-        demo=bool(manifest.get("demo")) or manifest.get("source") == "demo",
-        source=str(manifest.get("source") or ""),
-        generated_at=str(manifest.get("generated_at") or ""),
-        currency=str(totals.get("currency") or "USD"),
+        organization=manifest.organization,
+        demo=manifest.demo or manifest.source == "demo",
+        source=manifest.source,
+        generated_at=manifest.generated_at,
+        currency=totals.currency,
         total=total,
-        prior_month=prior_month,
-        prior_total=_amount(totals.get("prior_total"), "totals.prior_total"),
-        change=_amount(totals.get("change"), "totals.change"),
-        change_ratio=_amount(totals.get("change_ratio"), "totals.change_ratio"),
+        prior_month=totals.prior_month,
+        prior_total=totals.prior_total,
+        change=totals.change,
+        change_ratio=totals.change_ratio,
         top=top,
         others_count=len(rest),
         others_total=sum((line.total for line in rest), Decimal("0")),

@@ -24,6 +24,7 @@ from email import policy
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from reports.outputs.manifest import Manifest
 from reports.email.compose import (
     SUMMARY,
     WORKBOOK,
@@ -31,7 +32,6 @@ from reports.email.compose import (
     Composed,
     compose,
     headline_from_manifest,
-    read_manifest,
 )
 from reports.errors import DataError, EmailError, UsageError
 from reports.core.months import Month, parse_rfc3339, rfc3339
@@ -171,7 +171,7 @@ def send_month_summary(
             f"no executive summary for {month} in {month_dir}: "
             f"run `chargeback run --month {month}` first"
         )
-    manifest = read_manifest(month_dir, month)
+    manifest = Manifest.read(month_dir, month)
     headline = headline_from_manifest(manifest, month)
     pdf = Attachment.read(pdf_path)
     _check_manifest_hash(manifest, pdf)
@@ -309,17 +309,14 @@ def _check_plaintext_login(settings: EmailSettings, username: str | None) -> Non
         )
 
 
-def _check_manifest_hash(manifest: Mapping[str, Any], pdf: Attachment) -> None:
-    """If the run recorded the PDF's SHA-256, the file we attach must still be that file."""
-    for entry in manifest.get("outputs") or []:
-        if not isinstance(entry, dict):
-            continue
-        if Path(str(entry.get("file", ""))).name == pdf.filename and entry.get("sha256"):
-            if str(entry["sha256"]).lower() != pdf.sha256:
-                raise DataError(
-                    f"{pdf.filename} does not match the SHA-256 in manifest.json: the file changed "
-                    "after the run; re-run the month before emailing it"
-                )
+def _check_manifest_hash(manifest: Manifest, pdf: Attachment) -> None:
+    """The PDF we attach must still be the file the run recorded."""
+    entry = manifest.output(pdf.filename)
+    if entry is None or entry.sha256.lower() != pdf.sha256:
+        raise DataError(
+            f"{pdf.filename} does not match the SHA-256 in manifest.json: the file changed "
+            "after the run; re-run the month before emailing it"
+        )
 
 
 # ---------------------------------------------------------------- the record

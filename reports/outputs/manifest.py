@@ -1,66 +1,336 @@
-"""manifest.json: provenance, totals and a SHA-256 for every file the run wrote."""
+"""manifest.json: provenance, totals and a SHA-256 for every file the run wrote.
+
+One frozen type with its writing and its reading in this module, so the run that writes the
+manifest, ``close`` that seals it and ``email`` that quotes its totals cannot drift apart.
+Amounts are decimal strings in the file and ``Decimal`` in the type, never floats.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
+from reports.core.months import Month
 from reports.core.report import Report
+from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file
 from reports.outputs.names import MANIFEST
-from reports.sources.snapshot import PageRecord
+
+FORMAT = 1
 
 
-def write_manifest(folder: Path, report: Report, raw_pages: list[PageRecord], outputs: list[str],
-                   *, config_file: str, requests_made: int | None) -> Path:
-    """Write manifest.json: provenance, totals and a SHA-256 for every raw page and output."""
+@dataclass(frozen=True)
+class FileEntry:
+    """A file of the month folder (path relative to it) and its SHA-256."""
+
+    file: str
+    sha256: str
+    query: str | None = None  # raw pages: the query they answer
+    request_id: str | None = None  # raw pages: the API's request-id header
+
+    def to_json(self, *, raw: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"file": self.file, "sha256": self.sha256}
+        if raw:  # raw/index.json has neither
+            data.update(query=self.query, request_id=self.request_id)
+        return data
+
+
+@dataclass(frozen=True)
+class CostCenterTotal:
+    code: str
+    name: str
+    total: Decimal  # the journal debit
+    budget: Decimal | None = None
+    variance: Decimal | None = None
+    prior_total: Decimal | None = None
+    change: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The headline numbers of the run (what ``close`` seals and ``email`` quotes)."""
+
+    total: Decimal  # the month's total rounded half-up to the cent
+    source_total_cents: Decimal
+    source_total: Decimal
+    prior_month: Month
+    prior_total: Decimal | None
+    change: Decimal | None
+    change_ratio: Decimal | None
+    line_items: int
+    unallocated: Decimal
+    cost_centers: tuple[CostCenterTotal, ...]
+    currency: str = "USD"
+
+    @property
+    def cost_center_totals(self) -> dict[str, Decimal]:
+        return {line.code: line.total for line in self.cost_centers}
+
+    @property
+    def cost_center_names(self) -> dict[str, str]:
+        return {line.code: line.name for line in self.cost_centers}
+
+    @classmethod
+    def of(cls, report: Report) -> "Totals":
+        return cls(
+            total=report.total,
+            source_total_cents=report.reconciliation.source_total_cents,
+            source_total=report.reconciliation.source_total,
+            prior_month=report.month.prior(),
+            prior_total=report.prior_total,
+            change=report.change,
+            change_ratio=report.change_ratio,
+            line_items=report.reconciliation.line_item_count,
+            unallocated=report.unallocated_total,
+            cost_centers=tuple(
+                CostCenterTotal(line.code, line.name, line.total, line.budget, line.variance, line.prior_total,
+                                line.change)
+                for line in report.cost_centers),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "source_total_cents": str(self.source_total_cents),
+            "source_total": str(self.source_total),
+            "total": str(self.total),
+            "prior_month": str(self.prior_month),
+            "prior_total": _text(self.prior_total),
+            "change": _text(self.change),
+            "change_ratio": _text(self.change_ratio),
+            "line_items": self.line_items,
+            "unallocated": str(self.unallocated),
+            "cost_centers": [
+                {"code": line.code, "name": line.name, "total": str(line.total), "budget": _text(line.budget),
+                 "variance": _text(line.variance), "prior_total": _text(line.prior_total),
+                 "change": _text(line.change)}
+                for line in self.cost_centers
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: "_Reader") -> "Totals":
+        totals = where.mapping(data, "totals")
+        centers = []
+        for index, raw in enumerate(where.list(totals.get("cost_centers"), "totals.cost_centers")):
+            key = f"totals.cost_centers[{index}]"
+            item = where.mapping(raw, key)
+            centers.append(CostCenterTotal(
+                code=where.text(item.get("code"), f"{key}.code"),
+                name=where.text(item.get("name"), f"{key}.name"),
+                total=where.amount(item.get("total"), f"{key}.total"),
+                budget=where.optional_amount(item.get("budget"), f"{key}.budget"),
+                variance=where.optional_amount(item.get("variance"), f"{key}.variance"),
+                prior_total=where.optional_amount(item.get("prior_total"), f"{key}.prior_total"),
+                change=where.optional_amount(item.get("change"), f"{key}.change"),
+            ))
+        return cls(
+            total=where.amount(totals.get("total"), "totals.total"),
+            source_total_cents=where.amount(totals.get("source_total_cents"), "totals.source_total_cents"),
+            source_total=where.amount(totals.get("source_total"), "totals.source_total"),
+            prior_month=where.month(totals.get("prior_month"), "totals.prior_month"),
+            prior_total=where.optional_amount(totals.get("prior_total"), "totals.prior_total"),
+            change=where.optional_amount(totals.get("change"), "totals.change"),
+            change_ratio=where.optional_amount(totals.get("change_ratio"), "totals.change_ratio"),
+            line_items=where.count(totals.get("line_items"), "totals.line_items"),
+            unallocated=where.amount(totals.get("unallocated"), "totals.unallocated"),
+            cost_centers=tuple(centers),
+            currency=where.text(totals.get("currency", "USD"), "totals.currency"),
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one run wrote, and from what."""
+
+    run_id: str
+    month: Month
+    tool_version: str
+    source: str  # api | demo | offline
+    demo: bool
+    organization: str
+    generated_at: str  # UTC, 2026-11-01T06:00:00Z
+    data_fetched_at: str | None
+    config_file: str
+    config_sha256: str
+    requests_made: int | None
+    raw_pages: tuple[FileEntry, ...]  # every API page, and raw/index.json
+    outputs: tuple[FileEntry, ...]  # every other file the run wrote, except the manifest itself
+    totals: Totals
+    reconciliation: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def files(self) -> tuple[FileEntry, ...]:
+        """Every file the manifest vouches for (the manifest itself excluded)."""
+        return self.raw_pages + self.outputs
+
+    def output(self, name: str) -> FileEntry | None:
+        """The entry of an output by its file name, if the run wrote it."""
+        return next((entry for entry in self.outputs if Path(entry.file).name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "run_id": self.run_id,
+            "month": str(self.month),
+            "tool_version": self.tool_version,
+            "source": self.source,
+            "demo": self.demo,
+            "organization": self.organization,
+            "generated_at": self.generated_at,
+            "data_fetched_at": self.data_fetched_at,
+            "config_file": self.config_file,
+            "config_sha256": self.config_sha256,
+            "requests_made": self.requests_made,
+            "raw_pages": [entry.to_json(raw=True) for entry in self.raw_pages],
+            "outputs": [entry.to_json() for entry in self.outputs],
+            "totals": self.totals.to_json(),
+            "reconciliation": dict(self.reconciliation),
+        }
+
+    def write(self, folder: Path) -> Path:
+        path = folder / MANIFEST
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_json(cls, data: Any, shown: str) -> "Manifest":
+        """Parse a manifest's JSON; DataError naming the file and the key for anything malformed."""
+        where = _Reader(shown)
+        top = where.mapping(data, "the manifest")
+        requests = top.get("requests_made")
+        return cls(
+            run_id=where.text(top.get("run_id"), "run_id"),
+            month=where.month(top.get("month"), "month"),
+            tool_version=where.text(top.get("tool_version"), "tool_version"),
+            source=where.text(top.get("source"), "source"),
+            demo=bool(top.get("demo")),
+            organization=where.text(top.get("organization"), "organization", empty=True),
+            generated_at=where.text(top.get("generated_at"), "generated_at"),
+            data_fetched_at=None if top.get("data_fetched_at") is None else where.text(
+                top.get("data_fetched_at"), "data_fetched_at"),
+            config_file=where.text(top.get("config_file"), "config_file"),
+            config_sha256=where.text(top.get("config_sha256"), "config_sha256"),
+            requests_made=None if requests is None else where.count(requests, "requests_made"),
+            raw_pages=where.entries(top.get("raw_pages"), "raw_pages"),
+            outputs=where.entries(top.get("outputs"), "outputs"),
+            totals=Totals.from_json(top.get("totals"), where),
+            reconciliation=dict(where.mapping(top.get("reconciliation", {}), "reconciliation")),
+        )
+
+    @classmethod
+    def read(cls, folder: Path, month: Month) -> "Manifest":
+        """The manifest of a published month folder; UsageError when the month was never run."""
+        path = folder / MANIFEST
+        if not path.is_file():
+            raise UsageError(f"no {MANIFEST} for {month} in {folder}: run `chargeback run --month {month}` first")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise DataError(f"{path}: cannot read the manifest ({exc})") from None
+        manifest = cls.from_json(data, str(path))
+        if manifest.month != month:
+            raise DataError(f"{path}: the manifest is for {manifest.month}, not {month}")
+        return manifest
+
+
+def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry], outputs: Iterable[str], *,
+                   config_file: str, requests_made: int | None) -> Manifest:
+    """The manifest of a run written into ``folder``: hashes every output as it is now."""
     info = report.run_info
-    manifest = {
-        "run_id": info.run_id,
-        "month": str(report.month),
-        "tool_version": info.tool_version,
-        "source": info.source,
-        "demo": info.demo,
-        "organization": report.organization,
-        "generated_at": info.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "data_fetched_at": info.data_fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ") if info.data_fetched_at else None,
-        "config_file": config_file,
-        "config_sha256": info.config_sha256,
-        "requests_made": requests_made,
-        "raw_pages": [
-            {"file": page.file, "sha256": page.sha256, "query": page.query, "request_id": page.request_id}
-            for page in raw_pages
-        ],
-        "outputs": [{"file": name, "sha256": sha256_file(folder / name)} for name in outputs],
-        "totals": totals_of(report),
-        "reconciliation": {check.name: check.status for check in report.reconciliation.checks
-                           if check.status != "WARN"} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
-    }
-    path = folder / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return path
+    return Manifest(
+        run_id=info.run_id,
+        month=report.month,
+        tool_version=info.tool_version,
+        source=info.source,
+        demo=info.demo,
+        organization=report.organization,
+        generated_at=_utc(info.generated_at),
+        data_fetched_at=_utc(info.data_fetched_at) if info.data_fetched_at else None,
+        config_file=config_file,
+        config_sha256=info.config_sha256,
+        requests_made=requests_made,
+        raw_pages=tuple(raw_files),
+        outputs=tuple(FileEntry(name, sha256_file(folder / name)) for name in outputs),
+        totals=Totals.of(report),
+        reconciliation={check.name: check.status for check in report.reconciliation.checks
+                        if check.status != "WARN"} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
+    )
+
+
+def _utc(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def totals_of(report: Report) -> dict:
-    """The headline numbers as decimal strings (read back by ``chargeback email``)."""
-    return {
-        "currency": "USD",
-        "source_total_cents": str(report.reconciliation.source_total_cents),
-        "source_total": str(report.reconciliation.source_total),
-        "total": str(report.total),
-        "prior_month": str(report.month.prior()),
-        "prior_total": _text(report.prior_total),
-        "change": _text(report.change),
-        "change_ratio": _text(report.change_ratio),
-        "line_items": report.reconciliation.line_item_count,
-        "unallocated": str(report.unallocated_total),
-        "cost_centers": [
-            {"code": line.code, "name": line.name, "total": str(line.total), "budget": _text(line.budget),
-             "variance": _text(line.variance), "prior_total": _text(line.prior_total), "change": _text(line.change)}
-            for line in report.cost_centers
-        ],
-    }
+def read_json_values(shown: str) -> "_Reader":
+    """A reader of manifest-shaped JSON values (the seal keeps the manifest's totals) for file ``shown``."""
+    return _Reader(shown)
+
+
+class _Reader:
+    """Reads a manifest's JSON values, naming the file and key of anything malformed."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+
+    def fail(self, key: str, message: str) -> DataError:
+        return DataError(f"{self.shown}: {key} {message}")
+
+    def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "is missing or not an object")
+        return value
+
+    def list(self, value: Any, key: str) -> list:
+        if not isinstance(value, list):
+            raise self.fail(key, "is missing or not a list")
+        return value
+
+    def text(self, value: Any, key: str, *, empty: bool = False) -> str:
+        if not isinstance(value, str) or (not value and not empty):
+            raise self.fail(key, f"must be text, got {value!r}")
+        return value
+
+    def count(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key, f"must be a whole number, got {value!r}")
+        return value
+
+    def month(self, value: Any, key: str) -> Month:
+        try:
+            return Month.parse(self.text(value, key))
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+
+    def amount(self, value: Any, key: str) -> Decimal:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a decimal string, got {value!r}")
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            raise self.fail(key, f"{value!r} is not a decimal amount") from None
+        if not parsed.is_finite():
+            raise self.fail(key, f"{value!r} is not a finite amount")
+        return parsed
+
+    def optional_amount(self, value: Any, key: str) -> Decimal | None:
+        return None if value is None else self.amount(value, key)
+
+    def entries(self, value: Any, key: str) -> tuple[FileEntry, ...]:
+        entries = []
+        for index, raw in enumerate(self.list(value, key)):
+            item = self.mapping(raw, f"{key}[{index}]")
+            entries.append(FileEntry(
+                file=self.text(item.get("file"), f"{key}[{index}].file"),
+                sha256=self.text(item.get("sha256"), f"{key}[{index}].sha256"),
+                query=item.get("query") if isinstance(item.get("query"), str) else None,
+                request_id=item.get("request_id") if isinstance(item.get("request_id"), str) else None,
+            ))
+        return tuple(entries)

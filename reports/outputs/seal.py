@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from reports.errors import DataError, SealedMonthError, UsageError
 from reports.core.months import Month
+from reports.errors import DataError, SealedMonthError
 from reports.outputs.folder import sha256_file
+from reports.outputs.manifest import Manifest, Totals, read_json_values
 from reports.outputs.names import MANIFEST
 
 SEAL = "seal.json"
@@ -24,19 +25,23 @@ class Seal:
     sealed_at: str
     run_id: str
     files: dict[str, str]  # file -> sha256, the manifest and every file it lists
-    totals: dict  # the manifest's totals at sealing
+    totals: Totals  # the manifest's totals at sealing
 
     @property
     def cost_center_totals(self) -> dict[str, Decimal]:
-        return {item["code"]: Decimal(item["total"]) for item in self.totals.get("cost_centers", [])}
+        return self.totals.cost_center_totals
 
     @property
     def cost_center_names(self) -> dict[str, str]:
-        return {item["code"]: item["name"] for item in self.totals.get("cost_centers", [])}
+        return self.totals.cost_center_names
 
     @property
     def total(self) -> Decimal:
-        return Decimal(self.totals["total"])
+        return self.totals.total
+
+    def to_json(self) -> dict:
+        return {"month": self.month, "sealed_at": self.sealed_at, "run_id": self.run_id, "files": self.files,
+                "totals": self.totals.to_json()}
 
 
 def read_seal(folder: Path) -> Seal | None:
@@ -45,7 +50,11 @@ def read_seal(folder: Path) -> Seal | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Seal(data["month"], data["sealed_at"], data["run_id"], dict(data["files"]), data["totals"])
+        files = data["files"]
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise TypeError("files is not a mapping of file to SHA-256")
+        return Seal(str(data["month"]), str(data["sealed_at"]), str(data["run_id"]), dict(files),
+                    Totals.from_json(data["totals"], read_json_values(str(path))))
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f"{path} is not a readable seal ({exc}); restore it from your records") from None
 
@@ -53,20 +62,17 @@ def read_seal(folder: Path) -> Seal | None:
 def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
     """Seal the month's published outputs: record the manifest's hashes after checking them."""
     folder = output_dir / str(month)
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
-        raise UsageError(f"no outputs for {month} in {folder}: run `chargeback run --month {month}` first")
     existing = read_seal(folder)
     if existing is not None:
         raise SealedMonthError(f"{month} was already closed on {existing.sealed_at} (run {existing.run_id})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    files = {MANIFEST: sha256_file(manifest_path)}
-    for entry in manifest["outputs"] + manifest["raw_pages"]:
-        files[entry["file"]] = entry["sha256"]
-    seal = Seal(str(month), now.strftime("%Y-%m-%dT%H:%M:%SZ"), manifest["run_id"], files, manifest["totals"])
+    manifest = Manifest.read(folder, month)
+    files = {MANIFEST: sha256_file(folder / MANIFEST)}
+    for entry in manifest.files:
+        files[entry.file] = entry.sha256
+    seal = Seal(str(month), now.strftime("%Y-%m-%dT%H:%M:%SZ"), manifest.run_id, files, manifest.totals)
     verify_seal(folder, seal)
     temporary = folder / f".{SEAL}.tmp"
-    temporary.write_text(json.dumps(seal.__dict__, indent=2) + "\n", encoding="utf-8")
+    temporary.write_text(json.dumps(seal.to_json(), indent=2) + "\n", encoding="utf-8")
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, folder / SEAL)
