@@ -20,13 +20,14 @@ from reports.core.aggregate import build_report, sum_costs, sum_usage
 from reports.sources.client import RetryPolicy
 from reports.config import load_settings
 from reports.errors import DataError, SealedMonthError, UsageError
-from reports.sources.fetch import cost_query, fetch_month, usage_query
+from reports.sources.fetch import cost_query, fetch_month, month_queries, usage_query
 from reports.core.report import Report, RunInfo
 from reports.core.months import Month
 from reports.sources.cost_report import cost_rows, directory, usage_rows
 from reports.outputs import folder as output_folder
+from reports.outputs.folder import sha256_file
 from reports.outputs import names
-from reports.outputs.manifest import write_manifest
+from reports.outputs.manifest import FileEntry, Manifest, build_manifest
 from reports.resources import config_dir
 from reports.core.restate import build_restatement
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -81,7 +82,7 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     generated_at = clock().replace(microsecond=0)
     run_id = new_run_id(options.month, generated_at)
     output_dir = options.output_dir
-    with output_folder.month_lock(output_dir, options.month):
+    with output_folder.month_lock(output_dir, options.month), output_folder.writing_to(output_dir):
         output_folder.recover(output_dir, options.month)
         sealed = _sealed_state(options)
         staging = output_dir / output_folder.staging_name(options.month, run_id)
@@ -92,9 +93,13 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
                 folder = output_folder.publish(staging, output_dir, options.month)
             else:
                 folder = output_folder.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
-                                                / f"R{sealed[1]}")
+                                                      / f"R{sealed[1]}")
         except DataError as exc:
-            kept = output_folder.keep_failed_pages(staging, output_dir, options.month, run_id)
+            try:
+                kept = output_folder.keep_failed_pages(staging, output_dir, options.month, run_id)
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise exc from None  # the data problem is the news; the pages could not be kept
             if kept is None:
                 raise
             raise DataError(f"{exc} (the pages as received are kept in {kept})") from None
@@ -137,6 +142,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     if options.offline:
         source_folder = options.output_dir / str(month)
         Snapshot(source_folder)  # fails clearly when there is no snapshot
+        _check_index_is_the_recorded_one(source_folder, month)
         shutil.copytree(source_folder / "raw", staging / "raw")
         source = "offline"
     else:
@@ -166,8 +172,10 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     files = _render(report, settings, staging)
-    write_manifest(staging, report, snapshot.records, files, config_file=str(config_path),
-                           requests_made=requests_made)
+    raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
+    raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
+    build_manifest(staging, report, raw, files, config_file=str(config_path),
+                   requests_made=requests_made).write(staging)
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
@@ -182,8 +190,19 @@ def _with_restatement(report: Report, settings: Settings, seal: Seal, number: in
     return replace(report, restatement=restatement, run_info=run_info)
 
 
+def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:
+    """An offline re-render reads the snapshot the run recorded, not an edited index."""
+    if not (folder / names.MANIFEST).is_file():
+        return  # a folder without a manifest was never published; the chain check still applies
+    entry = next((item for item in Manifest.read(folder, month).raw_pages if item.file == Snapshot.index_file), None)
+    if entry is not None and sha256_file(folder / Snapshot.index_file) != entry.sha256:
+        raise DataError(f"{folder / Snapshot.index_file} does not match the SHA-256 in {names.MANIFEST}: the "
+                        "snapshot's index was changed after the run; restore it or re-run the month online")
+
+
 def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, run_info: RunInfo) -> Report:
     prior = month.prior()
+    snapshot.require((query.name, query.required) for query in month_queries(month))
     names = directory(snapshot.pages("workspaces"), snapshot.pages("api_keys"))
     unknown: set[str] = set()
     days: set[date] = set()

@@ -69,7 +69,7 @@ def assert_manifest_matches(folder: Path) -> dict:
     manifest = json.loads((folder / "manifest.json").read_text())
     for entry in manifest["raw_pages"] + manifest["outputs"]:
         assert hashlib.sha256((folder / entry["file"]).read_bytes()).hexdigest() == entry["sha256"], entry["file"]
-    listed = {e["file"] for e in manifest["raw_pages"] + manifest["outputs"]} | {"manifest.json", "raw/index.json"}
+    listed = {e["file"] for e in manifest["raw_pages"] + manifest["outputs"]} | {"manifest.json"}
     present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert present <= listed | {"email-sent.json", "seal.json"}, present - listed
     return manifest

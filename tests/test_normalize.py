@@ -38,10 +38,44 @@ def test_a_bucket_outside_the_month_is_refused():
         list(cost_rows([cost_page(ROW, start="2026-11-01T00:00:00Z")], MONTH))
 
 
-def test_a_bucket_returned_twice_would_double_count_and_is_refused():
-    pages = [cost_page(ROW), cost_page(ROW, file="raw/cost_report-2026-10-p002.json")]
+def page_of(*buckets, file="raw/cost_report-2026-10-p001.json"):
+    """A page of (starting_at, [rows]) buckets."""
+    return RawPage(file, {"data": [{"starting_at": start, "ending_at": "x", "results": list(rows)}
+                                   for start, rows in buckets], "has_more": False, "next_page": None})
+
+
+OTHER = {**ROW, "description": "Claude Sonnet 4 Usage - Output Tokens", "token_type": "output_tokens",
+         "amount": "0.5"}
+DAY_2, DAY_3 = "2026-10-02T00:00:00Z", "2026-10-03T00:00:00Z"
+
+
+def test_a_bucket_continued_on_the_next_page_is_summed_once():
+    pages = [page_of((DAY_2, [ROW])), page_of((DAY_2, [OTHER]), (DAY_3, [ROW]), file="raw/p002.json")]
+    rows = list(cost_rows(pages, MONTH))
+    assert [(row.day.day, row.description) for row in rows] == [
+        (2, ROW["description"]), (2, OTHER["description"]), (3, ROW["description"])]
+    assert sum(row.amount_cents for row in rows) == Decimal("123.78912") * 2 + Decimal("0.5")
+
+
+def test_a_group_key_repeated_in_a_continued_bucket_would_double_count_and_is_refused():
+    pages = [page_of((DAY_2, [ROW, OTHER])), page_of((DAY_2, [ROW]), file="raw/p002.json")]
+    with pytest.raises(DataError, match="p002.json, bucket 2026-10-02T00:00:00Z, row 1: the row repeats a group key"):
+        list(cost_rows(pages, MONTH))
+
+
+def test_a_group_key_repeated_within_a_bucket_is_refused():
+    with pytest.raises(DataError, match="row 2: the row repeats a group key already returned for this day"):
+        list(cost_rows([page_of((DAY_2, [ROW, ROW]))], MONTH))
+
+
+def test_a_day_returned_again_later_is_not_a_continuation_and_is_refused():
+    # day 2 is not the last bucket of page 1, so page 2 cannot be continuing it
+    pages = [page_of((DAY_2, [ROW]), (DAY_3, [ROW])), page_of((DAY_2, [OTHER]), file="raw/p002.json")]
     with pytest.raises(DataError, match="p002.json: bucket 2026-10-02T00:00:00Z was already returned"):
         list(cost_rows(pages, MONTH))
+    # nor is a day repeated within one page
+    with pytest.raises(DataError, match="bucket 2026-10-02T00:00:00Z was already returned"):
+        list(cost_rows([page_of((DAY_2, [ROW]), (DAY_2, [OTHER]))], MONTH))
 
 
 @pytest.mark.parametrize("change, message", [

@@ -84,7 +84,11 @@ def test_run_writes_every_output_with_a_manifest(good_run):
     assert manifest["config_sha256"] == hashlib.sha256(demo_config_path().read_bytes()).hexdigest()
     queries = {page["query"] for page in manifest["raw_pages"]}
     assert queries == {"cost_report-2026-10", "cost_report-2026-09", "usage_report_messages-2026-10",
-                       "usage_report_messages-2026-09", "workspaces", "api_keys"}
+                       "usage_report_messages-2026-09", "workspaces", "api_keys", None}
+    # every file the run wrote is listed with its hash, the snapshot's index included
+    listed = {entry["file"] for entry in manifest["raw_pages"] + manifest["outputs"]} | {"manifest.json"}
+    assert listed == {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert "raw/index.json" in listed
     assert not list(folder.parent.glob(".staging-*"))
 
 
@@ -253,27 +257,15 @@ def test_demo_command_needs_no_key_or_config(tmp_path):
     assert (tmp_path / "out" / "2026-10" / "executive-summary-2026-10.pdf").is_file()
 
 
-def test_a_day_without_a_bucket_is_a_visible_warning_not_a_failure(tmp_path, demo_server):
-    first = run(run_options(demo_server, tmp_path / "a"))
-    # the same month, with the 2026-10-05 bucket removed from the saved page, rebuilt offline
-    output = tmp_path / "b"
-    shutil.copytree(first.folder, output / "2026-10")
-    page = output / "2026-10" / "raw" / "cost_report-2026-10-p001.json"
-    body = json.loads(page.read_text())
-    dropped = [b for b in body["data"] if b["starting_at"].startswith("2026-10-05")][0]
-    body["data"].remove(dropped)
-    page.write_text(json.dumps(body))
-    index_path = output / "2026-10" / "raw" / "index.json"
-    index = json.loads(index_path.read_text())
-    for entry in index["pages"]:
-        if entry["file"] == "raw/cost_report-2026-10-p001.json":
-            entry["sha256"] = hashlib.sha256(page.read_bytes()).hexdigest()
-    index_path.write_text(json.dumps(index))
-    result = run(run_options_offline(output))
+def test_a_day_without_a_bucket_is_a_visible_warning_not_a_failure(tmp_path, good_run):
+    with simulator(Faults(missing_days={"2026-10-05"})) as server:
+        result = run(run_options(server, tmp_path))
     check = next(c for c in result.report.reconciliation.checks if c.name == "Every day of the month was returned")
     assert check.status == "WARN" and "2026-10-05" in check.detail and check.actual == "30 days"
-    missing = sum(Decimal(r["amount"]) for r in dropped["results"])
-    assert result.report.reconciliation.source_total_cents == first.report.reconciliation.source_total_cents - missing
+    assert result.report.reconciliation.passed
+    day = good_run.report.drivers.daily[4]
+    assert day.day.isoformat() == "2026-10-05" and day.amount > 0
+    assert result.report.reconciliation.source_total == good_run.report.reconciliation.source_total - day.amount
 
 
 def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, tmp_path):

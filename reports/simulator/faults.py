@@ -59,6 +59,8 @@ class Faults:
     # --- pagination
     max_buckets_per_page: int | None = None  # cap buckets per page below ``limit``
     repeat_cursor: bool = False  # has_more true and the same next_page forever
+    split_last_bucket: bool = False  # each page's last bucket goes on at the start of the next page
+    repeat_continued_row: bool = False  # ... and the continuation repeats the row before it (a duplicate)
     # --- content (cost rows)
     malformed_amount: RowFault | None = None  # amount "12.3.4"
     missing_amount: RowFault | None = None  # "amount" key absent
@@ -67,6 +69,7 @@ class Faults:
     extra_fields: bool = False  # unknown keys in rows and envelopes (clients must ignore)
     # --- data
     empty: bool = False  # no cost and no usage at all
+    missing_days: Collection[str] = ()  # YYYY-MM-DD days whose bucket the reports leave out
     no_usage: bool = False  # cost rows but no usage rows
     months: Collection[str] | None = None  # limit empty/no_usage/row faults to these YYYY-MM
     # --- scope: fault name -> endpoint names (or paths) it applies to; absent = all

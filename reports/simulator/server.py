@@ -64,6 +64,14 @@ _USAGE_ROW = (
 )
 
 
+@dataclass(frozen=True)
+class _Window:
+    starts: list[datetime]  # bucket starts on this page
+    following: datetime | None  # where the next page starts, None on the last page
+    first: datetime  # the window's first bucket start
+    offset: int = 0  # > 0: the first bucket continues from this row (split_last_bucket)
+
+
 class _Failure(Exception):
     def __init__(self, status: int, error_type: str, message: str, headers: dict | None = None):
         super().__init__(message)
@@ -86,18 +94,24 @@ def _request_id() -> str:
     return "req_01" + "".join(chars)
 
 
-def page_token(moment: datetime) -> str:
-    """``page_`` + base64 of the next bucket's RFC 3339 start (opaque to clients)."""
-    return "page_" + base64.urlsafe_b64encode(rfc3339(moment).encode()).decode()
+def page_token(moment: datetime, offset: int = 0) -> str:
+    """``page_`` + base64 of the next bucket's RFC 3339 start (opaque to clients).
+
+    ``offset`` > 0 (only with ``Faults.split_last_bucket``) continues that bucket at its row
+    ``offset``.
+    """
+    text = rfc3339(moment) + (f"#{offset}" if offset else "")
+    return "page_" + base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def _parse_page_token(token: str) -> datetime:
+def _parse_page_token(token: str) -> tuple[datetime, int]:
     if not token.startswith("page_"):
         raise _bad_request("page: invalid page token")
     raw = token[5:].replace("+", "-").replace("/", "_")
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        return _parse_time(text)
+        moment, _, offset = text.partition("#")
+        return _parse_time(moment), int(offset or 0)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise _bad_request("page: invalid page token") from None
 
@@ -287,8 +301,8 @@ class SimulatorServer:
 
     # ------------------------------------------------------------ time buckets
 
-    def _window(self, query: dict[str, list[str]], limit: int) -> tuple[list[datetime], datetime | None, datetime]:
-        """(bucket starts for this page, start of the next page or None, first start)."""
+    def _window(self, query: dict[str, list[str]], limit: int) -> "_Window":
+        """The buckets of this page, where the next page starts, and the window's first start."""
         start_text = _one(query, "starting_at")
         if not start_text:
             raise _bad_request("starting_at: Field required")
@@ -308,9 +322,9 @@ class SimulatorServer:
             end = _day_floor(datetime.now(timezone.utc)) + ONE_DAY
         first = _day_floor(start)
         page = _one(query, "page")
-        cursor = first
+        cursor, offset = first, 0
         if page:
-            cursor = _parse_page_token(page)
+            cursor, offset = _parse_page_token(page)
             if cursor != _day_floor(cursor) or cursor < first or cursor >= end:
                 raise _bad_request("page: invalid page token")
         per_page = limit
@@ -326,20 +340,37 @@ class SimulatorServer:
             # a client that follows next_page never gets past this token
             repeated = first + ONE_DAY * per_page
             following = repeated if repeated + ONE_DAY <= end else first
-        return starts, following, first
+        return _Window(starts, following, first, offset)
 
-    def _page(self, starts: list[datetime], following: datetime | None,
-              results: Callable[[date], str]) -> bytes:
+    def _page(self, window: "_Window", results: Callable[[date], str]) -> bytes:
         extra = self.faults.extra_fields
+        starts, following, next_offset = window.starts, window.following, 0
+        split = self.faults.split_last_bucket
         parts = []
-        for moment in starts:
+        for position, moment in enumerate(starts):
+            if moment.date().isoformat() in self.faults.missing_days:
+                continue  # the page still covers the day; its bucket is simply not there
+            rows = results(moment.date())
+            if split:
+                # The last bucket of a page goes on at the start of the next page, as the API
+                # might do with a day of more rows than a page holds (unconfirmed).
+                listed = json.loads(rows)
+                continued = position == 0 and window.offset > 0
+                if continued:
+                    back = 1 if self.faults.repeat_continued_row else 0  # a true duplicate
+                    listed = listed[window.offset - back:]
+                elif position == len(starts) - 1 and len(listed) >= 2:
+                    next_offset = len(listed) // 2
+                    following = moment
+                    listed = listed[:next_offset]
+                rows = json.dumps(listed, separators=(",", ":"))
             bucket = (f'{{"starting_at":"{rfc3339(moment)}","ending_at":"{rfc3339(moment + ONE_DAY)}",'
-                      f'"results":{results(moment.date())}')
+                      f'"results":{rows}')
             if extra:
                 bucket += ',"x_simulator_bucket_note":"unknown bucket field"'
             parts.append(bucket + "}")
         has_more = following is not None
-        next_page = json.dumps(page_token(following)) if has_more else "null"
+        next_page = json.dumps(page_token(following, next_offset)) if has_more else "null"
         envelope = f'{{"data":[{",".join(parts)}],"has_more":{"true" if has_more else "false"},"next_page":{next_page}'
         if extra:
             envelope += ',"x_simulator_envelope_note":{"unknown":true}'
@@ -359,7 +390,7 @@ class SimulatorServer:
                     f"group_by: {group!r} is not one of {', '.join(COST_GROUPS)}")
         by_workspace = "workspace_id" in groups
         by_description = "description" in groups
-        starts, following, _first = self._window(query, limit)
+        window = self._window(query, limit)
         org = self.organization
         faults = self.faults
         descriptions = org.descriptions
@@ -427,7 +458,7 @@ class SimulatorServer:
             self._row_faults(day, rows)
             return json.dumps(rows, separators=(",", ":"))
 
-        return self._page(starts, following, results)
+        return self._page(window, results)
 
     def _row_faults(self, day: date, rows: list[dict[str, Any]]) -> None:
         faults = self.faults
@@ -469,7 +500,7 @@ class SimulatorServer:
             if wanted:
                 filters.append((position, frozenset(wanted)))
         grouped = [name in groups for name in positions]  # in item order
-        starts, following, _first = self._window(query, limit)
+        window = self._window(query, limit)
         org = self.organization
         faults = self.faults
         extra = faults.extra_fields
@@ -523,7 +554,7 @@ class SimulatorServer:
                 rows.append(row)
             return json.dumps(rows, separators=(",", ":"))
 
-        return self._page(starts, following, results)
+        return self._page(window, results)
 
     # ------------------------------------------------------------ listings
 

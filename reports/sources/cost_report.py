@@ -44,14 +44,42 @@ class _Where:
         return DataError(f"{', '.join(parts)}: {message}")
 
 
-def _buckets(page: RawPage, endpoint: str, month: Month, seen_days: set[date]) -> Iterator[tuple[_Where, str, date, list]]:
+class _Days:
+    """The days a report has returned so far, for telling a continued bucket from a repeated one.
+
+    Whether the cost report ever splits one day's results across two pages is unconfirmed
+    (admin-api.md 1.1). A day that comes back as the first bucket of the next page is taken as
+    the rest of the previous page's last bucket, as long as it brings group keys not seen for
+    that day; a day seen anywhere else, or a group key repeated, would be counted twice.
+    """
+
+    def __init__(self, seen: set[date]):
+        self.seen = seen
+        self.open_day: date | None = None  # the last bucket of the previous page, which may continue
+        self.open_keys: set[tuple] = set()
+
+    def bucket(self, day: date, first_on_page: bool, where: "_Where", label: str) -> set[tuple]:
+        """The group keys already returned for ``day`` (empty for a new day); fails on a repeated day."""
+        if day not in self.seen:
+            self.seen.add(day)
+            return set()
+        if first_on_page and day == self.open_day:
+            return self.open_keys
+        raise where.error(f"bucket {label} was already returned on an earlier page; summing it twice would double count")
+
+    def page_ended(self, day: date | None, keys: set[tuple]) -> None:
+        self.open_day, self.open_keys = day, keys
+
+
+def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterator[tuple[_Where, str, date, list, set]]:
     where = _Where(endpoint, page.file)
     body = page.body
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise where.error("the response has no 'data' list")
     if not isinstance(body.get("has_more"), bool):
         raise where.error("the response has no boolean 'has_more'")
-    for bucket in body["data"]:
+    last_day, keys = None, set()
+    for position, bucket in enumerate(body["data"]):
         if not isinstance(bucket, dict):
             raise where.error("a bucket is not an object")
         label = str(bucket.get("starting_at"))
@@ -62,13 +90,22 @@ def _buckets(page: RawPage, endpoint: str, month: Month, seen_days: set[date]) -
         day = start.date()
         if not month.start <= start < month.end:
             raise where.error(f"bucket {label} lies outside {month} (the API returned data for another period)")
-        if day in seen_days:
-            raise where.error(f"bucket {label} was already returned on an earlier page; summing it twice would double count")
-        seen_days.add(day)
+        keys = days.bucket(day, position == 0, where, label)
         results = bucket.get("results")
         if not isinstance(results, list):
             raise where.error("the bucket has no 'results' list", label)
-        yield where, label, day, results
+        yield where, label, day, results, keys
+        last_day = day
+    days.page_ended(last_day, keys)
+
+
+def _once(keys: set[tuple], key: tuple, where: "_Where", label: str, index: int) -> None:
+    """A group key comes once per day; a second row for it would be counted twice."""
+    if key in keys:
+        raise where.error("the row repeats a group key already returned for this day "
+                          f"({', '.join('null' if value is None else value for value in key)}); summing it twice "
+                          "would double count", label, index)
+    keys.add(key)
 
 
 def _dimension(row: dict, key: str, where: _Where, label: str, index: int) -> str | None:
@@ -85,12 +122,12 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
     Unknown cost types are kept (their money is real) and collected in ``unknown_cost_types``
     so the report can say so; the days the API returned a bucket for go into ``days_seen``.
     """
-    seen_days: set[date] = days_seen if days_seen is not None else set()
+    days = _Days(days_seen if days_seen is not None else set())
     # One string object per distinct workspace/description/model...: a month repeats a few
     # hundred of them across hundreds of thousands of rows.
     shared: dict[str, str] = {}
     for page in pages:
-        for where, label, day, results in _buckets(page, "cost_report", month, seen_days):
+        for where, label, day, results, keys in _buckets(page, "cost_report", month, days):
             for index, row in enumerate(results, start=1):
                 if not isinstance(row, dict):
                     raise where.error("the row is not an object", label, index)
@@ -105,6 +142,7 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                     raise where.error(f"currency is {currency!r}; only USD amounts can be summed", label, index)
                 values = [_dimension(row, key, where, label, index) for key in _COST_DIMENSIONS]
                 values = [None if value is None else shared.setdefault(value, value) for value in values]
+                _once(keys, tuple(values), where, label, index)
                 cost_type = values[2]
                 if cost_type is not None and cost_type not in KNOWN_COST_TYPES and unknown_cost_types is not None:
                     unknown_cost_types.add(cost_type)
@@ -124,9 +162,9 @@ def _count(row: dict, path: tuple[str, ...], where: _Where, label: str, index: i
 
 def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
     """Every usage_report/messages result row of the month, in API order."""
-    seen_days: set[date] = set()
+    days = _Days(set())
     for page in pages:
-        for where, label, day, results in _buckets(page, "usage_report/messages", month, seen_days):
+        for where, label, day, results, keys in _buckets(page, "usage_report/messages", month, days):
             for index, row in enumerate(results, start=1):
                 if not isinstance(row, dict):
                     raise where.error("the row is not an object", label, index)
@@ -139,6 +177,7 @@ def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
                     web_searches=_web_searches(row, where, label, index),
                 )
                 values = {key: _dimension(row, key, where, label, index) for key in _USAGE_DIMENSIONS}
+                _once(keys, tuple(values.values()), where, label, index)
                 yield UsageRow(day=day, tokens=tokens, **values)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.errors import ApiError
 from reports.core.months import Month, rfc3339
-from reports.sources.snapshot import PageRecord, SnapshotWriter
+from reports.sources.snapshot import PageRecord, SnapshotClosed, SnapshotWriter
 
 log = logging.getLogger("reports.sources.fetch")
 
@@ -87,7 +87,10 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
                 for page in pages(query.endpoint, query.params):
                     if stop.is_set():
                         raise _Stopped()
-                    writer.add(query.name, page)
+                    try:
+                        writer.add(query.name, page)
+                    except SnapshotClosed:
+                        raise _Stopped() from None
                     log.info("fetched %s page %d", query.name, page.number)
                     del page  # not held while the next page is fetched
             except ApiError as exc:
@@ -110,8 +113,10 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
                 pool.shutdown(wait=True, cancel_futures=True)  # quiet before the error is shown
                 raise
     except BaseException:
-        # An interrupt: queued queries are not started, running ones stop at their next step.
+        # An interrupt: queued queries are not started, running ones stop at their next step,
+        # and none writes another page (the caller removes the folder next).
         stop.set()
+        writer.close()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

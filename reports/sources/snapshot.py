@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from reports.sources.client import Page
 from reports.errors import DataError, UsageError
@@ -34,8 +34,17 @@ class PageRecord:
     sha256: str
 
 
+class SnapshotClosed(Exception):
+    """A page arrived after the run gave up (an interrupt or another query's failure)."""
+
+
 class SnapshotWriter:
-    """Writes pages under ``<folder>/raw/`` as they arrive (thread-safe), then the index."""
+    """Writes pages under ``<folder>/raw/`` as they arrive (thread-safe), then the index.
+
+    ``close()`` is the line after which no page is written any more: a run that is being
+    interrupted closes the writer before it removes its staging folder, so a fetch thread
+    that was still receiving a page cannot put a file back into a folder being removed.
+    """
 
     def __init__(self, month_folder: Path):
         self.folder = month_folder
@@ -43,19 +52,27 @@ class SnapshotWriter:
         self.raw.mkdir(parents=True, exist_ok=True)
         self._records: list[PageRecord] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     def add(self, query: str, page: Page) -> PageRecord:
         name = f"{query}-p{page.number:03d}.json"
-        (self.raw / name).write_bytes(page.body)
         record = PageRecord(
             file=f"raw/{name}", query=query, endpoint=page.endpoint, number=page.number,
             params={key: value for key, value in page.params.items()}, request_id=page.request_id,
             fetched_at=datetime.fromtimestamp(page.fetched_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             sha256=hashlib.sha256(page.body).hexdigest(),
         )
-        with self._lock:
+        with self._lock:  # pages are written one at a time; the network, not the disk, is the wait
+            if self._closed:
+                raise SnapshotClosed(query)
+            (self.raw / name).write_bytes(page.body)
             self._records.append(record)
         return record
+
+    def close(self) -> None:
+        """Write nothing more (waits for a page being written to be done)."""
+        with self._lock:
+            self._closed = True
 
     def discard(self, query: str) -> None:
         """Forget a query that failed part-way, so no partial listing is left to be read back."""
@@ -76,8 +93,20 @@ class SnapshotWriter:
         return records
 
 
+# A later page's request carries the cursor that the page before it handed out.
+_CURSORS = (("page", "next_page"), ("after_id", "last_id"))
+
+
 class Snapshot:
-    """Reads a snapshot back: the pages of one query, parsed as the client parses them."""
+    """Reads a snapshot back: the pages of one query, parsed as the client parses them.
+
+    Reading proves the snapshot whole: every page matches its SHA-256, and each query's pages
+    form one chain from page 1 to a page that says ``has_more: false``, each asked for with
+    the cursor of the page before it. A page dropped from the index, or from the folder,
+    stops the run instead of making the month silently smaller.
+    """
+
+    index_file = f"raw/{INDEX}"
 
     def __init__(self, month_folder: Path):
         self.folder = month_folder
@@ -95,24 +124,62 @@ class Snapshot:
     def has(self, query: str) -> bool:
         return any(record.query == query for record in self.records)
 
+    def require(self, queries: Iterable[tuple[str, bool]]) -> None:
+        """Every (query, required) of the month is in the index, or optional and recorded unavailable."""
+        for query, required in queries:
+            if self.has(query):
+                continue
+            if not required and query in self.unavailable:
+                continue
+            raise DataError(f"the snapshot in {self.folder / 'raw'} has no pages for {query}; "
+                            f"{self.index_file} is incomplete: re-run the month online")
+
     def pages(self, query: str) -> Iterator[RawPage]:
         """Parse the query's pages one at a time, so memory holds one page, not the month."""
-        for record in self.records:
-            if record.query != query:
-                continue
-            path = self.folder / record.file
-            try:
-                body = path.read_bytes()
-            except OSError:
-                raise DataError(f"snapshot page {record.file} is missing; re-run the month online") from None
-            if hashlib.sha256(body).hexdigest() != record.sha256:
-                raise DataError(f"snapshot page {record.file} does not match its recorded SHA-256; "
-                                "it was changed after it was fetched")
-            try:
-                data = json.loads(body, parse_float=Decimal)
-            except ValueError:
-                raise DataError(f"snapshot page {record.file} is not valid JSON") from None
+        records = [record for record in self.records if record.query == query]
+        numbers = [record.number for record in records]
+        if numbers != list(range(1, len(records) + 1)):
+            raise DataError(f"{self.index_file} lists pages {numbers} of {query}, not pages 1 to {len(records)}: "
+                            "a page is missing from the snapshot; re-run the month online")
+        handed_out: dict | None = None  # the cursors of the page before (not the page: it may be large)
+        for position, record in enumerate(records):
+            data = self._read(record)
+            self._check_link(query, record, handed_out, last=position == len(records) - 1, body=data)
+            handed_out = {field: data.get(field) for _, field in _CURSORS} if isinstance(data, dict) else {}
             yield RawPage(record.file, data)
+
+    def _read(self, record: PageRecord) -> object:
+        path = self.folder / record.file
+        try:
+            body = path.read_bytes()
+        except OSError:
+            raise DataError(f"snapshot page {record.file} is missing; re-run the month online") from None
+        if hashlib.sha256(body).hexdigest() != record.sha256:
+            raise DataError(f"snapshot page {record.file} does not match its recorded SHA-256; "
+                            "it was changed after it was fetched")
+        try:
+            return json.loads(body, parse_float=Decimal)
+        except ValueError:
+            raise DataError(f"snapshot page {record.file} is not valid JSON") from None
+
+    def _check_link(self, query: str, record: PageRecord, previous: dict | None, *, last: bool,
+                    body: object) -> None:
+        has_more = body.get("has_more") if isinstance(body, dict) else None
+        asked = {param: record.params.get(param) for param, _ in _CURSORS if record.params.get(param) is not None}
+        if previous is None:
+            if asked:
+                raise DataError(f"{record.file} is the first page of {query} but was asked for with a cursor; "
+                                "the pages before it are missing from the snapshot")
+        else:
+            handed = [(param, previous.get(field)) for param, field in _CURSORS if previous.get(field) is not None]
+            if not any(asked.get(param) == cursor for param, cursor in handed):
+                raise DataError(f"{record.file} does not follow the page before it (its cursor is not the one "
+                                f"that page handed out); the snapshot of {query} is not one complete chain")
+        if last and has_more is not False:
+            raise DataError(f"the snapshot of {query} ends at {record.file}, which says more pages follow: "
+                            "the last pages are missing; re-run the month online")
+        if not last and has_more is False:
+            raise DataError(f"{record.file} says it is the last page of {query}, but the snapshot lists more")
 
     @property
     def fetched_at(self) -> datetime | None:
