@@ -9,7 +9,7 @@ import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from reports import __version__
 from reports.sources.client import DEFAULT_BASE_URL
@@ -21,13 +21,15 @@ log = logging.getLogger("reports")
 KEY_ENV = "ANTHROPIC_ADMIN_API_KEY"
 BASE_URL_ENV = "ANTHROPIC_ADMIN_BASE_URL"
 DEFAULT_CONFIG = Path("config/chargeback.yaml")
+DEFAULT_OUTPUT = Path("output")
 
 EXAMPLES = {
     "run": "examples:\n  chargeback run                      # last complete month\n"
            "  chargeback run --month 2026-10 --email\n  chargeback run --demo\n"
            "  chargeback run --offline --month 2026-10",
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
-    "check-config": "example:\n  chargeback check-config --config config/chargeback.yaml",
+    "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
+                    "  chargeback check-config --month 2026-10 --output /srv/chargeback",
     "close": "example:\n  chargeback close --month 2026-10\n  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
 }
@@ -40,8 +42,15 @@ def _month(text: str) -> Month:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one ``error:`` line like every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="chargeback",
         description="Month-end chargeback reports for Claude API spend: workbook, journal CSV, PDF summary.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -56,16 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         return sub
 
-    def common(sub: argparse.ArgumentParser, *, month: bool = True, network: bool = True) -> None:
+    def common(sub: argparse.ArgumentParser, *, network: bool = False) -> None:
+        """The SPEC's common options, with the same meaning and defaults on every command."""
         sub.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG})")
-        sub.add_argument("--output", type=Path, default=Path("output"), help="output folder (default output)")
-        if month:
-            sub.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
+        sub.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"output folder (default {DEFAULT_OUTPUT})")
+        sub.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
         if network:
             sub.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
 
     run = command("run", "Fetch the month, allocate it to cost centers, write workbook, PDF, journal CSV and manifest.")
-    common(run)
+    common(run, network=True)
     run.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
@@ -75,19 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="re-run a closed month: write a restatement with an adjustment journal beside the sealed outputs")
 
     close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
-    close.add_argument("--output", type=Path, default=Path("output"), help="output folder (default output)")
-    close.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
+    common(close)
 
     serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
     serve.add_argument("--late-data", type=int, default=0, metavar="N",
                        help="add late-arriving spend to past days (revision N), to try --restate")
 
-    check = command("check-config", "Validate the YAML configuration and list every problem.")
-    check.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"YAML configuration (default {DEFAULT_CONFIG})")
+    check = command("check-config", "Validate the YAML configuration and list every problem; with --output, "
+                                    "check that the output folder can be written.")
+    common(check)
 
     email = command("email", "Send the month's executive summary PDF to the configured recipients.")
-    common(email, network=False)
+    common(email)
     email.add_argument("--force", action="store_true", help="send again even if this month was already sent")
     email.add_argument("--dry-run", action="store_true", help="write the .eml file instead of sending")
     return parser
@@ -120,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # published; say nothing more and do not let Python complain at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # A file the command needed could not be read or written and no closer layer named it.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except (KeyboardInterrupt, Terminated) as exc:
         print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
@@ -149,14 +163,18 @@ def _api_key(args: argparse.Namespace) -> str | None:
     return os.environ.get(KEY_ENV, "").strip() or None
 
 
-def _run(args: argparse.Namespace) -> int:
-    from reports.pipeline import RunOptions, run
-
+def _check_month(month: Month) -> None:
     latest = Month.last_complete(_now())
-    month = args.month or latest
     if month > latest:
         raise UsageError(f"{month} has not ended yet (UTC): its report would be incomplete; "
                          f"the last complete month is {latest}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from reports.pipeline import RunOptions, run
+
+    month = args.month or Month.last_complete(_now())
+    _check_month(month)
     options = RunOptions(
         month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
         demo=args.demo, offline=args.offline,
@@ -208,15 +226,31 @@ def _print_run_summary(result) -> None:
 
 
 def _close(args: argparse.Namespace) -> int:
-    from reports.outputs.folder import month_lock
+    from reports.outputs.folder import month_lock, writing_to
+    from reports.outputs.manifest import Manifest
     from reports.outputs.seal import close_month
 
     month = args.month or Month.last_complete(_now())
-    with month_lock(args.output, month):
+    settings = _optional_settings(args)
+    with month_lock(args.output, month), writing_to(args.output):
         seal = close_month(args.output, month, _now())
     print(f"closed {month}: run {seal.run_id}, total ${seal.total:,.2f}, {len(seal.files)} files sealed "
           f"in {args.output / str(month) / 'seal.json'}")
+    if settings is not None:
+        manifest = Manifest.read(args.output / str(month), month)
+        if manifest.config_sha256 != settings.sha256:
+            print(f"note: {month} was run with another configuration than {settings.source_path} "
+                  f"(SHA-256 {manifest.config_sha256[:12]}…); the seal records the outputs as they are")
     return 0
+
+
+def _optional_settings(args: argparse.Namespace):
+    """The config named by --config, or the default one if it exists (a command that can do without)."""
+    from reports.config import load_settings
+
+    if args.config is not None:
+        return load_settings(args.config)
+    return load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
 
 
 def _serve_demo(args: argparse.Namespace) -> int:
@@ -232,11 +266,18 @@ def _serve_demo(args: argparse.Namespace) -> int:
 
 def _check_config(args: argparse.Namespace) -> int:
     from reports.config import load_settings
+    from reports.outputs.folder import check_writable
 
-    settings = load_settings(args.config)
+    config = args.config or DEFAULT_CONFIG
+    settings = load_settings(config)
     workspaces = sum(len(center.workspaces) for center in settings.cost_centers) + len(settings.shared)
-    print(f"{args.config}: OK — {settings.organization}: {len(settings.cost_centers)} cost centers, "
+    print(f"{config}: OK — {settings.organization}: {len(settings.cost_centers)} cost centers, "
           f"{workspaces} workspaces mapped, {len(settings.shared)} shared")
+    if args.month is not None:
+        _check_month(args.month)
+        print(f"  month {args.month}: OK — it has ended and can be reported")
+    check_writable(args.output)
+    print(f"  output folder {args.output}: OK — writable")
     return 0
 
 
@@ -249,11 +290,13 @@ def _email(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool) -> None:
     from reports.config import load_settings
     from reports.email.send import send_month_summary
+    from reports.outputs.folder import writing_to
     from reports.pipeline import demo_config_path
 
     config = args.config or (demo_config_path() if getattr(args, "demo", False) else DEFAULT_CONFIG)
     settings = load_settings(config)
     if settings.email is None:
         raise UsageError(f"{config} has no email: section; add one to send the summary")
-    outcome = send_month_summary(settings.email, args.output / str(month), month, force=force, dry_run=dry_run)
+    with writing_to(args.output):
+        outcome = send_month_summary(settings.email, args.output / str(month), month, force=force, dry_run=dry_run)
     print(f"email {month}: {outcome.summary()}")

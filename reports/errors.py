@@ -54,6 +54,12 @@ class DataError(ChargebackError):
     exit_status = 4
 
 
+class OutputError(ChargebackError):
+    """The output folder (or a file in it) cannot be created or written: missing, read-only, disk full."""
+
+    exit_status = 2
+
+
 class LockError(ChargebackError):
     """Another run for the same month holds the output folder's lock."""
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# The Admin API reports nothing before its own launch; a year before 2000 is a typing
+# mistake (1999 for 2029), not a month anyone could have spend in.
+FIRST_YEAR = 2000
 
 
 @dataclass(frozen=True, order=True)
@@ -18,9 +21,15 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> "Month":
         match = _MONTH_RE.match(text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        if not match:
             raise ValueError(f"month {text!r} is not of the form YYYY-MM (for example 2026-10)")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"month {text!r} has no month {month:02d}: MM runs from 01 to 12")
+        if year < FIRST_YEAR:
+            raise ValueError(f"month {text!r} is out of range: months from {FIRST_YEAR}-01 up to the last "
+                             "complete month are accepted")
+        return cls(year, month)
 
     @classmethod
     def last_complete(cls, now: datetime) -> "Month":

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from reports.errors import LockError
+from reports.errors import LockError, OutputError
 from reports.core.months import Month
 
 # Files a run does not produce but must carry over from the previous outputs of the month.
@@ -31,12 +31,54 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def describe_os_error(exc: OSError, output_dir: Path) -> str:
+    """One line for a failed write: which folder, which file, and why (in the system's words)."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is None:
+        return f"cannot write to the output folder {output_dir}: {reason}"
+    path = Path(exc.filename)
+    if path == output_dir:
+        return f"cannot create or write the output folder {output_dir}: {reason}"
+    if not path.is_relative_to(output_dir):
+        return f"cannot create or write the output folder {output_dir}: {path}: {reason}"
+    parts = path.relative_to(output_dir).parts
+    if parts[0].startswith(".staging-") and len(parts) > 1:
+        # the run's private staging folder is gone by now: name the output as the user knows it
+        month = parts[0][len(".staging-"):][:7]
+        return f"cannot write {Path(*parts[1:])} of {month} in the output folder {output_dir}: {reason}"
+    return f"cannot write {path} in the output folder {output_dir}: {reason}"
+
+
+@contextmanager
+def writing_to(output_dir: Path) -> Iterator[None]:
+    """Turn an OSError while writing outputs into one OutputError that names the folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, output_dir)) from None
+
+
+def check_writable(output_dir: Path) -> None:
+    """Create the output folder if needed and prove a file can be written in it (then remove it)."""
+    with writing_to(output_dir):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-check-{os.getpid()}"
+        try:
+            with probe.open("wb") as handle:
+                handle.write(b"chargeback")
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            probe.unlink(missing_ok=True)
+
+
 @contextmanager
 def month_lock(output_dir: Path, month: Month) -> Iterator[None]:
     """Hold an exclusive lock for the month so two runs cannot interleave their outputs."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / f".{month}.lock"
-    handle = path.open("a+")
+    with writing_to(output_dir):
+        output_dir.mkdir(parents=True, exist_ok=True)
+        path = output_dir / f".{month}.lock"
+        handle = path.open("a+")
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -92,7 +134,12 @@ def publish(staging: Path, output_dir: Path, month: Month) -> Path:
     try:
         if final.exists():
             os.replace(final, previous)
-        os.replace(staging, final)
+        try:
+            os.replace(staging, final)
+        except OSError:
+            if previous.exists() and not final.exists():
+                os.replace(previous, final)  # put the previous outputs back at once
+            raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(previous, ignore_errors=True)
