@@ -145,7 +145,7 @@ class AdminClient:
                 raise ApiError(f"{endpoint} page {number} says has_more but gives no next_page cursor; "
                                "stopping rather than returning a partial month")
             if page_token in seen:
-                raise ApiError(f"{endpoint} page {number} repeated an earlier next_page cursor; "
+                raise ApiError(f"{endpoint} page {number} repeated an earlier next_page cursor {page_token!r}; "
                                "stopping rather than looping or returning a partial month")
             seen.add(page_token)
 
