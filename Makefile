@@ -9,10 +9,15 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall when the project's metadata changes.
-$(STAMP): pyproject.toml | $(BIN)/python
+# The project is installed as a regular (not editable) package: setuptools warns about
+# every editable mode, and a new user should see only the product. It is reinstalled
+# whenever a file of the package changes, so `.venv/bin/chargeback` is always this checkout.
+SOURCES := $(shell find reports templates config -type f ! -name '*.pyc' 2>/dev/null)
+
+$(STAMP): pyproject.toml $(SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet '.[test]'
+	rm -rf build
 	touch $(STAMP)
 
 install: $(STAMP)
