@@ -37,9 +37,15 @@ def run_options(server: SimulatorServer, output: Path, *, config: Path | None = 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m reports`` as a user would, in a clean environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     return subprocess.run([sys.executable, "-m", "reports", *args], capture_output=True, text=True,
-                          env={**base, **(env or {})}, cwd=cwd or PROJECT, timeout=300)
+                          env=cli_environment(env), cwd=cwd or PROJECT, timeout=300)
+
+
+def cli_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A user's environment without ANTHROPIC_* variables; ``reports`` is this checkout's, whatever
+    the working directory (the venv holds a regular install, which may be older while developing)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    return {**base, "PYTHONPATH": str(PROJECT), **(extra or {})}
 
 
 @pytest.fixture(scope="session")

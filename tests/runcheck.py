@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from conftest import PROJECT
+from conftest import PROJECT, cli_environment
 
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
@@ -87,8 +87,7 @@ def cli_env(key: str) -> dict[str, str]:
 
 def popen_cli(*args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
     """Start ``python -m reports`` as a user would, in a clean environment, without waiting."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    return subprocess.Popen([sys.executable, "-m", "reports", *args], env={**base, **(env or {})}, cwd=PROJECT,
+    return subprocess.Popen([sys.executable, "-m", "reports", *args], env=cli_environment(env), cwd=PROJECT,
                             **kwargs)
 
 

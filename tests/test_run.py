@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from conftest import MONTH, run_cli, run_options, simulator
+from conftest import MONTH, cli_environment, run_cli, run_options, simulator
 
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
@@ -315,7 +315,7 @@ def test_a_closed_stdout_pipe_is_not_a_traceback(tmp_path):
 
     command = (f"{sys.executable} -m reports run --demo --month 2026-10 --output {tmp_path} | head -1")
     done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=300)
+                          cwd=tmp_path, timeout=300, env=cli_environment())
     assert done.stdout.startswith("chargeback 2026-10 (DEMO)")
     assert "Traceback" not in done.stderr and done.stderr == ""
     assert (tmp_path / "2026-10" / "journal-2026-10.csv").is_file()
