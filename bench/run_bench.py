@@ -67,13 +67,14 @@ def _python() -> str:
 
 def child_fetch(month: str, folder: str, base_url: str) -> None:
     """(child) Fetch the month into ``folder/<month>/raw`` with the product's fetch code."""
-    from reports.sources.fetch import fetch_month
     from reports.core.months import Month
     from reports.simulator.server import DEMO_API_KEY
+    from reports.sources.cost_report import month_queries
+    from reports.sources.fetch import fetch_month
     from reports.sources.snapshot import SnapshotWriter
 
     started = time.perf_counter()
-    result = fetch_month(Month.parse(month), SnapshotWriter(Path(folder) / month), base_url=base_url,
+    result = fetch_month(month_queries(Month.parse(month)), SnapshotWriter(Path(folder) / month), base_url=base_url,
                          api_key=DEMO_API_KEY)
     print(json.dumps({"requests": result.stats.requests, "bytes": result.stats.bytes_received,
                       "retries": result.stats.retries, "seconds": time.perf_counter() - started}))

@@ -26,6 +26,7 @@ DEFAULT_OUTPUT = Path("output")
 EXAMPLES = {
     "run": "examples:\n  chargeback run                      # last complete month\n"
            "  chargeback run --month 2026-10 --email\n  chargeback run --demo\n"
+           "  chargeback run --demo --source analytics   # by API key and user\n"
            "  chargeback run --offline --month 2026-10",
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
     "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
     mode.add_argument("--offline", action="store_true", help="re-render from the saved snapshot in <output>/<month>/raw/")
+    run.add_argument("--source", choices=("cost_report", "analytics"),
+                     help="which API to read: the legacy cost report (by workspace) or the Usage and Cost "
+                          "Analytics API (by workspace, API key and user); default: the config's source")
     run.add_argument("--email", action="store_true", help="email the PDF after a successful run")
     run.add_argument("--restate", action="store_true",
                      help="re-run a closed month: write a restatement with an adjustment journal beside the sealed outputs")
@@ -180,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
         demo=args.demo, offline=args.offline,
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if (args.demo or args.offline) else _api_key(args),
-        restate=args.restate,
+        restate=args.restate, source=args.source,
     )
     if args.restate and args.email:
         raise UsageError("--email sends the sealed month's summary; send a restatement by hand after review")
@@ -270,11 +274,21 @@ def _check_config(args: argparse.Namespace) -> int:
 
     config = args.config or DEFAULT_CONFIG
     settings = load_settings(config)
-    workspaces = sum(len(center.workspaces) for center in settings.cost_centers) + len(settings.shared)
-    print(f"{config}: OK — {settings.organization}: {len(settings.cost_centers)} cost centers, "
-          f"{workspaces} workspaces mapped, {len(settings.shared)} shared")
+    centers = settings.cost_centers
+    workspaces = sum(len(center.workspaces) for center in centers) + sum(1 for r in settings.shared if r.workspace)
+    rules = f"{workspaces} workspaces mapped"
+    if settings.source == "analytics":
+        keys = sum(len(center.api_keys) for center in centers) + sum(1 for r in settings.shared if r.api_key)
+        people = sum(len(center.users) + len(center.service_accounts) for center in centers)
+        rules += f", {keys} API keys, {people} users and service accounts"
+    print(f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
+          f"{rules}, {len(settings.shared)} shared")
     if args.month is not None:
         _check_month(args.month)
+        if settings.source == "analytics":
+            from reports.sources.analytics import check_lookback
+
+            check_lookback(args.month, _now())
         print(f"  month {args.month}: OK — it has ended and can be reported")
     check_writable(args.output)
     print(f"  output folder {args.output}: OK — writable")
@@ -293,7 +307,8 @@ def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool)
     from reports.outputs.folder import writing_to
     from reports.pipeline import demo_config_path
 
-    config = args.config or (demo_config_path() if getattr(args, "demo", False) else DEFAULT_CONFIG)
+    config = args.config or (demo_config_path(getattr(args, "source", None)) if getattr(args, "demo", False)
+                             else DEFAULT_CONFIG)
     settings = load_settings(config)
     if settings.email is None:
         raise UsageError(f"{config} has no email: section; add one to send the summary")

@@ -11,19 +11,20 @@ import secrets
 import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from reports import __version__
-from reports.core.aggregate import build_report, sum_costs, sum_usage
+from reports.core.aggregate import build_report
 from reports.sources.client import RetryPolicy
 from reports.config import load_settings
 from reports.errors import DataError, SealedMonthError, UsageError
-from reports.sources.fetch import cost_query, fetch_month, month_queries, usage_query
+from reports.sources.base import Source
+from reports.sources.fetch import fetch_month
+from reports.sources.registry import source_for
 from reports.core.report import Report, RunInfo
 from reports.core.months import Month
-from reports.sources.cost_report import cost_rows, directory, usage_rows
 from reports.outputs import folder as output_folder
 from reports.outputs.folder import sha256_file
 from reports.outputs import names
@@ -31,7 +32,7 @@ from reports.outputs.manifest import FileEntry, Manifest, build_manifest
 from reports.resources import config_dir
 from reports.core.restate import build_restatement
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
-from reports.core.settings import Settings
+from reports.core.settings import ANALYTICS, Settings
 from reports.sources.snapshot import Snapshot, SnapshotWriter
 
 log = logging.getLogger("reports.pipeline")
@@ -48,6 +49,7 @@ class RunOptions:
     api_key: str | None = None
     retry: RetryPolicy | None = None
     restate: bool = False  # re-run a sealed month beside its sealed outputs
+    source: str | None = None  # `run --source`: overrides the config's source
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,14 @@ class RunResult:
     bytes_received: int | None
 
 
-def demo_config_path() -> Path:
-    return config_dir() / "demo.yaml"
+def demo_config_path(source: str | None = None) -> Path:
+    """The shipped demo mapping: the legacy one, or the analytics one for ``--source analytics``."""
+    return config_dir() / ("demo-analytics.yaml" if source == ANALYTICS else "demo.yaml")
 
 
 def load_run_settings(options: RunOptions) -> tuple[Settings, Path]:
-    path = options.config_path or (demo_config_path() if options.demo else Path("config/chargeback.yaml"))
-    return load_settings(path), path
+    path = options.config_path or (demo_config_path(options.source) if options.demo else Path("config/chargeback.yaml"))
+    return load_settings(path, source=options.source), path
 
 
 def new_run_id(month: Month, now: datetime) -> str:
@@ -80,6 +83,10 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
         raise UsageError("no Admin API key: set ANTHROPIC_ADMIN_API_KEY or pass --api-key-file PATH "
                          "(or try --demo)")
     generated_at = clock().replace(microsecond=0)
+    if settings.source == ANALYTICS and not options.offline:
+        from reports.sources.analytics import check_lookback
+
+        check_lookback(options.month, generated_at)  # before any request: the API would refuse it
     run_id = new_run_id(options.month, generated_at)
     output_dir = options.output_dir
     with output_folder.month_lock(output_dir, options.month), output_folder.writing_to(output_dir):
@@ -138,13 +145,17 @@ class _Produced:
 def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
              generated_at: datetime, sealed: tuple[Seal, int] | None) -> _Produced:
     month = options.month
+    source = source_for(settings.source)
     requests_made = bytes_received = None
     if options.offline:
         source_folder = options.output_dir / str(month)
-        Snapshot(source_folder)  # fails clearly when there is no snapshot
+        recorded = Snapshot(source_folder).source  # fails clearly when there is no snapshot
+        if recorded != source.name:
+            raise UsageError(f"the snapshot of {month} in {source_folder / 'raw'} was fetched from source {recorded}, "
+                             f"not {source.name}: re-render it with --source {recorded}, or run the month online")
         _check_index_is_the_recorded_one(source_folder, month)
         shutil.copytree(source_folder / "raw", staging / "raw")
-        source = "offline"
+        how = "offline"
     else:
         with ExitStack() as stack:
             base_url, api_key = options.base_url, options.api_key
@@ -155,14 +166,14 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
                 simulator = stack.enter_context(SimulatorServer(demo_organization()))
                 base_url, api_key = simulator.base_url, DEMO_API_KEY
             assert base_url and api_key
-            fetched = fetch_month(month, SnapshotWriter(staging), base_url=base_url, api_key=api_key,
-                                  retry=options.retry)
+            fetched = fetch_month(source.queries(month), SnapshotWriter(staging, source.name), base_url=base_url,
+                                  api_key=api_key, retry=options.retry)
             requests_made, bytes_received = fetched.stats.requests, fetched.stats.bytes_received
-        source = "demo" if options.demo else "api"
+        how = "demo" if options.demo else "api"
 
     snapshot = Snapshot(staging)
-    report = _report_from_snapshot(snapshot, settings, month, RunInfo(
-        run_id=run_id, generated_at=generated_at, tool_version=__version__, source=source,
+    report = _report_from_snapshot(snapshot, source, settings, month, RunInfo(
+        run_id=run_id, generated_at=generated_at, tool_version=__version__, source=how,
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
         notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
     ))
@@ -200,27 +211,17 @@ def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:
                         "snapshot's index was changed after the run; restore it or re-run the month online")
 
 
-def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, run_info: RunInfo) -> Report:
-    prior = month.prior()
-    snapshot.require((query.name, query.required) for query in month_queries(month))
-    names = directory(snapshot.pages("workspaces"), snapshot.pages("api_keys"))
-    unknown: set[str] = set()
-    days: set[date] = set()
-    current_cost = tuple(cost_rows(snapshot.pages(cost_query(month)), month, unknown, days))
-    if not snapshot.has(cost_query(prior)):
-        raise DataError(f"the snapshot has no cost report for the prior month {prior}")
-    # Only this month's cost rows are kept (they are the line items); the prior month's rows
-    # and the usage rows are summed as they are read, so memory holds sums, not rows.
-    prior_cost = sum_costs(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
-    current_usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month))
-    # The prior month's usage is optional and shown nowhere: it is kept in raw/, and only
-    # whether it could be fetched is reported, so it is not read here.
-    prior_usage = () if usage_query(prior) not in snapshot.unavailable else None
+def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings, month: Month,
+                          run_info: RunInfo) -> Report:
+    snapshot.require((query.name, query.required) for query in source.queries(month))
+    data = source.read(snapshot, month)
+    run_info = replace(run_info, data_source=source.name, data_refreshed_at=data.data_refreshed_at)
     return build_report(
-        month=month, settings=settings, cost_rows=current_cost, usage_rows=current_usage,
-        prior_cost_rows=prior_cost, prior_usage_rows=prior_usage, directory=names, run_info=run_info,
-        days_with_data=days,
-        unknown_cost_types=sorted(unknown),
+        month=month, settings=settings, cost_rows=data.cost_rows, usage_rows=data.usage,
+        prior_cost_rows=data.prior_cost, prior_usage_rows=() if data.prior_usage_available else None,
+        directory=data.directory, run_info=run_info, days_with_data=data.days_with_data,
+        unknown_cost_types=data.unknown_cost_types, daily_cents=data.daily_cents,
+        prior_daily_cents=data.prior_daily_cents, extra_checks=data.checks, source_notes=data.notes,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from reports.sources.client import AdminClient, RetryPolicy, validate_base_url
 from reports.errors import ApiError, AuthenticationError, UsageError
-from reports.sources.fetch import month_queries
+from reports.sources.cost_report import month_queries
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY
 

@@ -111,3 +111,77 @@ def test_shipped_configs_are_valid():
     for name in ("demo.yaml", "chargeback.example.yaml"):
         settings = load_settings(config_dir() / name)
         assert settings.cost_centers
+
+
+# ---------------------------------------------------------------- attribution rules (source: analytics)
+
+ANALYTICS_CONFIG = b"""organization: Acme Corp
+source: analytics
+cost_centers:
+  - code: ENG-100
+    name: Platform Engineering
+    workspaces: [wrkspc_A]
+    api_keys: [apikey_01K1]
+    users: [alice@acme.example, user_01BOB]
+  - code: SUP-200
+    name: Customer Support
+    service_accounts: [svac_01ETL]
+  - code: FIN-999
+    name: Unallocated
+unallocated: FIN-999
+shared:
+  - api_key: apikey_01POOL
+    split: {ENG-100: 50, SUP-200: 50}
+"""
+
+
+def test_analytics_rules_load():
+    settings = parse_settings(ANALYTICS_CONFIG, "chargeback.yaml")
+    assert settings.source == "analytics"
+    eng = settings.cost_center("ENG-100")
+    assert eng.api_keys == ("apikey_01K1",) and eng.users == ("alice@acme.example", "user_01BOB")
+    assert settings.cost_center("SUP-200").service_accounts == ("svac_01ETL",)
+    assert settings.shared[0].api_key == "apikey_01POOL" and settings.shared[0].workspace is None
+
+
+def test_rules_that_need_the_analytics_source_are_refused_with_the_cost_report():
+    text = ANALYTICS_CONFIG.replace(b"source: analytics\n", b"")
+    problems = problems_of(text)
+    assert problems == [
+        "chargeback.yaml:6: cost_centers[0].api_keys: api_keys need source: analytics "
+        "(with source: cost_report the cost report only knows workspaces)",
+        "chargeback.yaml:7: cost_centers[0].users: users need source: analytics "
+        "(with source: cost_report the cost report only knows workspaces)",
+        "chargeback.yaml:7: cost_centers[0].users: users need source: analytics "
+        "(with source: cost_report the cost report only knows workspaces)",
+        "chargeback.yaml:10: cost_centers[1].service_accounts: service_accounts need source: analytics "
+        "(with source: cost_report the cost report only knows workspaces)",
+        "chargeback.yaml:15: shared[0].api_key: a shared api_key rule need source: analytics "
+        "(with source: cost_report the cost report only knows workspaces)",
+    ]
+    # the command line's --source is the source that counts
+    with pytest.raises(ConfigError, match="with run --source cost_report"):
+        parse_settings(ANALYTICS_CONFIG, "chargeback.yaml", source="cost_report")
+
+
+def test_an_id_or_email_listed_twice_is_reported_with_both_owners():
+    text = ANALYTICS_CONFIG.replace(b"service_accounts: [svac_01ETL]",
+                                    b"service_accounts: [svac_01ETL]\n    users: [Alice@ACME.example]\n"
+                                    b"    api_keys: [apikey_01POOL]")
+    problems = problems_of(text)
+    assert problems == [
+        "chargeback.yaml:12: cost_centers[1].users: Alice@ACME.example is already assigned to cost center ENG-100",
+        "chargeback.yaml:18: shared[0].api_key: apikey_01POOL is already assigned to cost center SUP-200",
+    ]
+
+
+def test_a_shared_rule_names_one_workspace_or_one_key():
+    text = ANALYTICS_CONFIG.replace(b"  - api_key: apikey_01POOL\n", b"  - api_key: apikey_01POOL\n    workspace: wrkspc_Z\n")
+    assert any("names one workspace or one api_key, not both" in p for p in problems_of(text))
+    text = ANALYTICS_CONFIG.replace(b"  - api_key: apikey_01POOL\n    split:", b"  - split:")
+    assert any("needs a workspace (or, with source: analytics, an api_key)" in p for p in problems_of(text))
+
+
+def test_an_unknown_source_is_a_problem():
+    assert problems_of(ANALYTICS_CONFIG.replace(b"source: analytics", b"source: billing")) == [
+        "chargeback.yaml:2: source: must be one of cost_report, analytics, got 'billing'"]

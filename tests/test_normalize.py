@@ -9,7 +9,8 @@ import pytest
 
 from reports.errors import DataError
 from reports.core.months import Month
-from reports.sources.cost_report import RawPage, cost_rows, usage_rows
+from reports.sources.cost_report import cost_rows, usage_rows
+from reports.sources.pages import RawPage
 
 MONTH = Month(2026, 10)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from email.utils import parseaddr
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from pathlib import Path
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.errors import ConfigError
 from reports.core.settings import (
+    ANALYTICS,
+    COST_REPORT,
+    SOURCES,
     CostCenter,
     EmailSettings,
     JournalSettings,
@@ -24,12 +28,13 @@ from reports.core.settings import (
 )
 
 _TOP_KEYS = {
-    "organization", "journal", "cost_centers", "default_workspace", "unallocated",
+    "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
     "shared", "email", "pdf",
 }
 _JOURNAL_KEYS = {"credit_account", "expense_account", "memo"}
-_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "workspaces"}
-_SHARED_KEYS = {"workspace", "split"}
+_RULE_LISTS = ("workspaces", "api_keys", "users", "service_accounts")
+_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", *_RULE_LISTS}
+_SHARED_KEYS = {"workspace", "api_key", "split"}
 _EMAIL_KEYS = {
     "to", "cc", "workbook_to", "from", "smtp_host", "smtp_port", "security",
     "username_env", "password_env",
@@ -40,8 +45,12 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def load_settings(path: Path) -> Settings:
-    """Read, parse and validate the config file; raise ConfigError listing every problem."""
+def load_settings(path: Path, *, source: str | None = None) -> Settings:
+    """Read, parse and validate the config file; raise ConfigError listing every problem.
+
+    ``source`` overrides the file's ``source:`` (``run --source``); the rules are checked
+    against the source that will be used.
+    """
     shown = str(path)
     try:
         data = path.read_bytes()
@@ -49,10 +58,10 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(shown, [f"{shown}: file not found (copy config/chargeback.example.yaml to start)"]) from None
     except OSError as exc:
         raise ConfigError(shown, [f"{shown}: cannot be read: {exc.strerror}"]) from None
-    return parse_settings(data, shown)
+    return parse_settings(data, shown, source=source)
 
 
-def parse_settings(data: bytes, shown_path: str) -> Settings:
+def parse_settings(data: bytes, shown_path: str, *, source: str | None = None) -> Settings:
     problems = Problems(shown_path)
     try:
         text = data.decode("utf-8")
@@ -61,7 +70,7 @@ def parse_settings(data: bytes, shown_path: str) -> Settings:
     root = parse_yaml(text, shown_path)
     if root is None or not isinstance(root.value, dict):
         raise ConfigError(shown_path, [f"{shown_path}:1: the file must be a YAML mapping with organization and cost_centers"])
-    settings = _build(root, problems)
+    settings = _build(root, problems, source)
     if problems.items:
         raise ConfigError(shown_path, problems.items)
     assert settings is not None
@@ -73,19 +82,21 @@ def parse_settings(data: bytes, shown_path: str) -> Settings:
 # ---------------------------------------------------------------- validation
 
 
-def _build(root: Node, problems: Problems) -> Settings | None:
+def _build(root: Node, problems: Problems, source_override: str | None) -> Settings | None:
     top: dict[str, Node] = root.value
     _unknown_keys(top, _TOP_KEYS, "", problems)
 
     organization = _text(top.get("organization"), "organization", problems, required=True, parent=root)
+    source = _source(top.get("source"), source_override, problems)
     journal = _journal(top.get("journal"), problems)
-    centers = _cost_centers(top.get("cost_centers"), problems, root)
+    claims: list[_Claim] = []
+    centers = _cost_centers(top.get("cost_centers"), problems, root, claims)
     codes = {center.code for center in centers}
 
     default_workspace = _code_ref(top.get("default_workspace"), "default_workspace", codes, problems)
     unallocated = _code_ref(top.get("unallocated"), "unallocated", codes, problems)
-    shared = _shared(top.get("shared"), codes, problems)
-    _check_workspace_ownership(top, centers, shared, problems)
+    shared = _shared(top.get("shared"), codes, problems, claims)
+    _check_claims(claims, source, source_override, problems)
     email = _email(top.get("email"), problems)
     pdf = _pdf(top.get("pdf"), problems)
 
@@ -98,7 +109,17 @@ def _build(root: Node, problems: Problems) -> Settings | None:
         shared=tuple(shared),
         email=email,
         pdf=pdf,
+        source=source or COST_REPORT,
     )
+
+
+def _source(node: Node | None, override: str | None, problems: Problems) -> str | None:
+    """The source the run will use; None when the file names an unknown one (a problem already)."""
+    configured = _text(node, "source", problems)
+    if configured is not None and configured not in SOURCES:
+        problems.add(node, "source", f"must be one of {', '.join(SOURCES)}, got {configured!r}")
+        return override
+    return override or configured or COST_REPORT
 
 
 def _unknown_keys(mapping: dict[str, Node], allowed: set[str], prefix: str, problems: Problems) -> None:
@@ -187,7 +208,7 @@ def _memo(node: Node | None, problems: Problems) -> str | None:
     return memo
 
 
-def _cost_centers(node: Node | None, problems: Problems, root: Node) -> list[CostCenter]:
+def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: list["_Claim"]) -> list[CostCenter]:
     if node is None or not isinstance(node.value, list) or not node.value:
         problems.add(node or root, "cost_centers", "is required: a list of cost centers with code and name")
         return []
@@ -210,14 +231,20 @@ def _cost_centers(node: Node | None, problems: Problems, root: Node) -> list[Cos
             budget = _decimal(mapping["budget"], f"{key}.budget", problems)
             if budget is not None and budget < 0:
                 problems.add(mapping["budget"], f"{key}.budget", "must not be negative")
-        workspaces = [text for text, _ in _string_list(mapping.get("workspaces"), f"{key}.workspaces", problems)]
+        lists = {field: _string_list(mapping.get(field), f"{key}.{field}", problems) for field in _RULE_LISTS}
         if code is None:
             continue
         if code in seen:
             problems.add(mapping.get("code"), f"{key}.code", f"{code} is already used by the cost center on line {seen[code]}")
             continue
         seen[code] = mapping["code"].line
-        centers.append(CostCenter(code, name or code, owner, account, budget, tuple(workspaces)))
+        for field, items in lists.items():
+            for text, item_node in items:
+                if field == "users" and "@" in text and not _EMAIL.match(text):
+                    problems.add(item_node, f"{key}.users", f"{text!r} is neither a user ID nor an email address")
+                claims.append(_Claim(field, text, item_node, f"{key}.{field}", f"cost center {code}"))
+        centers.append(CostCenter(code, name or code, owner, account, budget,
+                                  **{field: tuple(text for text, _ in items) for field, items in lists.items()}))
     return centers
 
 
@@ -229,11 +256,11 @@ def _code_ref(node: Node | None, key: str, codes: set[str], problems: Problems) 
     return code
 
 
-def _shared(node: Node | None, codes: set[str], problems: Problems) -> list[SharedRule]:
+def _shared(node: Node | None, codes: set[str], problems: Problems, claims: list["_Claim"]) -> list[SharedRule]:
     if node is None or node.value is None:
         return []
     if not isinstance(node.value, list):
-        problems.add(node, "shared", "must be a list of {workspace, split} rules")
+        problems.add(node, "shared", "must be a list of {workspace, split} or {api_key, split} rules")
         return []
     rules = []
     for index, item in enumerate(node.value):
@@ -242,11 +269,24 @@ def _shared(node: Node | None, codes: set[str], problems: Problems) -> list[Shar
         if mapping is None:
             continue
         _unknown_keys(mapping, _SHARED_KEYS, f"{key}.", problems)
-        workspace = _text(mapping.get("workspace"), f"{key}.workspace", problems, required=True, parent=item)
+        workspace = _text(mapping.get("workspace"), f"{key}.workspace", problems)
+        api_key = _text(mapping.get("api_key"), f"{key}.api_key", problems)
+        if (workspace is None) == (api_key is None):
+            if "workspace" not in mapping and "api_key" not in mapping:
+                problems.add(item, f"{key}", "needs a workspace (or, with source: analytics, an api_key) to split")
+            elif workspace is not None:
+                problems.add(mapping["api_key"], f"{key}.api_key",
+                             "a shared rule names one workspace or one api_key, not both")
+            continue
         split_node = mapping.get("split")
         split = _split(split_node, f"{key}.split", codes, problems, item)
-        if workspace is not None and split is not False:
-            rules.append(SharedRule(workspace, split))  # type: ignore[arg-type]
+        if split is False:
+            continue
+        field = "workspaces" if workspace is not None else "api_keys"
+        target = workspace or api_key
+        claims.append(_Claim(field, target or "", mapping["workspace" if workspace else "api_key"],
+                             f"{key}.{'workspace' if workspace else 'api_key'}", f"shared rule {index + 1}"))
+        rules.append(SharedRule(workspace, split, api_key))  # type: ignore[arg-type]
     return rules
 
 
@@ -280,46 +320,38 @@ def _split(node: Node | None, key: str, codes: set[str], problems: Problems, par
     return split if valid else False
 
 
-def _check_workspace_ownership(top: dict[str, Node], centers: list[CostCenter], shared: list[SharedRule],
-                               problems: Problems) -> None:
-    owners: dict[str, str] = {}
-    nodes_by_center = top.get("cost_centers")
-    center_nodes = nodes_by_center.value if nodes_by_center and isinstance(nodes_by_center.value, list) else []
-    for center in centers:
-        index = next((i for i, item in enumerate(center_nodes) if _is_center(item, center.code)), 0)
-        for workspace in center.workspaces:
-            where = f"cost center {center.code}"
-            if workspace in owners:
-                node = _find_workspace_node(center_nodes, center.code, workspace)
-                problems.add(node, f"cost_centers[{index}].workspaces",
-                             f"{workspace} is already assigned to {owners[workspace]}")
-            else:
-                owners[workspace] = where
-    shared_node = top.get("shared")
-    shared_items = shared_node.value if shared_node and isinstance(shared_node.value, list) else []
-    for index, rule in enumerate(shared):
-        if rule.workspace in owners:
-            node = shared_items[index] if index < len(shared_items) else shared_node
-            problems.add(node, f"shared[{index}].workspace",
-                         f"{rule.workspace} is already assigned to {owners[rule.workspace]}")
+@dataclass(frozen=True)
+class _Claim:
+    """One ID or email a rule names, where it is written, and whose it is."""
+
+    field: str  # workspaces | api_keys | users | service_accounts
+    value: str
+    node: Node
+    key: str  # e.g. cost_centers[2].users
+    owner: str  # "cost center ENG-100" or "shared rule 1"
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        # an email is the same user whatever its case
+        return self.field, self.value.lower() if self.field == "users" and "@" in self.value else self.value
+
+
+_NEEDS_ANALYTICS = {"api_keys", "users", "service_accounts"}
+
+
+def _check_claims(claims: list[_Claim], source: str | None, override: str | None, problems: Problems) -> None:
+    """Each ID or email belongs to one rule; key, user and service-account rules need the analytics source."""
+    owners: dict[tuple[str, str], str] = {}
+    for claim in claims:
+        if claim.identity in owners:
+            problems.add(claim.node, claim.key, f"{claim.value} is already assigned to {owners[claim.identity]}")
         else:
-            owners[rule.workspace] = f"shared rule {index + 1}"
-
-
-def _is_center(item: Node, code: str) -> bool:
-    return isinstance(item.value, dict) and item.value.get("code") is not None and item.value["code"].text == code
-
-
-def _find_workspace_node(center_nodes: list[Node], code: str, workspace: str) -> Node | None:
-    for item in center_nodes:
-        if _is_center(item, code):
-            listing = item.value.get("workspaces")
-            if listing is not None and isinstance(listing.value, list):
-                for entry in listing.value:
-                    if entry.value == workspace:
-                        return entry
-            return item
-    return None
+            owners[claim.identity] = claim.owner
+        if claim.field in _NEEDS_ANALYTICS and source not in (ANALYTICS, None):
+            how = "run --source cost_report" if override else "source: cost_report"
+            rule = "a shared api_key rule" if claim.owner.startswith("shared") else claim.field
+            problems.add(claim.node, claim.key,
+                         f"{rule} need source: analytics (with {how} the cost report only knows workspaces)")
 
 
 def _email(node: Node | None, problems: Problems) -> EmailSettings | None:

@@ -1,7 +1,8 @@
 """Allocations to the Report: the one place rounding to cents happens. Pure.
 
 Every number in the workbook, the journal, the PDF and the email comes from the Report
-built here, so they agree to the cent by construction.
+built here, so they agree to the cent by construction. Rows are summed by payer (an
+``Attribution``); workspaces, API keys and users are views of those sums.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
-from reports.core.allocate import Allocation, allocate, workspace_owners
-from reports.core.records import CostRow, Directory, TokenCounts, UsageRow
+from reports.core.allocate import LEVELS, Allocation, Rules, allocate
+from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import (
     Amount,
     Check,
@@ -23,6 +24,7 @@ from reports.core.report import (
     Drivers,
     JournalLine,
     LineItems,
+    PayerLine,
     Reconciliation,
     Report,
     RunInfo,
@@ -40,44 +42,46 @@ NO_MODEL = "No model (web search, code execution)"
 
 
 @dataclass(frozen=True)
-class MonthTotals:
-    """One month's spend, summed exactly, and its allocation rounded to cents."""
-
-    month: Month
-    source_total_cents: Decimal
-    by_workspace_cents: dict[str | None, Decimal]
-    allocation: Allocation
-    rounded_total: Decimal
-    cost_center_totals: dict[str, Decimal]  # largest remainder; adds up to rounded_total
-
-    @property
-    def source_total(self) -> Decimal:
-        return cents_to_dollars(self.source_total_cents)
-
-
-@dataclass(frozen=True)
 class CostSums:
     """A month's cost rows summed in one pass (exact cents): all that is kept of the prior month."""
 
     total_cents: Decimal
-    by_workspace: dict[str | None, Decimal]
+    by_payer: dict[Attribution, Decimal]
     by_model: dict[str | None, Decimal]
     by_cost_type: dict[str | None, Decimal]
     by_day: dict[date, Decimal]
     rows: int
+    list_by_payer: dict[Attribution, Decimal] | None = None  # None when the source has no list prices
+
+    @property
+    def by_workspace(self) -> dict[str | None, Decimal]:
+        return _regroup(self.by_payer, lambda payer: payer.workspace_id)
+
+
+def _regroup(sums: dict[Attribution, Decimal], key: Callable[[Attribution], Hashable]) -> dict:
+    grouped: dict = {}
+    for payer, cents in sums.items():
+        found = key(payer)
+        grouped[found] = grouped.get(found, ZERO) + cents
+    return grouped
 
 
 def sum_costs(rows: Iterable[CostRow]) -> CostSums:
-    """Sum cost rows per workspace, model, cost type and day, reading them once."""
-    by_workspace: dict[str | None, Decimal] = {}
+    """Sum cost rows per payer, model, cost type and day (and list price per payer), reading them once."""
+    by_payer: dict[Attribution, Decimal] = {}
+    list_by_payer: dict[Attribution, Decimal] = {}
     by_model: dict[str | None, Decimal] = {}
     by_type: dict[str | None, Decimal] = {}
     by_day: dict[date, Decimal] = {}
     count = 0
+    has_list = False
     for row in rows:
         cents = row.amount_cents
-        key = row.workspace_id
-        by_workspace[key] = by_workspace.get(key, ZERO) + cents
+        payer = row.attribution
+        by_payer[payer] = by_payer.get(payer, ZERO) + cents
+        if row.list_amount_cents is not None:
+            has_list = True
+            list_by_payer[payer] = list_by_payer.get(payer, ZERO) + row.list_amount_cents
         key = row.model
         by_model[key] = by_model.get(key, ZERO) + cents
         key = row.cost_type
@@ -85,33 +89,40 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
         key = row.day
         by_day[key] = by_day.get(key, ZERO) + cents
         count += 1
-    total = sum(by_workspace.values(), ZERO)
-    return CostSums(total, by_workspace, by_model, by_type, by_day, count)
+    total = sum(by_payer.values(), ZERO)
+    return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None)
 
 
 class UsageSums:
-    """A month's usage rows summed in one pass per workspace x API key x model x service tier."""
+    """A month's usage rows summed in one pass per payer x model x service tier."""
 
     __slots__ = ("_sums",)
 
     def __init__(self, sums: dict[tuple, list[int]]):
-        self._sums = sums
+        self._sums = sums  # (payer, model, service tier) -> token counts
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
-        for key, counts in self._sums.items():
+        """Tokens per (workspace, API key, model, service tier): the Usage sheet's grain."""
+        sums: dict[tuple, list[int]] = {}
+        for (payer, model, tier), counts in self._sums.items():
+            _add(sums, (payer.workspace_id, payer.api_key_id, model, tier), counts)
+        for key, counts in sums.items():
             yield key, TokenCounts(*counts)
 
+    def by(self, key: Callable[[Attribution], Hashable]) -> dict:
+        sums: dict = {}
+        for (payer, _model, _tier), counts in self._sums.items():
+            _add(sums, key(payer), counts)
+        return {found: TokenCounts(*counts) for found, counts in sums.items()}
+
     def by_workspace(self) -> dict[str | None, TokenCounts]:
-        sums: dict[str | None, list[int]] = {}
-        for key, counts in self._sums.items():
-            _add(sums, key[0], counts)
-        return {workspace: TokenCounts(*counts) for workspace, counts in sums.items()}
+        return self.by(lambda payer: payer.workspace_id)
 
     def total(self, tier: str | None = None) -> TokenCounts:
         """All usage, or only that of one service tier."""
         sums: dict[int, list[int]] = {}
-        for key, counts in self._sums.items():
-            if tier is None or key[3] == tier:
+        for (_payer, _model, row_tier), counts in self._sums.items():
+            if tier is None or row_tier == tier:
                 _add(sums, 0, counts)
         return TokenCounts(*sums[0]) if sums else TokenCounts()
 
@@ -126,10 +137,10 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
 
 
 def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
-    """Sum usage rows per workspace x API key x model x service tier, reading them once."""
+    """Sum usage rows per payer x model x service tier, reading them once."""
     sums: dict[tuple, list[int]] = {}
     for row in rows:
-        key = (row.workspace_id, row.api_key_id, row.model, row.service_tier)
+        key = (row.attribution, row.model, row.service_tier)
         t = row.tokens
         found = sums.get(key)
         if found is None:
@@ -145,19 +156,58 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
     return UsageSums(sums)
 
 
+@dataclass(frozen=True)
+class MonthTotals:
+    """One month's spend, summed exactly, and its allocation rounded to cents."""
+
+    month: Month
+    sums: CostSums
+    allocation: Allocation
+    rounded_total: Decimal
+    cost_center_totals: dict[str, Decimal]  # largest remainder; adds up to rounded_total
+    list_totals: dict[str, Decimal] | None  # the same for list prices, when the source has them
+
+    @property
+    def source_total_cents(self) -> Decimal:
+        return self.sums.total_cents
+
+    @property
+    def source_total(self) -> Decimal:
+        return cents_to_dollars(self.sums.total_cents)
+
+
+def describe_payer(payer: Attribution, directory: Directory) -> str:
+    """A payer for people: ``Hackathon Sandbox (wrkspc_…)``, with the key and actor when known."""
+    workspace = directory.workspace_name(payer.workspace_id)
+    parts = [f"{workspace} ({payer.workspace_id})" if payer.workspace_id else workspace]
+    if payer.api_key_id is not None:
+        parts.append(f"API key {directory.api_key_name(payer.api_key_id)} ({payer.api_key_id})")
+    if payer.actor is not None:
+        parts.append(f"{payer.actor.kind.replace('_', ' ')} {directory.actor_label(payer.actor)}")
+    return ", ".join(parts)
+
+
 def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Settings,
                  directory: Directory) -> MonthTotals:
-    """Sum a month's cost rows per workspace and allocate them (used for both months)."""
+    """Sum a month's cost rows per payer and allocate them (used for both months)."""
     sums = rows if isinstance(rows, CostSums) else sum_costs(rows)
-    by_workspace = sums.by_workspace
-    total = sums.total_cents
-    dollars = {ws: cents_to_dollars(cents) for ws, cents in by_workspace.items()}
-    names = {ws: directory.workspace_name(ws) for ws in dollars}
+    dollars = {payer: cents_to_dollars(cents) for payer, cents in sums.by_payer.items()}
+    names = {payer: describe_payer(payer, directory) for payer in dollars}
     allocation = allocate(dollars, settings, names, period=str(month))
-    rounded_total = round_cents(cents_to_dollars(total))
+    rounded_total = round_cents(cents_to_dollars(sums.total_cents))
     exact = {center.code: allocation.total(center.code) for center in settings.cost_centers}
     totals = largest_remainder(exact, rounded_total)
-    return MonthTotals(month, total, dict(by_workspace), allocation, rounded_total, totals)
+    list_totals = None
+    if sums.list_by_payer is not None:
+        # List prices follow the amounts: each payer's list price goes where its spend went,
+        # in the same shares, then rounds to the cent the same way.
+        list_exact = {center.code: Fraction(0) for center in settings.cost_centers}
+        for payer, cents in sums.list_by_payer.items():
+            for code, share in allocation.split_of(payer):
+                list_exact[code] += Fraction(cents_to_dollars(cents)) * share
+        list_total = round_cents(cents_to_dollars(sum(sums.list_by_payer.values(), ZERO)))
+        list_totals = largest_remainder(list_exact, list_total)
+    return MonthTotals(month, sums, allocation, rounded_total, totals, list_totals)
 
 
 def build_report(
@@ -172,6 +222,10 @@ def build_report(
     run_info: RunInfo,
     days_with_data: set[date] | None = None,
     unknown_cost_types: Iterable[str] = (),
+    daily_cents: dict[date, Decimal] | None = None,  # this month's spend by day, when another query gives it
+    prior_daily_cents: dict[date, Decimal] | None = None,
+    extra_checks: Sequence[Check] = (),
+    source_notes: Sequence[str] = (),
 ) -> Report:
     # Each month's rows are read once into sums; only this month's rows are kept (line items).
     current_sums = sum_costs(cost_rows)
@@ -184,19 +238,25 @@ def build_report(
     current = month_totals(month, current_sums, settings, directory)
     prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
+    rules = Rules.of(settings)
     centers = _cost_center_lines(settings, current, prior)
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
-    workspaces = _workspace_lines(settings, current, prior, usage_sums, directory)
-    line_items = _line_items(cost_rows, current, settings, directory)
+    workspaces = _workspace_lines(settings, rules, current, prior, usage_sums, directory)
+    line_items = _line_items(cost_rows, current, directory)
     usage_lines = _usage_lines(usage_sums, directory)
+    by_day = daily_cents if daily_cents is not None else current_sums.by_day
+    prior_by_day = prior_daily_cents if prior_daily_cents is not None else (
+        prior_sums.by_day if prior_sums is not None else None)
     reconciliation = _reconciliation(month, current, centers, journal, line_items, directory,
-                                     settings, days_with_data, unknown_cost_types)
-    drivers = _drivers(month, current_sums, prior_sums, usage_sums, workspaces)
-    notes = _notes(run_info, current, drivers, usage is not None, unknown_cost_types, prior is not None)
+                                     settings, days_with_data, unknown_cost_types, extra_checks)
+    drivers = _drivers(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day)
+    notes = _notes(run_info, current, drivers, usage is not None, unknown_cost_types, prior is not None,
+                   source_notes)
     if prior is not None and prior_usage_rows is None:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
+    analytics = not directory.null_workspace_is_default
     return Report(
         month=month,
         organization=settings.organization,
@@ -212,6 +272,10 @@ def build_report(
         run_info=RunInfo(**{**run_info.__dict__, "notes": run_info.notes + notes}),
         usage_available=usage is not None,
         unallocated_code=settings.unallocated,
+        api_keys=_api_key_lines(current, usage_sums, directory) if analytics else (),
+        users=_user_lines(current, usage_sums, directory) if analytics else (),
+        attributed_by=_attributed_by(current),
+        splits=dict(current.allocation.splits),
     )
 
 
@@ -242,6 +306,7 @@ def _cost_center_lines(settings: Settings, current: MonthTotals, prior: MonthTot
             share_of_total=None if current.rounded_total == 0 else total / current.rounded_total,
             prior_total=prior_total,
             change=None if prior_total is None else total - prior_total,
+            list_price=None if current.list_totals is None else current.list_totals[center.code],
         ))
     return tuple(lines)
 
@@ -267,39 +332,109 @@ def _journal(month: Month, settings: Settings, current: MonthTotals) -> tuple[Jo
     return tuple(lines)
 
 
-def _owner_label(workspace: str | None, allocation: Allocation, configured: dict[str | None, str]) -> str:
-    return allocation.workspace_owner.get(workspace) or configured.get(workspace) or ""
+def _owners_of(amounts: dict[str, Decimal]) -> str:
+    """The owners a group's spend went to, largest first: ``ENG-100`` or ``ENG-100, SUP-200``."""
+    return ", ".join(label for label, _ in sorted(amounts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _workspace_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None,
+def _spend_owners(current: MonthTotals, key: Callable[[Attribution], Hashable]) -> dict:
+    """Group -> {owner label: exact cents} over this month's payers."""
+    owners: dict = defaultdict(dict)
+    for payer, cents in current.sums.by_payer.items():
+        found = owners[key(payer)]
+        label = current.allocation.owner[payer]
+        found[label] = found.get(label, ZERO) + cents
+    return owners
+
+
+def _workspace_lines(settings: Settings, rules: Rules, current: MonthTotals, prior: MonthTotals | None,
                      usage: UsageSums, directory: Directory) -> tuple[WorkspaceLine, ...]:
     tokens = usage.by_workspace()
-    prior_cents = prior.by_workspace_cents if prior else {}
-    configured = workspace_owners(settings)
-    workspaces = set(current.by_workspace_cents) | set(prior_cents) | set(tokens)
+    amounts = current.sums.by_workspace
+    prior_cents = prior.sums.by_workspace if prior else {}
+    owners = _spend_owners(current, lambda payer: payer.workspace_id)
+    unmapped = {payer.workspace_id for payer in current.allocation.unmapped}
     lines = []
-    for workspace in workspaces:
+    for workspace in set(amounts) | set(prior_cents) | set(tokens):
         found = directory.workspaces.get(workspace) if workspace else None
+        configured = rules.configured_label(Attribution(workspace, directory.is_default(workspace)))
+        label = _owners_of(owners[workspace]) if owners.get(workspace) else (configured or settings.unallocated or "")
         lines.append(WorkspaceLine(
             workspace_id=workspace,
             name=directory.workspace_name(workspace),
-            cost_center=_owner_label(workspace, current.allocation, configured) or settings.unallocated or "",
-            amount=cents_to_dollars(current.by_workspace_cents.get(workspace, ZERO)),
+            cost_center=label,
+            amount=cents_to_dollars(amounts.get(workspace, ZERO)),
             prior_amount=cents_to_dollars(prior_cents.get(workspace, ZERO)),
             tokens=tokens.get(workspace, TokenCounts()),
             archived=bool(found and found.archived_at),
-            unmapped=workspace in current.allocation.unmapped,
+            unmapped=workspace in unmapped,
         ))
     lines.sort(key=lambda line: (-line.amount, line.name, line.workspace_id or ""))
     return tuple(lines)
 
 
-def _line_items(rows: Sequence[CostRow], current: MonthTotals, settings: Settings,
-                directory: Directory) -> LineItems:
-    configured = workspace_owners(settings)
-    workspaces = current.by_workspace_cents
-    names = {workspace: directory.workspace_name(workspace) for workspace in workspaces}
-    owners = {workspace: _owner_label(workspace, current.allocation, configured) for workspace in workspaces}
+def _api_key_lines(current: MonthTotals, usage: UsageSums, directory: Directory) -> tuple[PayerLine, ...]:
+    """One row per API key with spend or tokens (analytics); the Total row is the keyed spend."""
+    def key_of(payer: Attribution) -> str | None:
+        return payer.api_key_id
+
+    amounts = _regroup(current.sums.by_payer, key_of)
+    tokens = usage.by(key_of)
+    owners = _spend_owners(current, key_of)
+    workspaces: dict[str, str | None] = {}
+    for payer in current.sums.by_payer:
+        if payer.api_key_id is not None:
+            workspaces.setdefault(payer.api_key_id, payer.workspace_id)
+    lines = []
+    for key in (set(amounts) | set(tokens)) - {None}:
+        listed = directory.api_keys.get(key)
+        workspace = listed.workspace_id if listed and listed.workspace_id else workspaces.get(key)
+        lines.append(PayerLine(
+            id=key, name=directory.api_key_name(key), email=None,
+            workspace=directory.workspace_name(workspace) if key in workspaces or listed else None,
+            cost_center=_owners_of(owners.get(key, {})), amount=cents_to_dollars(amounts.get(key, ZERO)),
+            tokens=tokens.get(key, TokenCounts()), kind=API_KEY))
+    lines.sort(key=lambda line: (-line.amount, line.name, line.id or ""))
+    return tuple(lines)
+
+
+def _user_lines(current: MonthTotals, usage: UsageSums, directory: Directory) -> tuple[PayerLine, ...]:
+    """One row per actor other than an API key itself: users first, then service accounts, others."""
+    def actor_of(payer: Attribution):
+        actor = payer.actor
+        return None if actor is None or actor.kind == API_KEY else actor
+
+    amounts = _regroup(current.sums.by_payer, actor_of)
+    tokens = usage.by(actor_of)
+    owners = _spend_owners(current, actor_of)
+    lines = []
+    for actor in (set(amounts) | set(tokens)) - {None}:
+        listed = directory.users.get(actor.id) if actor.kind == USER and actor.id else None
+        email = actor.email or (listed.email if listed else None)
+        name = actor.name or (listed.name if listed else None) or actor.id or actor.label
+        lines.append(PayerLine(
+            id=actor.id, name=name, email=email, workspace=None, cost_center=_owners_of(owners.get(actor, {})),
+            amount=cents_to_dollars(amounts.get(actor, ZERO)), tokens=tokens.get(actor, TokenCounts()),
+            kind=actor.kind))
+    lines.sort(key=lambda line: (line.kind != USER, -line.amount, line.email or line.name, line.id or ""))
+    return tuple(lines)
+
+
+def _attributed_by(current: MonthTotals) -> tuple[Amount, ...]:
+    """Exact dollars per level of the rule that matched (user, key, workspace, …), in precedence order."""
+    cents: dict[str, Decimal] = {}
+    for payer, amount in current.sums.by_payer.items():
+        level = current.allocation.level[payer]
+        cents[level] = cents.get(level, ZERO) + amount
+    return tuple(Amount(level, cents_to_dollars(cents[level])) for level in LEVELS if level in cents)
+
+
+def _line_items(rows: Sequence[CostRow], current: MonthTotals, directory: Directory) -> LineItems:
+    payers = current.sums.by_payer
+    names = {payer: (directory.workspace_name(payer.workspace_id), directory.api_key_name(payer.api_key_id),
+                     directory.actor_label(payer.actor))
+             for payer in payers}
+    owners = {payer: current.allocation.owner[payer] for payer in payers}
     return LineItems(rows, names, owners)
 
 
@@ -325,7 +460,7 @@ def _money(value: Decimal) -> str:
 def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCenterLine],
                     journal: Sequence[JournalLine], line_items: LineItems, directory: Directory,
                     settings: Settings, days_with_data: set[date] | None,
-                    unknown_cost_types: Iterable[str]) -> Reconciliation:
+                    unknown_cost_types: Iterable[str], extra_checks: Sequence[Check]) -> Reconciliation:
     allocated = current.allocation.allocated_total
     source = Fraction(current.source_total)
     allocated_decimal = _exact(allocated)
@@ -366,18 +501,15 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
                             f"{len(expected_days & days_with_data)} days", "WARN" if missing else "PASS",
                             "the API returned no bucket for " + ", ".join(d.isoformat() for d in missing)
                             if missing else ""))
+    checks.extend(extra_checks)
     for cost_type in sorted(unknown_cost_types):
         checks.append(Check("Unknown cost type included", "known cost types", cost_type, "WARN",
                             f"cost type {cost_type!r} is new to this tool; its amounts are included as reported"))
-    unmapped = tuple(
-        UnmappedWorkspace(workspace_id=ws or "", name=directory.workspace_name(ws),
-                          amount=cents_to_dollars(current.by_workspace_cents[ws]),
-                          taken_by=settings.unallocated or "")
-        for ws in sorted(current.allocation.unmapped, key=lambda ws: (ws is None, ws or ""))
-    )
+    unmapped = _unmapped(current, directory, settings)
     for item in unmapped:
-        checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
-                            f"{item.name} ({item.workspace_id or 'Default'})", "WARN",
+        what = ", ".join(part for part in (f"{item.name} ({item.workspace_id or 'Default'})", item.api_key,
+                                           item.actor) if part)
+        checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped", what, "WARN",
                             f"${_money(item.amount)} went to {item.taken_by}; add it to a cost center in the config"))
     return Reconciliation(
         source_total_cents=current.source_total_cents,
@@ -391,6 +523,18 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         unmapped=unmapped,
         checks=tuple(checks),
     )
+
+
+def _unmapped(current: MonthTotals, directory: Directory, settings: Settings) -> tuple[UnmappedWorkspace, ...]:
+    items = [
+        UnmappedWorkspace(workspace_id=payer.workspace_id or "", name=directory.workspace_name(payer.workspace_id),
+                          amount=cents_to_dollars(current.sums.by_payer[payer]), taken_by=settings.unallocated or "",
+                          api_key=directory.api_key_name(payer.api_key_id) if payer.api_key_id else "",
+                          actor=directory.actor_label(payer.actor))
+        for payer in current.allocation.unmapped
+    ]
+    items.sort(key=lambda item: (item.workspace_id == "", item.workspace_id, item.api_key, item.actor))
+    return tuple(items)
 
 
 def _dollars(sums: dict, label) -> dict[str, Decimal]:
@@ -408,12 +552,13 @@ def _amounts(current: dict[str, Decimal], prior: dict[str, Decimal] | None) -> t
     return tuple(amounts)
 
 
-def _daily(month: Month, sums: CostSums) -> tuple[DailySpend, ...]:
-    return tuple(DailySpend(day, cents_to_dollars(sums.by_day.get(day, ZERO))) for day in month.days)
+def _daily(month: Month, by_day: dict[date, Decimal]) -> tuple[DailySpend, ...]:
+    return tuple(DailySpend(day, cents_to_dollars(by_day.get(day, ZERO))) for day in month.days)
 
 
 def _drivers(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: UsageSums,
-             workspaces: Sequence[WorkspaceLine]) -> Drivers:
+             workspaces: Sequence[WorkspaceLine], by_day: dict[date, Decimal],
+             prior_by_day: dict[date, Decimal] | None) -> Drivers:
     def model_of(model: str | None) -> str:
         return model or NO_MODEL
 
@@ -436,8 +581,8 @@ def _drivers(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: U
         movers = [m for m in movers if m.change]
         movers.sort(key=lambda amount: (-abs(amount.change or ZERO), amount.label))
     return Drivers(
-        daily=_daily(month, sums),
-        prior_daily=_daily(month.prior(), prior_sums) if prior_sums is not None else (),
+        daily=_daily(month, by_day),
+        prior_daily=_daily(month.prior(), prior_by_day) if prior_by_day is not None else (),
         by_model=by_model,
         by_cost_type=by_type,
         token_mix=mix,
@@ -448,18 +593,8 @@ def _drivers(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: U
 
 
 def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_available: bool,
-           unknown_cost_types: Iterable[str], prior_available: bool) -> tuple[str, ...]:
-    priority = drivers.priority_tokens
-    priority_total = priority.input_total + priority.output
-    notes = [
-        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
-        f"Priority Tier usage this month: {priority_total:,} tokens "
-        f"({priority.input_total:,} input, {priority.output:,} output).",
-        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
-        "for the journal and the summary (largest remainder, half-up month total).",
-        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
-        "may miss the last minutes of the month.",
-    ]
+           unknown_cost_types: Iterable[str], prior_available: bool, source_notes: Sequence[str]) -> tuple[str, ...]:
+    notes = list(source_notes)
     if run_info.data_fetched_at is not None:
         notes.append(f"Data fetched at {run_info.data_fetched_at.strftime('%Y-%m-%d %H:%M:%S')} UTC.")
     if not usage_available:
@@ -472,3 +607,19 @@ def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_avai
     for cost_type in sorted(unknown_cost_types):
         notes.append(f"Cost type {cost_type!r} is unknown to this tool; its amounts are included as reported.")
     return tuple(notes)
+
+
+def legacy_notes(priority: TokenCounts) -> tuple[str, ...]:
+    """What a reader of a month from the legacy cost report should know (Run Info, PDF)."""
+    priority_total = priority.input_total + priority.output
+    return (
+        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
+        f"Priority Tier usage this month: {priority_total:,} tokens "
+        f"({priority.input_total:,} input, {priority.output:,} output).",
+        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
+        "for the journal and the summary (largest remainder, half-up month total).",
+        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
+        "may miss the last minutes of the month.",
+    )
+
+

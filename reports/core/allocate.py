@@ -1,4 +1,10 @@
-"""Cost-center allocation: workspace spend to cost centers, exactly. Pure.
+"""Cost-center allocation: spend by attribution to cost centers, exactly. Pure.
+
+Each payer (an ``Attribution``: workspace, API key, actor) goes to exactly one owner, the
+most specific rule that matches, in this order: the user or service account, then the API
+key, then the workspace, then ``default_workspace`` for the Default workspace, then the
+unallocated cost center. An owner is a cost center or a shared rule; a shared rule counts at
+the level of what it names (a workspace or an API key).
 
 Shares of a split are kept as exact fractions (a proportional split may divide by any
 number), so the allocated total always equals the source total exactly. Rounding to cents
@@ -7,34 +13,27 @@ happens once, later, in ``aggregate``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, Union
 
-from reports.errors import DataError
-from reports.core.records import DEFAULT_WORKSPACE_NAME
+from reports.core.money import round_cents
+from reports.core.records import SERVICE_ACCOUNT, USER, Attribution
 from reports.core.settings import Settings, SharedRule
+from reports.errors import DataError
 
-DEFAULT_KEY = None  # the Default workspace's ID in API data
+# The levels at which a rule matched, most specific first; what the PDF sums by.
+BY_USER = "user"
+BY_SERVICE_ACCOUNT = "service account"
+BY_API_KEY = "API key"
+BY_WORKSPACE = "workspace"
+BY_DEFAULT_WORKSPACE = "Default workspace owner"
+UNALLOCATED = "unallocated"
+LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE, UNALLOCATED)
 
-
-@dataclass(frozen=True)
-class Allocation:
-    """Exact dollars per cost center, split into direct and shared, and how each workspace went."""
-
-    direct: dict[str, Fraction]  # own workspaces, Default workspace for its owner, unmapped for unallocated
-    shared: dict[str, Fraction]  # shares of shared workspaces
-    workspace_owner: dict[str | None, str]  # workspace -> cost center label for reports
-    unmapped: dict[str | None, Decimal]  # unmapped workspace -> exact dollars (taken by unallocated)
-    notes: tuple[str, ...] = ()
-
-    def total(self, code: str) -> Fraction:
-        return self.direct.get(code, Fraction(0)) + self.shared.get(code, Fraction(0))
-
-    @property
-    def allocated_total(self) -> Fraction:
-        return sum(self.direct.values(), Fraction(0)) + sum(self.shared.values(), Fraction(0))
+Owner = Union[str, SharedRule]  # a cost center code, or a shared rule
+Split = tuple[tuple[str, Fraction], ...]  # (cost center code, exact share); shares add up to 1
 
 
 def describe_rule(rule: SharedRule) -> str:
@@ -44,82 +43,182 @@ def describe_rule(rule: SharedRule) -> str:
     return f"Shared ({parts})"
 
 
-def workspace_owners(settings: Settings) -> dict[str | None, str]:
-    """The configured owner label of each workspace (cost center code or shared rule)."""
-    owners: dict[str | None, str] = {}
-    for center in settings.cost_centers:
-        for workspace in center.workspaces:
-            owners[workspace] = center.code
-    for rule in settings.shared:
-        owners[rule.workspace] = describe_rule(rule)
-    if settings.default_workspace is not None:
-        owners[DEFAULT_KEY] = settings.default_workspace
-    return owners
+def owner_label(owner: Owner) -> str:
+    return owner if isinstance(owner, str) else describe_rule(owner)
 
 
-def allocate(spend_by_workspace: Mapping[str | None, Decimal], settings: Settings,
-             names: Mapping[str | None, str] | None = None, period: str = "") -> Allocation:
-    """Allocate exact dollars per workspace to cost centers.
+@dataclass(frozen=True)
+class Rules:
+    """The configured owners, looked up by what a row names."""
 
-    Raises DataError naming the unmapped workspaces when there is no unallocated cost
-    center to take their spend.
+    users: dict[str, Owner] = field(default_factory=dict)  # user ID, or email in lower case
+    service_accounts: dict[str, Owner] = field(default_factory=dict)
+    api_keys: dict[str, Owner] = field(default_factory=dict)
+    workspaces: dict[str, Owner] = field(default_factory=dict)
+    default_owner: str | None = None
+    unallocated: str | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Rules":
+        users: dict[str, Owner] = {}
+        service_accounts: dict[str, Owner] = {}
+        api_keys: dict[str, Owner] = {}
+        workspaces: dict[str, Owner] = {}
+        for center in settings.cost_centers:
+            for workspace in center.workspaces:
+                workspaces[workspace] = center.code
+            for key in center.api_keys:
+                api_keys[key] = center.code
+            for user in center.users:
+                users[_user_key(user)] = center.code
+            for account in center.service_accounts:
+                service_accounts[account] = center.code
+        for rule in settings.shared:
+            if rule.workspace is not None:
+                workspaces[rule.workspace] = rule
+            if rule.api_key is not None:
+                api_keys[rule.api_key] = rule
+        return cls(users, service_accounts, api_keys, workspaces, settings.default_workspace, settings.unallocated)
+
+    def match(self, attribution: Attribution) -> tuple[str, Owner] | None:
+        """The most specific rule for this payer: (level, owner), or None when nothing matches."""
+        actor = attribution.actor
+        if actor is not None:
+            if actor.kind == USER:
+                for key in (actor.id, actor.email):
+                    found = self.users.get(_user_key(key)) if key else None
+                    if found is not None:
+                        return BY_USER, found
+            elif actor.kind == SERVICE_ACCOUNT and actor.id in self.service_accounts:
+                return BY_SERVICE_ACCOUNT, self.service_accounts[actor.id]
+        if attribution.api_key_id is not None and attribution.api_key_id in self.api_keys:
+            return BY_API_KEY, self.api_keys[attribution.api_key_id]
+        if attribution.workspace_id is not None and attribution.workspace_id in self.workspaces:
+            return BY_WORKSPACE, self.workspaces[attribution.workspace_id]
+        if attribution.default_workspace and self.default_owner is not None:
+            return BY_DEFAULT_WORKSPACE, self.default_owner
+        return None
+
+    def configured_label(self, attribution: Attribution) -> str | None:
+        """The owner label the config gives this payer, whether or not it spent."""
+        found = self.match(attribution)
+        return owner_label(found[1]) if found else None
+
+
+def _user_key(value: str) -> str:
+    # Emails compare case-insensitively (alice@acme.example is Alice@Acme.example); IDs do not
+    # change under lower() in practice, but are kept as written.
+    return value.lower() if "@" in value else value
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Exact dollars per cost center, split into direct and shared, and how each payer went."""
+
+    direct: dict[str, Fraction]  # own rules, Default workspace for its owner, unmatched for unallocated
+    shared: dict[str, Fraction]  # shares of shared rules
+    owner: dict[Attribution, str]  # payer -> owner label (cost center code or "Shared (…)")
+    level: dict[Attribution, str]  # payer -> the level its rule matched at (UNALLOCATED when none)
+    unmapped: dict[Attribution, Decimal]  # unmatched payer -> exact dollars (taken by unallocated)
+    splits: dict[str, Split] = field(default_factory=dict)  # shared label -> its exact shares this month
+    notes: tuple[str, ...] = ()
+
+    def total(self, code: str) -> Fraction:
+        return self.direct.get(code, Fraction(0)) + self.shared.get(code, Fraction(0))
+
+    @property
+    def allocated_total(self) -> Fraction:
+        return sum(self.direct.values(), Fraction(0)) + sum(self.shared.values(), Fraction(0))
+
+    def split_of(self, attribution: Attribution) -> Split:
+        """How this payer's spend is divided between cost centers (exact shares adding up to 1)."""
+        label = self.owner[attribution]
+        return self.splits.get(label, ((label, Fraction(1)),))
+
+
+def allocate(spend: Mapping[Attribution, Decimal], settings: Settings,
+             describe: Mapping[Attribution, str] | None = None, period: str = "") -> Allocation:
+    """Allocate exact dollars per payer to cost centers.
+
+    Raises DataError naming the unmatched payers (``describe`` gives their names) when there
+    is no unallocated cost center to take their spend.
     """
+    rules = Rules.of(settings)
     codes = [center.code for center in settings.cost_centers]
     direct: dict[str, Fraction] = {code: Fraction(0) for code in codes}
     shared: dict[str, Fraction] = {code: Fraction(0) for code in codes}
-    owners: dict[str | None, str] = {}
-    unmapped: dict[str | None, Decimal] = {}
+    owners: dict[Attribution, str] = {}
+    levels: dict[Attribution, str] = {}
+    unmapped: dict[Attribution, Decimal] = {}
     notes: list[str] = []
-    center_of = {ws: center.code for center in settings.cost_centers for ws in center.workspaces}
-    rule_of = {rule.workspace: rule for rule in settings.shared}
-    pending: list[tuple[SharedRule, Fraction]] = []
+    pending: dict[str, tuple[SharedRule, Fraction]] = {}  # by label: a rule's spend is split once
 
-    for workspace, amount in spend_by_workspace.items():
-        exact = Fraction(amount)
-        if workspace is DEFAULT_KEY and settings.default_workspace is not None:
-            direct[settings.default_workspace] += exact
-            owners[workspace] = settings.default_workspace
-        elif workspace is not DEFAULT_KEY and workspace in center_of:
-            direct[center_of[workspace]] += exact
-            owners[workspace] = center_of[workspace]
-        elif workspace is not DEFAULT_KEY and workspace in rule_of:
-            pending.append((rule_of[workspace], exact))
-            owners[workspace] = describe_rule(rule_of[workspace])
+    for attribution, amount in spend.items():
+        found = rules.match(attribution)
+        if found is None:
+            unmapped[attribution] = amount
+            continue
+        level, owner = found
+        levels[attribution] = level
+        owners[attribution] = owner_label(owner)
+        if isinstance(owner, str):
+            direct[owner] += Fraction(amount)
         else:
-            unmapped[workspace] = amount
+            label = describe_rule(owner)
+            rule, sofar = pending.get(label, (owner, Fraction(0)))
+            pending[label] = (rule, sofar + Fraction(amount))
 
     if unmapped:
         if settings.unallocated is None:
-            shown = ", ".join(
-                f"{(names or {}).get(ws, ws) or DEFAULT_WORKSPACE_NAME} ({ws or 'no ID'}): ${amount.quantize(Decimal('0.01'))}"
-                for ws, amount in sorted(unmapped.items(), key=lambda item: -item[1]))
+            shown = "; ".join(
+                f"{(describe or {}).get(payer) or _describe(payer)}: ${round_cents(amount):,}"
+                for payer, amount in sorted(unmapped.items(), key=lambda item: -item[1]))
             where = f" in {period}" if period else ""
             raise DataError(
-                f"spend{where} on workspaces not in the config and no 'unallocated' cost center to take it: "
+                f"spend{where} that no rule in the config matches and no 'unallocated' cost center to take it: "
                 f"{shown}; add them to a cost center or set 'unallocated'")
-        for workspace, amount in unmapped.items():
+        for payer, amount in unmapped.items():
             direct[settings.unallocated] += Fraction(amount)
-            owners[workspace] = settings.unallocated
+            owners[payer] = settings.unallocated
+            levels[payer] = UNALLOCATED
 
+    # Weights are direct spend (whichever rule brought it) before any unmatched spend
+    # reaches the unallocated center; the unallocated center takes no share.
     weights = {code: direct[code] for code in codes if code != settings.unallocated}
-    # Weights are direct spend before any unmapped spend reaches the unallocated center.
-    for rule, exact in pending:
+    weight_total = sum(weights.values(), Fraction(0))
+    splits: dict[str, Split] = {}
+    for label, (rule, exact) in pending.items():
         if rule.split is not None:
-            for code, pct in rule.split.items():
-                shared[code] += exact * Fraction(pct) / 100
-            continue
-        weight_total = sum(weights.values(), Fraction(0))
-        if weight_total == 0:
+            split = tuple((code, Fraction(pct) / 100) for code, pct in rule.split.items())
+        elif weight_total == 0:
             if settings.unallocated is None:
                 raise DataError(
-                    f"shared workspace {rule.workspace} is split proportionally, but no cost center has "
-                    f"direct spend{' in ' + period if period else ''} to weigh it by, and there is no "
-                    f"'unallocated' cost center; give it a fixed split")
-            shared[settings.unallocated] += exact
-            notes.append(f"Shared workspace {rule.workspace} went to {settings.unallocated}: "
-                         f"no cost center had direct spend to weigh a proportional split")
-            continue
-        for code, weight in weights.items():
-            shared[code] += exact * weight / weight_total
+                    f"shared {rule.target} is split proportionally, but no cost center has direct spend"
+                    f"{' in ' + period if period else ''} to weigh it by, and there is no 'unallocated' cost "
+                    f"center; give it a fixed split")
+            split = ((settings.unallocated, Fraction(1)),)
+            notes.append(f"Shared {rule.target} went to {settings.unallocated}: no cost center had direct spend "
+                         "to weigh a proportional split")
+        else:
+            split = tuple((code, weight / weight_total) for code, weight in weights.items() if weight)
+        splits[label] = split
+        for code, share in split:
+            shared[code] += exact * share
 
-    return Allocation(direct=direct, shared=shared, workspace_owner=owners, unmapped=unmapped, notes=tuple(notes))
+    return Allocation(direct=direct, shared=shared, owner=owners, level=levels, unmapped=unmapped,
+                      splits=splits, notes=tuple(notes))
+
+
+def _describe(payer: Attribution) -> str:
+    parts = []
+    if payer.actor is not None:
+        parts.append(f"{payer.actor.kind.replace('_', ' ')} {payer.actor.label}")
+    if payer.api_key_id is not None:
+        parts.append(f"API key {payer.api_key_id}")
+    if payer.default_workspace:
+        parts.append("the Default workspace")
+    elif payer.workspace_id is not None:
+        parts.append(f"workspace {payer.workspace_id}")
+    else:
+        parts.append("no workspace")
+    return ", ".join(parts)

@@ -1,7 +1,8 @@
-"""Frozen records of normalized API data: cost and usage rows, token counts, names for IDs.
+"""Frozen records of normalized API data: who spent (attribution), cost and usage rows, names for IDs.
 
 Amounts named ``*_cents`` are exact Decimal cents as the API sent them; every other amount
-is Decimal US dollars.
+is Decimal US dollars. Every source (the legacy cost report, the analytics API) reads its
+pages into these records, so allocation and the outputs do not know which API a row came from.
 """
 
 from __future__ import annotations
@@ -11,14 +12,53 @@ from datetime import date
 from decimal import Decimal
 
 DEFAULT_WORKSPACE_NAME = "Default workspace"
+NO_WORKSPACE_NAME = "No workspace"  # analytics usage outside any workspace (e.g. Claude Enterprise seats)
+NO_API_KEY_NAME = "Console / Workbench"
+
+# Actor kinds (the analytics API's actor types, without the "_actor" suffix)
+USER = "user"
+SERVICE_ACCOUNT = "service_account"
+API_KEY = "api_key"
+FEDERATED = "federated"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The identity a row's usage is attributed to (analytics source only)."""
+
+    kind: str  # USER | SERVICE_ACCOUNT | API_KEY | FEDERATED
+    id: str | None  # user_…, svac_…, apikey_…, or a federated subject (may be None)
+    email: str | None = None  # users: the email the row carries
+    name: str | None = None
+    deleted: bool = False
+
+    @property
+    def label(self) -> str:
+        """How the outputs name it: a user's email, else a name, else the ID."""
+        return self.email or self.name or self.id or f"unnamed {self.kind.replace('_', ' ')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who a cost row belongs to, as far as the source can say.
+
+    The legacy cost report knows only the workspace (``None`` is the Default workspace
+    there); the analytics API adds the API key that authenticated the request and the actor
+    (user, service account, …). Rows with the same attribution are the same payer.
+    """
+
+    workspace_id: str | None
+    default_workspace: bool = False  # the organization's Default workspace
+    api_key_id: str | None = None
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CostRow:
-    """One cost_report result row (day x workspace x description)."""
+    """One cost result row the API returned (legacy: day x workspace x description)."""
 
     day: date
-    workspace_id: str | None  # None is the Default workspace
+    attribution: Attribution
     description: str | None
     cost_type: str | None
     model: str | None
@@ -26,6 +66,11 @@ class CostRow:
     service_tier: str | None
     context_window: str | None
     amount_cents: Decimal
+    list_amount_cents: Decimal | None = None  # analytics: the list price before discounts
+
+    @property
+    def workspace_id(self) -> str | None:
+        return self.attribution.workspace_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +106,22 @@ class TokenCounts:
 
 @dataclass(frozen=True, slots=True)
 class UsageRow:
-    """One usage_report/messages result row (day x workspace x key x model x tier x window)."""
+    """One usage result row (legacy: day x workspace x key x model x tier x window)."""
 
     day: date
-    workspace_id: str | None
-    api_key_id: str | None  # None for Console/Workbench traffic
+    attribution: Attribution
     model: str | None
     service_tier: str | None
     context_window: str | None
     tokens: TokenCounts
+
+    @property
+    def workspace_id(self) -> str | None:
+        return self.attribution.workspace_id
+
+    @property
+    def api_key_id(self) -> str | None:  # None for Console/Workbench traffic
+        return self.attribution.api_key_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,21 +138,50 @@ class ApiKey:
     workspace_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    email: str | None
+    name: str | None = None
+
+
 @dataclass(frozen=True)
 class Directory:
-    """Names for IDs, from the workspaces and api_keys listings."""
+    """Names for IDs, from the workspaces, api_keys and users listings."""
 
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    # The legacy reports write the Default workspace as null; the analytics API gives it a
+    # real ID and uses null for usage outside any workspace.
+    null_workspace_is_default: bool = True
+    default_workspace_id: str | None = None
+
+    def is_default(self, workspace_id: str | None) -> bool:
+        if workspace_id is None:
+            return self.null_workspace_is_default
+        return workspace_id == self.default_workspace_id
 
     def workspace_name(self, workspace_id: str | None) -> str:
-        if workspace_id is None:
+        if self.is_default(workspace_id):
             return DEFAULT_WORKSPACE_NAME
+        if workspace_id is None:
+            return NO_WORKSPACE_NAME
         found = self.workspaces.get(workspace_id)
         return found.name if found else workspace_id
 
     def api_key_name(self, api_key_id: str | None) -> str:
         if api_key_id is None:
-            return "Console / Workbench"
+            return NO_API_KEY_NAME
         found = self.api_keys.get(api_key_id)
         return found.name if found else api_key_id
+
+    def actor_label(self, actor: Actor | None) -> str:
+        """A user by email (from the row, else the users listing), others by name or ID."""
+        if actor is None:
+            return ""
+        if actor.kind == USER and not actor.email and actor.id in self.users:
+            return self.users[actor.id].email or self.users[actor.id].name or actor.label
+        if actor.kind == API_KEY and actor.id is not None:
+            return self.api_key_name(actor.id)
+        return actor.label

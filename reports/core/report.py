@@ -7,13 +7,14 @@ never rounded in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Iterator, Mapping, Sequence, overload
 
 from reports.core.months import Month
-from reports.core.records import CostRow, TokenCounts
+from reports.core.records import Attribution, CostRow, TokenCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,13 @@ class CostCenterLine:
     share_of_total: Decimal | None  # fraction of the month's total, None when total is 0
     prior_total: Decimal | None  # None when the prior month is unknown
     change: Decimal | None  # total - prior_total
+    list_price: Decimal | None = None  # analytics: the list price of what it was charged, to the cent
+    # (largest remainder to the rounded list total); None when the source gives no list price
+
+    @property
+    def discount(self) -> Decimal | None:
+        """List price minus what was charged (both to the cent), when the source gives list prices."""
+        return None if self.list_price is None else self.list_price - self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,20 @@ class WorkspaceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PayerLine:
+    """An API Keys or Users sheet row: one API key, or one actor (user, service account…)."""
+
+    id: str | None
+    name: str
+    email: str | None  # users
+    workspace: str | None  # API keys: the workspace the key belongs to (its name)
+    cost_center: str  # the owner its spend went to; several joined by ", " when it was split by rules
+    amount: Decimal  # exact dollars this month
+    tokens: TokenCounts
+    kind: str = ""  # actors: user | service_account | federated | api_key
+
+
+@dataclass(frozen=True, slots=True)
 class LineItem:
     """A Line Items row: exactly one per API cost row."""
 
@@ -67,6 +89,10 @@ class LineItem:
     context_window: str | None
     amount_cents: Decimal
     amount: Decimal  # exact dollars
+    api_key_id: str | None = None
+    api_key_name: str = ""
+    actor: str = ""  # the user's email, or the service account / key / identity it is attributed to
+    list_amount_cents: Decimal | None = None  # analytics only
 
 
 class LineItems(Sequence[LineItem]):
@@ -74,22 +100,25 @@ class LineItems(Sequence[LineItem]):
 
     A large month has hundreds of thousands of rows; holding a LineItem for each beside its
     CostRow would double the memory for no information (the names and owners are per
-    workspace). Reads like a tuple of LineItem; equal to a tuple with the same items.
+    payer). Reads like a tuple of LineItem; equal to a tuple with the same items.
     """
 
-    __slots__ = ("_rows", "_names", "_owners")
+    __slots__ = ("_rows", "_names", "_owners", "_show_default_id")
 
-    def __init__(self, rows: Sequence[CostRow], names: Mapping[str | None, str],
-                 owners: Mapping[str | None, str]):
+    def __init__(self, rows: Sequence[CostRow], names: Mapping[Attribution, tuple[str, str, str]],
+                 owners: Mapping[Attribution, str], show_default_id: bool = False):
         self._rows = rows
-        self._names = dict(names)
+        self._names = dict(names)  # payer -> (workspace name, API key name, actor label)
         self._owners = dict(owners)
+        self._show_default_id = show_default_id
 
     def _item(self, row: CostRow) -> LineItem:
-        workspace = row.workspace_id
-        return LineItem(row.day, workspace, self._names[workspace], self._owners[workspace], row.description,
+        payer = row.attribution
+        workspace, key, actor = self._names[payer]
+        return LineItem(row.day, payer.workspace_id, workspace, self._owners[payer], row.description,
                         row.cost_type, row.model, row.token_type, row.service_tier, row.context_window,
-                        row.amount_cents, row.amount_cents.scaleb(-2))
+                        row.amount_cents, row.amount_cents.scaleb(-2), payer.api_key_id,
+                        key if payer.api_key_id is not None else "", actor, row.list_amount_cents)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -164,10 +193,15 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class UnmappedWorkspace:
+    """Spend no rule matched, taken by the unallocated cost center (a workspace; or, with the
+    analytics source, a workspace x API key x actor)."""
+
     workspace_id: str
     name: str
     amount: Decimal  # exact dollars
     taken_by: str  # the unallocated cost center's code
+    api_key: str = ""  # analytics: the key's name (or ID), if any
+    actor: str = ""  # analytics: the actor's label, if any
 
 
 @dataclass(frozen=True)
@@ -226,11 +260,13 @@ class RunInfo:
     run_id: str
     generated_at: datetime
     tool_version: str
-    source: str  # "api", "demo", or "offline"
+    source: str  # "api", "demo", or "offline": how the pages were had
     config_sha256: str
     demo: bool
     data_fetched_at: datetime | None
     notes: tuple[str, ...]
+    data_source: str = "cost_report"  # which API: "cost_report" (legacy) or "analytics"
+    data_refreshed_at: datetime | None = None  # analytics: the API's data_refreshed_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +324,18 @@ class Report:
     usage_available: bool = True
     unallocated_code: str | None = None  # the cost center that takes unmapped spend, if any
     restatement: Restatement | None = None  # set when a sealed month is re-run with --restate
+    api_keys: tuple[PayerLine, ...] = ()  # analytics: spend per API key, by amount descending
+    users: tuple[PayerLine, ...] = ()  # analytics: spend per user / service account / identity
+    attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
+    splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
+
+    @property
+    def data_source(self) -> str:
+        return self.run_info.data_source
+
+    @property
+    def has_list_prices(self) -> bool:
+        return any(line.list_price is not None for line in self.cost_centers)
 
     @property
     def unallocated_total(self) -> Decimal:

@@ -14,16 +14,28 @@ class CostCenter:
     expense_account: str | None = None  # None: use journal.expense_account
     budget: Decimal | None = None  # monthly budget in USD
     workspaces: tuple[str, ...] = ()
+    # attribution rules of the analytics source (source: analytics)
+    api_keys: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()  # emails or user IDs
+    service_accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class SharedRule:
-    workspace: str
+    """Spend of one workspace (or, with the analytics source, one API key) split between cost centers."""
+
+    workspace: str | None
     split: dict[str, Decimal] | None  # percentages by cost center code; None = proportional
+    api_key: str | None = None
 
     @property
     def proportional(self) -> bool:
         return self.split is None
+
+    @property
+    def target(self) -> str:
+        """What the rule names, for messages: the workspace or the API key."""
+        return self.workspace or self.api_key or ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,11 @@ class PdfSettings:
     paper: str = "letter"  # letter | a4
 
 
+COST_REPORT = "cost_report"  # the legacy Admin API cost report: attribution by workspace
+ANALYTICS = "analytics"  # the Usage and Cost Analytics API: by workspace, API key and actor
+SOURCES = (COST_REPORT, ANALYTICS)
+
+
 @dataclass(frozen=True)
 class Settings:
     organization: str
@@ -61,6 +78,7 @@ class Settings:
     shared: tuple[SharedRule, ...] = ()
     email: EmailSettings | None = None
     pdf: PdfSettings = field(default_factory=PdfSettings)
+    source: str = COST_REPORT
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

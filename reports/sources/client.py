@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -125,8 +125,13 @@ class AdminClient:
 
     # ------------------------------------------------------------ pagination
 
-    def report_pages(self, endpoint: str, params: dict[str, Any]) -> Iterator[Page]:
-        """Every page of a report endpoint, following ``next_page`` until ``has_more`` is false."""
+    def report_pages(self, endpoint: str, params: dict[str, Any], *, headers: Mapping[str, str] | None = None,
+                     optional_has_more: bool = False) -> Iterator[Page]:
+        """Every page of a report endpoint, following ``next_page`` until ``has_more`` is false.
+
+        ``optional_has_more``: the analytics API types ``has_more`` as optional; a page without
+        it goes on while it hands out a ``next_page``, as the official SDK does.
+        """
         seen: set[str] = set()
         page_token: str | None = None
         number = 0
@@ -135,7 +140,8 @@ class AdminClient:
             query = dict(params)
             if page_token is not None:
                 query["page"] = page_token
-            page = self._get(endpoint, query, number, cursor_key="next_page")
+            page = self._get(endpoint, query, number, cursor_key="next_page", headers=headers,
+                             optional_has_more=optional_has_more)
             has_more, page_token = page.has_more, page.cursor
             yield page
             del page  # a month's page can be large: never hold it while fetching the next
@@ -149,7 +155,8 @@ class AdminClient:
                                "stopping rather than looping or returning a partial month")
             seen.add(page_token)
 
-    def list_pages(self, endpoint: str, params: dict[str, Any]) -> Iterator[Page]:
+    def list_pages(self, endpoint: str, params: dict[str, Any], *,
+                   headers: Mapping[str, str] | None = None) -> Iterator[Page]:
         """Every page of a list endpoint (workspaces, api_keys), following ``last_id``."""
         seen: set[str] = set()
         after: str | None = None
@@ -159,7 +166,7 @@ class AdminClient:
             query = dict(params)
             if after is not None:
                 query["after_id"] = after
-            page = self._get(endpoint, query, number, cursor_key="last_id")
+            page = self._get(endpoint, query, number, cursor_key="last_id", headers=headers)
             has_more, after = page.has_more, page.cursor
             yield page
             del page
@@ -171,7 +178,8 @@ class AdminClient:
 
     # ------------------------------------------------------------ one request, with retries
 
-    def _get(self, endpoint: str, params: dict[str, Any], number: int, *, cursor_key: str) -> Page:
+    def _get(self, endpoint: str, params: dict[str, Any], number: int, *, cursor_key: str,
+             headers: Mapping[str, str] | None = None, optional_has_more: bool = False) -> Page:
         url = f"{self.base_url}/v1/organizations/{endpoint}"
         policy = self.retry
         last_problem = ""
@@ -179,7 +187,7 @@ class AdminClient:
             wait: float | None = None
             self.stats.requests += 1
             try:
-                response = self._session.get(url, params=params, timeout=policy.timeout)
+                response = self._session.get(url, params=params, headers=headers, timeout=policy.timeout)
                 body = response.content  # reads the whole body; a short body raises here
             except requests.RequestException as exc:
                 last_problem = f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})"
@@ -191,8 +199,9 @@ class AdminClient:
                     try:
                         with _PARSING:  # parsed only to prove the body whole, then let go
                             data = json.loads(body, parse_float=Decimal)
-                            _require_shape(endpoint, number, data)
-                            has_more, cursor = data["has_more"], data.get(cursor_key)
+                            _require_shape(endpoint, number, data, optional_has_more)
+                            cursor = data.get(cursor_key)
+                            has_more = data["has_more"] if data.get("has_more") is not None else bool(cursor)
                             del data
                         return Page(endpoint, number, dict(params), body, has_more, cursor, request_id, time.time())
                     except (ValueError, UnicodeDecodeError):
@@ -244,6 +253,7 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _require_shape(endpoint: str, number: int, data: Any) -> None:
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list) or not isinstance(data.get("has_more"), bool):
+def _require_shape(endpoint: str, number: int, data: Any, optional_has_more: bool = False) -> None:
+    flags = (bool, type(None)) if optional_has_more else bool
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list) or not isinstance(data.get("has_more"), flags):
         raise ApiError(f"{endpoint} page {number} is not a page of results (no data list / has_more flag)")

@@ -1,47 +1,85 @@
-"""Raw API pages to typed records. The only place raw dicts are read; pure (no I/O).
+"""The legacy Admin API source: cost_report by workspace and description, usage_report/messages.
 
-Every problem names the page file, the bucket and the row, so the user can open the raw
-snapshot and see it. Nothing is guessed: a malformed amount is an error, never a zero.
+Its queries for a month, and its snapshot pages read into records. The cost report knows only
+the workspace that spent (``workspace_id`` null is the Default workspace), so every row's
+attribution is its workspace. Pure reading: no I/O beyond the snapshot it is handed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
-from reports.errors import DataError
-from reports.core.records import ApiKey, CostRow, Directory, TokenCounts, UsageRow, Workspace
+from reports.core.aggregate import legacy_notes, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cents
-from reports.core.months import Month, parse_rfc3339
+from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
+from reports.core.settings import COST_REPORT
+from reports.sources import pages as listing
+from reports.sources.base import LIST, REPORT, MonthData, Query
+from reports.sources.pages import RawPage, Where, count, text_or_null
 
 KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",
                     "service_tier", "context_window")
 _USAGE_DIMENSIONS = ("workspace_id", "api_key_id", "model", "service_tier", "context_window")
 
-
-@dataclass(frozen=True)
-class RawPage:
-    """One API page as received: where it is stored, and its parsed JSON."""
-
-    file: str  # e.g. raw/cost_report-2026-10-p001.json
-    body: Any
+COST = "cost_report"
+USAGE = "usage_report/messages"
+COST_GROUPS = ["workspace_id", "description"]
+USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier"]  # the SPEC's grouping; all the Usage sheet shows
 
 
-class _Where:
-    def __init__(self, endpoint: str, page: str):
-        self.endpoint = endpoint
-        self.page = page
+def cost_query(month: Month) -> str:
+    return f"cost_report-{month}"
 
-    def error(self, message: str, bucket: str | None = None, row: int | None = None) -> DataError:
-        parts = [f"{self.endpoint} page {self.page}"]
-        if bucket is not None:
-            parts.append(f"bucket {bucket}")
-        if row is not None:
-            parts.append(f"row {row}")
-        return DataError(f"{', '.join(parts)}: {message}")
+
+def usage_query(month: Month) -> str:
+    return f"usage_report_messages-{month}"
+
+
+def month_queries(month: Month) -> list[Query]:
+    """The month and its prior month: cost (required), usage (the prior month's optional), names."""
+    def window(m: Month) -> dict[str, Any]:
+        return {"starting_at": rfc3339(m.start), "ending_at": rfc3339(m.end), "bucket_width": "1d", "limit": 31}
+
+    prior = month.prior()
+    return [
+        Query(cost_query(month), COST, {**window(month), "group_by[]": COST_GROUPS}, REPORT),
+        Query(usage_query(month), USAGE, {**window(month), "group_by[]": USAGE_GROUPS}, REPORT),
+        Query(cost_query(prior), COST, {**window(prior), "group_by[]": COST_GROUPS}, REPORT),
+        Query(usage_query(prior), USAGE, {**window(prior), "group_by[]": USAGE_GROUPS}, REPORT, required=False),
+        Query("workspaces", "workspaces", {"include_archived": "true", "limit": 1000}, LIST),
+        Query("api_keys", "api_keys", {"limit": 1000}, LIST),
+    ]
+
+
+class CostReportSource:
+    """``source: cost_report`` (the default)."""
+
+    name = COST_REPORT
+
+    def queries(self, month: Month) -> list[Query]:
+        return month_queries(month)
+
+    def read(self, snapshot: Any, month: Month) -> MonthData:
+        prior = month.prior()
+        names = directory(snapshot.pages("workspaces"), snapshot.pages("api_keys"))
+        unknown: set[str] = set()
+        days: set[date] = set()
+        current_cost = tuple(cost_rows(snapshot.pages(cost_query(month)), month, unknown, days))
+        # Only this month's cost rows are kept (they are the line items); the prior month's rows
+        # and the usage rows are summed as they are read, so memory holds sums, not rows.
+        prior_cost = sum_costs(cost_rows(snapshot.pages(cost_query(prior)), prior, unknown))
+        usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month))
+        # The prior month's usage is optional and shown nowhere: it is kept in raw/, and only
+        # whether it could be fetched is reported, so it is not read here.
+        return MonthData(
+            cost_rows=current_cost, prior_cost=prior_cost, usage=usage,
+            prior_usage_available=usage_query(prior) not in snapshot.unavailable,
+            directory=names, days_with_data=days, unknown_cost_types=tuple(sorted(unknown)),
+            notes=legacy_notes(usage.total("priority")),
+        )
 
 
 class _Days:
@@ -58,7 +96,7 @@ class _Days:
         self.open_day: date | None = None  # the last bucket of the previous page, which may continue
         self.open_keys: set[tuple] = set()
 
-    def bucket(self, day: date, first_on_page: bool, where: "_Where", label: str) -> set[tuple]:
+    def bucket(self, day: date, first_on_page: bool, where: Where, label: str) -> set[tuple]:
         """The group keys already returned for ``day`` (empty for a new day); fails on a repeated day."""
         if day not in self.seen:
             self.seen.add(day)
@@ -71,8 +109,8 @@ class _Days:
         self.open_day, self.open_keys = day, keys
 
 
-def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterator[tuple[_Where, str, date, list, set]]:
-    where = _Where(endpoint, page.file)
+def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterator[tuple[Where, str, date, list, set]]:
+    where = Where(endpoint, page.file)
     body = page.body
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise where.error("the response has no 'data' list")
@@ -99,20 +137,13 @@ def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterato
     days.page_ended(last_day, keys)
 
 
-def _once(keys: set[tuple], key: tuple, where: "_Where", label: str, index: int) -> None:
+def _once(keys: set[tuple], key: tuple, where: Where, label: str, index: int) -> None:
     """A group key comes once per day; a second row for it would be counted twice."""
     if key in keys:
         raise where.error("the row repeats a group key already returned for this day "
                           f"({', '.join('null' if value is None else value for value in key)}); summing it twice "
                           "would double count", label, index)
     keys.add(key)
-
-
-def _dimension(row: dict, key: str, where: _Where, label: str, index: int) -> str | None:
-    value = row.get(key)
-    if value is not None and not isinstance(value, str):
-        raise where.error(f"{key} must be text or null, got {value!r}", label, index)
-    return value
 
 
 def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[str] | None = None,
@@ -126,6 +157,7 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
     # One string object per distinct workspace/description/model...: a month repeats a few
     # hundred of them across hundreds of thousands of rows.
     shared: dict[str, str] = {}
+    payers: dict[str | None, Attribution] = {}
     for page in pages:
         for where, label, day, results, keys in _buckets(page, "cost_report", month, days):
             for index, row in enumerate(results, start=1):
@@ -140,75 +172,55 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 currency = row.get("currency")
                 if currency != "USD":
                     raise where.error(f"currency is {currency!r}; only USD amounts can be summed", label, index)
-                values = [_dimension(row, key, where, label, index) for key in _COST_DIMENSIONS]
+                values = [text_or_null(row, key, where, label, index) for key in _COST_DIMENSIONS]
                 values = [None if value is None else shared.setdefault(value, value) for value in values]
                 _once(keys, tuple(values), where, label, index)
                 cost_type = values[2]
                 if cost_type is not None and cost_type not in KNOWN_COST_TYPES and unknown_cost_types is not None:
                     unknown_cost_types.add(cost_type)
-                yield CostRow(day, *values, amount)  # fields in _COST_DIMENSIONS order
-
-
-def _count(row: dict, path: tuple[str, ...], where: _Where, label: str, index: int) -> int:
-    value: Any = row
-    for key in path:
-        if not isinstance(value, dict) or key not in value:
-            raise where.error(f"the row has no '{'.'.join(path)}'", label, index)
-        value = value[key]
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value) or value < 0:
-        raise where.error(f"{'.'.join(path)} must be a whole number of tokens, got {value!r}", label, index)
-    return int(value)
+                payer = payers.get(values[0])
+                if payer is None:
+                    payer = payers[values[0]] = _payer(values[0], None)
+                yield CostRow(day, payer, *values[1:], amount)  # fields in _COST_DIMENSIONS order
 
 
 def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
     """Every usage_report/messages result row of the month, in API order."""
     days = _Days(set())
+    payers: dict[tuple, Attribution] = {}
     for page in pages:
         for where, label, day, results, keys in _buckets(page, "usage_report/messages", month, days):
             for index, row in enumerate(results, start=1):
                 if not isinstance(row, dict):
                     raise where.error("the row is not an object", label, index)
                 tokens = TokenCounts(
-                    uncached_input=_count(row, ("uncached_input_tokens",), where, label, index),
-                    cache_write_5m=_count(row, ("cache_creation", "ephemeral_5m_input_tokens"), where, label, index),
-                    cache_write_1h=_count(row, ("cache_creation", "ephemeral_1h_input_tokens"), where, label, index),
-                    cache_read=_count(row, ("cache_read_input_tokens",), where, label, index),
-                    output=_count(row, ("output_tokens",), where, label, index),
+                    uncached_input=count(row, ("uncached_input_tokens",), where, label, index),
+                    cache_write_5m=count(row, ("cache_creation", "ephemeral_5m_input_tokens"), where, label, index),
+                    cache_write_1h=count(row, ("cache_creation", "ephemeral_1h_input_tokens"), where, label, index),
+                    cache_read=count(row, ("cache_read_input_tokens",), where, label, index),
+                    output=count(row, ("output_tokens",), where, label, index),
                     web_searches=_web_searches(row, where, label, index),
                 )
-                values = {key: _dimension(row, key, where, label, index) for key in _USAGE_DIMENSIONS}
-                _once(keys, tuple(values.values()), where, label, index)
-                yield UsageRow(day=day, tokens=tokens, **values)
+                values = [text_or_null(row, key, where, label, index) for key in _USAGE_DIMENSIONS]
+                _once(keys, tuple(values), where, label, index)
+                payer = payers.get((values[0], values[1]))
+                if payer is None:
+                    payer = payers[(values[0], values[1])] = _payer(values[0], values[1])
+                yield UsageRow(day, payer, values[2], values[3], values[4], tokens)
 
 
-def _web_searches(row: dict, where: _Where, label: str, index: int) -> int:
+def _web_searches(row: dict, where: Where, label: str, index: int) -> int:
     # server_tool_use is documented as required; an older response without it had no searches.
     if row.get("server_tool_use") is None:
         return 0
-    return _count(row, ("server_tool_use", "web_search_requests"), where, label, index)
+    return count(row, ("server_tool_use", "web_search_requests"), where, label, index)
+
+
+def _payer(workspace_id: str | None, api_key_id: str | None) -> Attribution:
+    # In the legacy reports a null workspace is the Default workspace.
+    return Attribution(workspace_id, default_workspace=workspace_id is None, api_key_id=api_key_id)
 
 
 def directory(workspace_pages: Iterable[RawPage], api_key_pages: Iterable[RawPage]) -> Directory:
     """Names for workspace and API key IDs from the list endpoints."""
-    workspaces: dict[str, Workspace] = {}
-    for page in workspace_pages:
-        for item in _list_items(page, "workspaces"):
-            workspaces[item["id"]] = Workspace(
-                id=item["id"], name=str(item.get("name") or item["id"]), archived_at=item.get("archived_at"))
-    keys: dict[str, ApiKey] = {}
-    for page in api_key_pages:
-        for item in _list_items(page, "api_keys"):
-            keys[item["id"]] = ApiKey(
-                id=item["id"], name=str(item.get("name") or item["id"]), workspace_id=item.get("workspace_id"))
-    return Directory(workspaces=workspaces, api_keys=keys)
-
-
-def _list_items(page: RawPage, endpoint: str) -> Iterator[dict]:
-    where = _Where(endpoint, page.file)
-    body = page.body
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise where.error("the response has no 'data' list")
-    for index, item in enumerate(body["data"], start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise where.error("an item has no text 'id'", row=index)
-        yield item
+    return Directory(workspaces=listing.workspaces(workspace_pages), api_keys=listing.api_keys(api_key_pages))

@@ -1,4 +1,4 @@
-"""Which Admin API queries a month needs, run concurrently into the snapshot."""
+"""Run a source's queries for a month concurrently into the snapshot, every page of each."""
 
 from __future__ import annotations
 
@@ -6,52 +6,16 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable, Sequence
 
 from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.errors import ApiError
-from reports.core.months import Month, rfc3339
+from reports.sources.base import ANALYTICS, LIST, Query
 from reports.sources.snapshot import PageRecord, SnapshotClosed, SnapshotWriter
 
 log = logging.getLogger("reports.sources.fetch")
 
-COST = "cost_report"
-USAGE = "usage_report/messages"
-COST_GROUPS = ["workspace_id", "description"]
-USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier"]  # the SPEC's grouping; all the Usage sheet shows
 MAX_PARALLEL = 3  # polite to the API's rate limit; the cost and usage queries still overlap
-
-
-@dataclass(frozen=True)
-class Query:
-    name: str  # file prefix and snapshot key
-    endpoint: str
-    params: dict[str, Any]
-    kind: str  # "report" or "list"
-    required: bool = True
-
-
-def cost_query(month: Month) -> str:
-    return f"cost_report-{month}"
-
-
-def usage_query(month: Month) -> str:
-    return f"usage_report_messages-{month}"
-
-
-def month_queries(month: Month) -> list[Query]:
-    def window(m: Month) -> dict[str, Any]:
-        return {"starting_at": rfc3339(m.start), "ending_at": rfc3339(m.end), "bucket_width": "1d", "limit": 31}
-
-    prior = month.prior()
-    return [
-        Query(cost_query(month), COST, {**window(month), "group_by[]": COST_GROUPS}, "report"),
-        Query(usage_query(month), USAGE, {**window(month), "group_by[]": USAGE_GROUPS}, "report"),
-        Query(cost_query(prior), COST, {**window(prior), "group_by[]": COST_GROUPS}, "report"),
-        Query(usage_query(prior), USAGE, {**window(prior), "group_by[]": USAGE_GROUPS}, "report", required=False),
-        Query("workspaces", "workspaces", {"include_archived": "true", "limit": 1000}, "list"),
-        Query("api_keys", "api_keys", {"limit": 1000}, "list"),
-    ]
 
 
 class _Stopped(Exception):
@@ -65,10 +29,9 @@ class FetchResult:
     unavailable: list[str]
 
 
-def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key: str,
+def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: str, api_key: str,
                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None) -> FetchResult:
-    """Fetch every page of every query for the month into the snapshot; fail on any required one."""
-    queries = month_queries(month)
+    """Fetch every page of every query into the snapshot; fail on any required one."""
     stats = [FetchStats() for _ in queries]
     unavailable: list[str] = []
     stop = threading.Event()  # set on the first failure: the other queries stop at their next step
@@ -82,9 +45,13 @@ def fetch_month(month: Month, writer: SnapshotWriter, *, base_url: str, api_key:
     def run(index: int) -> None:
         query = queries[index]
         with AdminClient(base_url, api_key, retry=retry, stats=stats[index], sleep=pause) as client:
-            pages = client.report_pages if query.kind == "report" else client.list_pages
+            if query.kind == LIST:
+                pages = client.list_pages(query.endpoint, query.params, headers=query.headers)
+            else:
+                pages = client.report_pages(query.endpoint, query.params, headers=query.headers,
+                                            optional_has_more=query.kind == ANALYTICS)
             try:
-                for page in pages(query.endpoint, query.params):
+                for page in pages:
                     if stop.is_set():
                         raise _Stopped()
                     try:

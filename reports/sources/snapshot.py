@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 from reports.sources.client import Page
 from reports.errors import DataError, UsageError
-from reports.sources.cost_report import RawPage
+from reports.sources.pages import RawPage
 
 INDEX = "index.json"
 
@@ -46,8 +46,9 @@ class SnapshotWriter:
     that was still receiving a page cannot put a file back into a folder being removed.
     """
 
-    def __init__(self, month_folder: Path):
+    def __init__(self, month_folder: Path, source: str = "cost_report"):
         self.folder = month_folder
+        self.source = source  # which API's pages these are, so a re-render reads them with its parser
         self.raw = month_folder / "raw"
         self.raw.mkdir(parents=True, exist_ok=True)
         self._records: list[PageRecord] = []
@@ -86,6 +87,7 @@ class SnapshotWriter:
         records = sorted(self._records, key=lambda record: (record.query, record.number))
         index = {
             "format": 1,
+            "source": self.source,
             "pages": [record.__dict__ for record in records],
             "unavailable": sorted(failed_optional),
         }
@@ -118,6 +120,7 @@ class Snapshot:
             index = json.loads(index_path.read_text(encoding="utf-8"))
             self.records = [PageRecord(**item) for item in index["pages"]]
             self.unavailable = set(index.get("unavailable", []))
+            self.source = str(index.get("source", "cost_report"))  # snapshots before sources were named
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{index_path} is not a readable snapshot index ({exc})") from None
 
@@ -175,6 +178,8 @@ class Snapshot:
             if not any(asked.get(param) == cursor for param, cursor in handed):
                 raise DataError(f"{record.file} does not follow the page before it (its cursor is not the one "
                                 f"that page handed out); the snapshot of {query} is not one complete chain")
+        if has_more is None and isinstance(body, dict):  # the analytics API may leave it out
+            has_more = bool(body.get("next_page"))
         if last and has_more is not False:
             raise DataError(f"the snapshot of {query} ends at {record.file}, which says more pages follow: "
                             "the last pages are missing; re-run the month online")
