@@ -200,6 +200,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result) -> None:
+    from reports.core.money import round_cents
+
     report = result.report
     demo = " (DEMO)" if report.run_info.demo else ""
     recon = report.reconciliation
@@ -214,8 +216,10 @@ def _print_run_summary(result) -> None:
           f"{len(report.cost_centers)}; journal {len(report.journal)} lines, debits = credits = ${recon.journal_debits:,.2f}")
     print(f"  line items     {recon.line_item_count:,}")
     if recon.unmapped:
-        names = ", ".join(item.name for item in recon.unmapped)
-        print(f"  unmapped       {len(recon.unmapped)} workspace(s) taken by {report.unallocated_code}: {names}")
+        names = list(dict.fromkeys(item.name for item in recon.unmapped))
+        amount = round_cents(sum(item.amount for item in recon.unmapped))
+        print(f"  unmapped       ${amount:,} in {len(names)} workspace(s) taken by {report.unallocated_code}: "
+              f"{', '.join(names)}")
     print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
     if report.restatement is not None:
         restated = report.restatement

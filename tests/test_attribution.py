@@ -131,3 +131,19 @@ def test_allocated_total_equals_the_source_total_exactly(spend):
     assert sum(totals.cost_center_totals.values()) == totals.rounded_total == round_cents(sum(spend.values()))
     for code, rounded in totals.cost_center_totals.items():
         assert abs(Fraction(rounded) - totals.allocation.total(code)) < Fraction(1, 100)
+
+
+def test_list_prices_follow_the_amounts_into_the_same_cost_centers_and_round_the_same_way():
+    day = Month(2026, 10).first_day
+    rows = [
+        CostRow(day, payer(key="k_shared"), None, "tokens", None, None, None, None, D("1000.005"), D("1250.00625")),
+        CostRow(day, payer(actor=user("user_bob")), None, "tokens", None, None, None, None, D("333.333"),
+                D("333.333")),
+        CostRow(day, payer("w_lost"), None, "tokens", None, None, None, None, D("0.5"), D("0.7")),
+    ]
+    totals = month_totals(Month(2026, 10), rows, settings(), Directory(null_workspace_is_default=False))
+    assert totals.list_totals is not None
+    assert sum(totals.list_totals.values()) == round_cents(D("15.84039625"))
+    # the shared key's list price is split 50/50 like its amount; bob's goes to DAT; the lost row's to FIN
+    assert totals.list_totals["SUP"] == D("6.25") and totals.list_totals["DAT"] == D("9.58")
+    assert totals.list_totals["FIN"] == D("0.01") and totals.list_totals["ENG"] == 0

@@ -506,11 +506,16 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         checks.append(Check("Unknown cost type included", "known cost types", cost_type, "WARN",
                             f"cost type {cost_type!r} is new to this tool; its amounts are included as reported"))
     unmapped = _unmapped(current, directory, settings)
-    for item in unmapped:
-        what = ", ".join(part for part in (f"{item.name} ({item.workspace_id or 'Default'})", item.api_key,
-                                           item.actor) if part)
-        checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped", what, "WARN",
-                            f"${_money(item.amount)} went to {item.taken_by}; add it to a cost center in the config"))
+    by_workspace: dict[tuple[str, str], Decimal] = {}
+    for item in unmapped:  # one warning per workspace; the table lists every key and actor in it
+        key = (item.workspace_id, item.name)
+        by_workspace[key] = by_workspace.get(key, ZERO) + item.amount
+    for (workspace_id, name), amount in by_workspace.items():
+        checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
+                            f"{name} ({workspace_id or 'Default'})", "WARN",
+                            f"${_money(amount)} went to {settings.unallocated}; add it to a cost center in the config"
+                            + ("" if directory.null_workspace_is_default else
+                               " (or its API keys and users: the Reconciliation sheet lists them)")))
     return Reconciliation(
         source_total_cents=current.source_total_cents,
         source_total=current.source_total,
@@ -530,7 +535,8 @@ def _unmapped(current: MonthTotals, directory: Directory, settings: Settings) ->
         UnmappedWorkspace(workspace_id=payer.workspace_id or "", name=directory.workspace_name(payer.workspace_id),
                           amount=cents_to_dollars(current.sums.by_payer[payer]), taken_by=settings.unallocated or "",
                           api_key=directory.api_key_name(payer.api_key_id) if payer.api_key_id else "",
-                          actor=directory.actor_label(payer.actor))
+                          actor="" if payer.actor is not None and payer.actor.kind == API_KEY
+                          and payer.actor.id == payer.api_key_id else directory.actor_label(payer.actor))
         for payer in current.allocation.unmapped
     ]
     items.sort(key=lambda item: (item.workspace_id == "", item.workspace_id, item.api_key, item.actor))

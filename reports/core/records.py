@@ -177,11 +177,11 @@ class Directory:
         return found.name if found else api_key_id
 
     def actor_label(self, actor: Actor | None) -> str:
-        """A user by email (from the row, else the users listing), others by name or ID."""
+        """A user by email (from the row, else the users listing); a service account or key by its ID."""
         if actor is None:
             return ""
         if actor.kind == USER and not actor.email and actor.id in self.users:
             return self.users[actor.id].email or self.users[actor.id].name or actor.label
-        if actor.kind == API_KEY and actor.id is not None:
-            return self.api_key_name(actor.id)
+        if actor.kind in (SERVICE_ACCOUNT, API_KEY) and actor.id is not None:
+            return actor.id
         return actor.label

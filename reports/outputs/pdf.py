@@ -21,13 +21,15 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.core.report import Amount, CostCenterLine, Report
+from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
 from reports.core.money import ZERO
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment
 from reports.resources import templates_dir
 
 TEMPLATE = "executive_summary.html"
+TOP_PAYERS = 6  # largest API keys and users named in the summary
+TOP_UNMAPPED = 8  # the rest are on the workbook's Reconciliation sheet
 PAPERS = ("letter", "a4")
 
 __all__ = [
@@ -134,6 +136,10 @@ def _rows(amounts: tuple[Amount, ...], total: Decimal, *, bars: bool = False) ->
     ]
 
 
+def _largest(items: tuple[UnmappedWorkspace, ...]) -> list[UnmappedWorkspace]:
+    return sorted(items, key=lambda item: -item.amount)
+
+
 def _by_spend(lines: tuple[CostCenterLine, ...]) -> list[CostCenterLine]:
     return sorted(lines, key=lambda c: (-c.total, c.code))
 
@@ -176,13 +182,36 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "more_workspaces": max(len(drivers.top_workspaces) - len(top_workspaces), 0),
         "movers": _rows(drivers.movers, report.total, bars=True),
         "priority_tokens": drivers.priority_tokens,
-        "unmapped": report.reconciliation.unmapped,
+        "unmapped": _largest(report.reconciliation.unmapped)[:TOP_UNMAPPED],
+        "more_unmapped": max(len(report.reconciliation.unmapped) - TOP_UNMAPPED, 0),
         "reconciliation": report.reconciliation,
         "failed_checks": [c for c in report.reconciliation.checks if c.status == "FAIL"],
         "warned_checks": [c for c in report.reconciliation.checks if c.status == "WARN"],
         "run_info": report.run_info,
         "restatement": report.restatement,
+        "analytics": report.data_source == "analytics",
+        "attribution": _rows(report.attributed_by, report.total),
+        "top_keys": report.api_keys[:TOP_PAYERS],
+        "more_keys": max(len(report.api_keys) - TOP_PAYERS, 0),
+        "top_users": report.users[:TOP_PAYERS],
+        "more_users": max(len(report.users) - TOP_PAYERS, 0),
+        "list_price": _list_price(report),
     }
+
+
+@dataclass(frozen=True)
+class ListPrice:
+    total: Decimal  # list price of the month, to the cent
+    discount: Decimal  # list price minus what was charged
+    share: Decimal | None  # discount as a fraction of the list price
+
+
+def _list_price(report: Report) -> ListPrice | None:
+    if not report.has_list_prices:
+        return None
+    total = sum((line.list_price or ZERO for line in report.cost_centers), ZERO)
+    discount = total - report.total
+    return ListPrice(total, discount, None if total == 0 else discount / total)
 
 
 # ------------------------------------------------------------------ rendering

@@ -40,7 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from reports.core.records import TokenCounts
-from reports.core.report import JournalLine, Report
+from reports.core.report import JournalLine, PayerLine, Report
 from reports.core.money import ZERO
 from reports.outputs import excel_styles as st
 
@@ -58,6 +58,8 @@ SHEET_USAGE = "Usage"
 SHEET_JOURNAL = "Journal"
 SHEET_RECONCILIATION = "Reconciliation"
 SHEET_RUN_INFO = "Run Info"
+SHEET_API_KEYS = "API Keys"
+SHEET_USERS = "Users"
 SHEET_RESTATEMENT = "Restatement"
 SHEET_ADJUSTMENT = "Adjustment Journal"
 RESTATEMENT_HEADERS = ("Cost Center", "Name", "Sealed", "Restated", "Difference")
@@ -69,8 +71,10 @@ SUMMARY_HEADERS = (
 TOKEN_HEADERS = (
     "Uncached Input", "Cache Write 5m", "Cache Write 1h", "Cache Read", "Output", "Web Searches",
 )
+LIST_PRICE_HEADERS = ("List Price", "Discount")  # analytics source only: after the SPEC's columns
 CHECK_HEADERS = ("Check", "Expected", "Actual", "Status", "Detail")
 UNMAPPED_HEADERS = ("Workspace ID", "Workspace", "Amount (USD)", "Taken By")
+UNMAPPED_ANALYTICS_HEADERS = ("Workspace ID", "Workspace", "API Key", "Actor", "Amount (USD)", "Taken By")
 
 
 @dataclass(frozen=True)
@@ -391,7 +395,9 @@ class _Writer:
 
     def summary(self) -> None:
         report = self.report
-        widths = (20, 30, 14, 14, 14, 14, 14, 11, 14, 14)
+        listed = report.has_list_prices
+        widths = (20, 30, 14, 14, 14, 14, 14, 11, 14, 14) + ((14, 14) if listed else ())
+        headers = SUMMARY_HEADERS + (LIST_PRICE_HEADERS if listed else ())
         ws, c = self.sheet(SHEET_SUMMARY, widths)
         title = f"Claude API chargeback — {report.month.label}"
         header_row = 8 + (1 if report.run_info.demo else 0)
@@ -406,7 +412,7 @@ class _Writer:
         ws.append([c.text("Grand Total (USD)", st.LABEL), c.number(report.total, st.MONEY)])
         ws.append([c.text("Prior Month (USD)", st.LABEL), c.number(report.prior_total, st.MONEY)])
         ws.append([])
-        ws.append(c.header_row(SUMMARY_HEADERS))
+        ws.append(c.header_row(headers))
         for line in report.cost_centers:
             ws.append([
                 c.text(line.code), c.text(line.name),
@@ -414,8 +420,8 @@ class _Writer:
                 c.number(line.total, st.MONEY), c.number(line.budget, st.MONEY),
                 c.number(line.variance, st.MONEY), c.ratio(line.share_of_total),
                 c.number(line.prior_total, st.MONEY), c.number(line.change, st.MONEY),
-            ])
-        ws.auto_filter.ref = f"A{header_row}:J{header_row + len(report.cost_centers)}"
+            ] + ([c.number(line.list_price, st.MONEY), c.number(line.discount, st.MONEY)] if listed else []))
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + len(report.cost_centers)}"
 
         lines = report.cost_centers
 
@@ -433,7 +439,8 @@ class _Writer:
             c.ratio(total_of([line.share_of_total for line in lines]), st.TOTAL_PERCENT),
             c.number(total_of([line.prior_total for line in lines]), st.TOTAL),
             c.number(total_of([line.change for line in lines]), st.TOTAL),
-        ])
+        ] + ([c.number(total_of([line.list_price for line in lines]), st.TOTAL),
+              c.number(total_of([line.discount for line in lines]), st.TOTAL)] if listed else []))
 
     def workspaces(self) -> None:
         columns = (
@@ -450,6 +457,9 @@ class _Writer:
             "Yes" if line.archived else "", "Yes" if line.unmapped else ""))
 
     def line_items(self) -> None:
+        if self.report.data_source == "analytics":
+            self._analytics_line_items()
+            return
         columns = (
             _Column("Date", st.DATE, 12), _Column("Workspace ID", st.TEXT, 30),
             _Column("Workspace", st.TEXT, 28), _Column("Cost Center", st.TEXT, 20),
@@ -462,6 +472,58 @@ class _Writer:
             item.day, item.workspace_id or "", item.workspace_name, item.cost_center,
             item.description, item.cost_type, item.model, item.token_type, item.service_tier,
             item.context_window, item.amount_cents, item.amount))
+
+    def _analytics_line_items(self) -> None:
+        """The SPEC's analytics columns: one row per cost row, with its key, actor and list amount."""
+        columns = (
+            _Column("Date", st.DATE, 12), _Column("Workspace ID", st.TEXT, 30),
+            _Column("Workspace", st.TEXT, 28), _Column("API Key ID", st.TEXT, 30),
+            _Column("API Key", st.TEXT, 26), _Column("Actor", st.TEXT, 30),
+            _Column("Cost Center", st.TEXT, 20), _Column("Cost Type", st.TEXT, 14),
+            _Column("Model", st.TEXT, 26), _Column("Token Type", st.TEXT, 24),
+            _Column("Service Tier", st.TEXT, 12), _Column("Context Window", st.TEXT, 14),
+            _Column("Amount (cents)", st.CENTS, 16), _Column("List Amount (cents)", st.CENTS, 18),
+            _Column("Amount (USD)", st.MONEY, 14),
+        )
+        self.table(SHEET_LINE_ITEMS, columns, self.report.line_items, lambda item: (
+            item.day, item.workspace_id or "", item.workspace_name, item.api_key_id or "", item.api_key_name,
+            item.actor, item.cost_center, item.cost_type, item.model, item.token_type, item.service_tier,
+            item.context_window, item.amount_cents, item.list_amount_cents, item.amount))
+
+    def payers(self, title: str, lines: Sequence[PayerLine], first: Sequence[_Column],
+               to_row: Callable[[PayerLine], Sequence[Any]]) -> None:
+        """API Keys / Users: one row per key or actor and a Total row (the spend they attribute)."""
+        columns = tuple(first) + (_Column("Cost Center", st.TEXT, 26), _Column("Amount (USD)", st.MONEY, 14)) + \
+            tuple(_Column(header, st.INTEGER, 15) for header in TOKEN_HEADERS)
+        trailing = (_Column("ID", st.TEXT, 32), _Column("Kind", st.TEXT, 16)) if title == SHEET_USERS else ()
+        columns += trailing
+        ws, c = self.sheet(title, [column.width for column in columns])
+        ws.freeze_panes = "A2"
+        ws.append(c.header_row(column.header for column in columns))
+        for line in lines:
+            values = list(to_row(line)) + [line.cost_center, line.amount, *_tokens(line.tokens)]
+            if trailing:
+                values += [line.id, line.kind.replace("_", " ")]
+            ws.append([c.cell(value, column.style) for value, column in zip(values, columns)])
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(lines) + 1}"
+        total = sum((line.amount for line in lines), ZERO)
+        tokens = TokenCounts()
+        for line in lines:
+            tokens = tokens + line.tokens
+        ws.append([c.text("Total", st.TOTAL_LABEL)] + [c.text("", st.TOTAL_LABEL) for _ in first[1:]]
+                  + [c.text("", st.TOTAL_LABEL), c.number(total, st.TOTAL)]
+                  + [c.number(value, st.TOTAL) for value in _tokens(tokens)])
+
+    def api_keys(self) -> None:
+        self.payers(SHEET_API_KEYS, self.report.api_keys,
+                    (_Column("API Key ID", st.TEXT, 32), _Column("API Key", st.TEXT, 28),
+                     _Column("Workspace", st.TEXT, 28)),
+                    lambda line: (line.id or "", line.name, line.workspace or ""))
+
+    def users(self) -> None:
+        self.payers(SHEET_USERS, self.report.users,
+                    (_Column("User", st.TEXT, 28), _Column("Email", st.TEXT, 32)),
+                    lambda line: (line.name, line.email or ""))
 
     def usage(self) -> None:
         columns = (
@@ -537,12 +599,14 @@ class _Writer:
                 c.text(check.detail),
             ])
         ws.append([])
-        ws.append([c.text("Unmapped workspaces", st.LABEL)])
-        ws.append(c.header_row(UNMAPPED_HEADERS))
+        analytics = self.report.data_source == "analytics"
+        ws.append([c.text("Unmapped spend" if analytics else "Unmapped workspaces", st.LABEL)])
+        ws.append(c.header_row(UNMAPPED_ANALYTICS_HEADERS if analytics else UNMAPPED_HEADERS))
         if not rec.unmapped:
             ws.append([c.text("None")])
         for unmapped in rec.unmapped:
-            ws.append([c.text(unmapped.workspace_id), c.text(unmapped.name),
+            who = [c.text(unmapped.api_key), c.text(unmapped.actor)] if analytics else []
+            ws.append([c.text(unmapped.workspace_id), c.text(unmapped.name), *who,
                        c.number(unmapped.amount, st.MONEY), c.text(unmapped.taken_by)])
 
     def run_info(self) -> None:
@@ -557,11 +621,16 @@ class _Writer:
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
+            ("Data Source", "Usage and Cost Analytics API (analytics)" if info.data_source == "analytics"
+             else "Admin API cost report (cost_report)"),
             ("Data Fetched At",
              _iso_utc(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
         ]
+        if info.data_source == "analytics":
+            rows.append(("Data Refreshed At",
+                         _iso_utc(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
         rows += [("Note", note) for note in info.notes]
         rows += [("Note", note) for note in self.split_notes]
         for key, value in rows:
@@ -614,6 +683,9 @@ def write_workbook(report: Report, path: pathlib.Path, *,
     writer.restatement()
     writer.workspaces()
     writer.line_items()
+    if report.data_source == "analytics":
+        writer.api_keys()
+        writer.users()
     writer.usage()
     writer.journal()
     if report.restatement is not None:

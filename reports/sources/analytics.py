@@ -1,0 +1,384 @@
+"""The Usage and Cost Analytics API source (beta): cost and usage by workspace, API key and actor.
+
+Its queries for a month, and its snapshot pages read into records (analytics-api.md beside
+the SPEC has the facts; its "Traps" shaped what is done here):
+
+* the month's cost and usage come as **one row per combination over the whole month** (no
+  time bucket): grouped by workspace, API key, actor, model and service tier (the API allows
+  five dimensions besides ``cost_type`` and ``token_type``), so a month of thousands of keys
+  and users stays a few hundred thousand rows instead of thirty times that; the daily chart
+  comes from a second, ungrouped query with ``time_bucket_width=1d``, and the two totals must
+  agree to the cent;
+* ``amount`` is after discounts and before credits, ``list_amount`` the list price; both are
+  fractional cents, parsed exactly;
+* rows with a null model, a null actor, repeated all-null group keys and ``session_usage``
+  cost are real money: each is kept as its own line item and summed, never overwritten;
+* the Default workspace has a real ID here (found as the workspace the listing returns only
+  with ``include_default``); a null workspace is usage outside any workspace;
+* the legacy cost report's total for the same month is read too, for a cross-check.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Iterable, Iterator
+
+from reports.core.aggregate import sum_costs, sum_usage
+from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cents
+from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.core.records import (
+    API_KEY,
+    FEDERATED,
+    SERVICE_ACCOUNT,
+    USER,
+    Actor,
+    Attribution,
+    CostRow,
+    Directory,
+    TokenCounts,
+    UsageRow,
+)
+from reports.core.report import Check
+from reports.core.settings import ANALYTICS
+from reports.errors import UsageError
+from reports.sources import pages as listing
+from reports.sources.base import LIST, REPORT, MonthData, Query
+from reports.sources.base import ANALYTICS as ANALYTICS_PAGES
+from reports.sources.cost_report import cost_rows as legacy_cost_rows
+from reports.sources.pages import RawPage, Where, count, text_or_null
+
+BETA = "analytics-usage-cost-2026-08-24"
+API_VERSION = "2026-10-21"  # what the official SDK 2.10.0 sends
+HEADERS = {"anthropic-beta": BETA, "anthropic-version": API_VERSION}
+FLOOR = datetime(2026, 1, 1, tzinfo=timezone.utc)  # "no earlier than 2026-01-01T00:00:00Z"
+LOOKBACK = timedelta(days=365)  # "within the last 365 days"
+PAGE_ROWS = 1000  # the API's maximum rows per page
+
+COST_ENDPOINT = "analytics/cost"
+USAGE_ENDPOINT = "analytics/usage"
+# At most five dimensions besides cost_type/token_type: the rules need workspace, key and
+# actor; model and service tier are what finance asks about next. context_window is left out
+# (its Line Items column stays empty; a note says why).
+DIMENSIONS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
+COST_GROUPS = DIMENSIONS + ["cost_type", "token_type"]
+KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
+_ACTOR_KINDS = {"user_actor": USER, "service_account_actor": SERVICE_ACCOUNT, "api_actor": API_KEY,
+                "federated_actor": FEDERATED}
+
+
+def cost_query(month: Month) -> str:
+    return f"analytics_cost-{month}"
+
+
+def daily_query(month: Month) -> str:
+    return f"analytics_cost_daily-{month}"
+
+
+def usage_query(month: Month) -> str:
+    return f"analytics_usage-{month}"
+
+
+def legacy_total_query(month: Month) -> str:
+    return f"cost_report_total-{month}"
+
+
+def reachable(month: Month) -> bool:
+    """Whether the analytics API has the month at all (its data starts on 2026-01-01)."""
+    return month.start >= FLOOR
+
+
+def check_lookback(month: Month, now: datetime) -> None:
+    """Refuse, before any request, a month the API would refuse (exit 2 with what to do instead)."""
+    if not reachable(month):
+        raise UsageError(f"{month} is before 2026-01-01, where the Usage and Cost Analytics API's data starts; "
+                         "report it with source: cost_report")
+    oldest = now - LOOKBACK
+    prior = month.prior()
+    if month.start < oldest or (reachable(prior) and prior.start < oldest):
+        raise UsageError(f"the Usage and Cost Analytics API serves only the last 365 days (from {oldest:%Y-%m-%d}); "
+                         f"{month} and its prior month cannot both be read: report it with source: cost_report")
+
+
+def _window(month: Month) -> dict[str, Any]:
+    return {"starting_at": rfc3339(month.start), "ending_at": rfc3339(month.end)}
+
+
+def month_queries(month: Month) -> list[Query]:
+    prior = month.prior()
+
+    def cost(m: Month, required: bool) -> list[Query]:
+        return [
+            Query(cost_query(m), COST_ENDPOINT, {**_window(m), "group_by[]": COST_GROUPS, "limit": PAGE_ROWS},
+                  ANALYTICS_PAGES, required, HEADERS),
+            # the daily spend for the chart: no grouping, one row per day with spend
+            Query(daily_query(m), COST_ENDPOINT, {**_window(m), "time_bucket_width": "1d", "limit": PAGE_ROWS},
+                  ANALYTICS_PAGES, required, HEADERS),
+        ]
+
+    queries = cost(month, True)
+    queries.append(Query(usage_query(month), USAGE_ENDPOINT, {**_window(month), "group_by[]": DIMENSIONS,
+                                                              "limit": PAGE_ROWS}, ANALYTICS_PAGES, True, HEADERS))
+    if reachable(prior):  # a January 2026 has no prior month in this API
+        queries += cost(prior, True)
+        queries.append(Query(usage_query(prior), USAGE_ENDPOINT, {**_window(prior), "group_by[]": DIMENSIONS,
+                                                                  "limit": PAGE_ROWS}, ANALYTICS_PAGES, False,
+                             HEADERS))
+    queries += [
+        # the legacy report's total, only to cross-check the two APIs (optional)
+        Query(legacy_total_query(month), "cost_report",
+              {**_window(month), "bucket_width": "1d", "limit": 31}, REPORT, required=False),
+        Query("workspaces", "workspaces", {"include_archived": "true", "limit": 1000}, LIST),
+        Query("workspaces_with_default", "workspaces",
+              {"include_archived": "true", "include_default": "true", "limit": 1000}, LIST),
+        Query("api_keys", "api_keys", {"limit": 1000}, LIST),
+        Query("users", "users", {"limit": 1000}, LIST),
+    ]
+    return queries
+
+
+class AnalyticsSource:
+    """``source: analytics``."""
+
+    name = ANALYTICS
+
+    def queries(self, month: Month) -> list[Query]:
+        return month_queries(month)
+
+    def read(self, snapshot: Any, month: Month) -> MonthData:
+        prior = month.prior()
+        names = directory(snapshot.pages("workspaces"), snapshot.pages("workspaces_with_default"),
+                          snapshot.pages("api_keys"), snapshot.pages("users"))
+        unknown: set[str] = set()
+        refreshed: list[datetime] = []
+        current = tuple(cost_rows(snapshot.pages(cost_query(month)), month, names, unknown, refreshed))
+        daily = daily_cents(snapshot.pages(daily_query(month)), month, refreshed)
+        usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month, names, refreshed))
+        prior_cost = prior_daily = None
+        prior_usage_available = False
+        if reachable(prior):
+            prior_cost = sum_costs(cost_rows(snapshot.pages(cost_query(prior)), prior, names, unknown, []))
+            prior_daily = daily_cents(snapshot.pages(daily_query(prior)), prior, [])
+            prior_usage_available = usage_query(prior) not in snapshot.unavailable
+        total = sum((row.amount_cents for row in current), ZERO)
+        checks = [_daily_check(total, daily)]
+        notes = list(analytics_notes(min(refreshed) if refreshed else None))
+        if snapshot.has(legacy_total_query(month)):
+            legacy = sum((row.amount_cents for row in legacy_cost_rows(
+                snapshot.pages(legacy_total_query(month)), month)), ZERO)
+            checks.append(_legacy_check(total, legacy))
+        else:
+            notes.append(f"The legacy cost report's total for {month} could not be read, so the two APIs "
+                         "were not cross-checked.")
+        if not reachable(prior):
+            notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
+        return MonthData(
+            cost_rows=current, prior_cost=prior_cost, usage=usage, prior_usage_available=prior_usage_available,
+            directory=names, unknown_cost_types=tuple(sorted(unknown)), daily_cents=daily,
+            prior_daily_cents=prior_daily, checks=tuple(checks), notes=tuple(notes),
+            data_refreshed_at=min(refreshed) if refreshed else None,
+        )
+
+
+def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
+    freshness = (f"The API says its data was refreshed at {refreshed_at:%Y-%m-%d %H:%M:%S} UTC (data_refreshed_at). "
+                 if refreshed_at else "")
+    return (
+        "Amounts come from the Usage and Cost Analytics API (beta) in cents and are exact: amount is after "
+        "negotiated discounts and before credits, list_amount is the list price. Rounding to the cent happens "
+        "once, for the journal and the summary (largest remainder, half-up month total).",
+        f"{freshness}Values can still be revised as late events arrive (for up to 30 days, as Anthropic says of "
+        "its analytics reports); run --restate later to take them in.",
+        "Each row is attributed to its user or service account, else its API key, else its workspace, else the "
+        "Default workspace's owner, else the unallocated cost center.",
+        "Context window is not in the month's grouping (the API allows five dimensions besides cost and token "
+        "type; workspace, API key, actor, model and service tier are used), so that Line Items column is empty.",
+        "Service accounts are shown by ID: their names can be listed only with an OAuth token, not an Admin key.",
+    )
+
+
+def _daily_check(total: Decimal, daily: dict[date, Decimal]) -> Check:
+    days = sum(daily.values(), ZERO)
+    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", "PASS"
+                 if days == total else "FAIL", "the daily chart's query against the month's grouped query"
+                 if days == total else "the API's two answers differ (data refreshed between them?): run again")
+
+
+def _legacy_check(total: Decimal, legacy: Decimal) -> Check:
+    analytics_usd, legacy_usd = cents_to_dollars(total), cents_to_dollars(legacy)
+    if total == legacy:
+        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "PASS")
+    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "WARN",
+                 f"the analytics API reports ${analytics_usd:,.2f} and the legacy cost report ${legacy_usd:,.2f} "
+                 f"({analytics_usd - legacy_usd:+,.2f}); the legacy report leaves out Priority Tier and Managed Agents "
+                 "session cost, and either may hold late data the other does not yet")
+
+
+# ---------------------------------------------------------------- reading pages
+
+
+def directory(workspace_pages: Iterable[RawPage], with_default_pages: Iterable[RawPage],
+              api_key_pages: Iterable[RawPage], user_pages: Iterable[RawPage]) -> Directory:
+    """Names for IDs; the Default workspace is the one listed only with ``include_default``."""
+    listed = listing.workspaces(workspace_pages)
+    everything = listing.workspaces(with_default_pages)
+    extra = sorted(set(everything) - set(listed))
+    return Directory(workspaces={**everything}, api_keys=listing.api_keys(api_key_pages),
+                     users=listing.users(user_pages), null_workspace_is_default=False,
+                     default_workspace_id=extra[0] if len(extra) == 1 else None)
+
+
+def _rows(page: RawPage, endpoint: str, month: Month, refreshed: list[datetime]) -> Iterator[tuple[Where, str, int, dict]]:
+    """(where, label, index, row) for every row of a page whose period lies in the month."""
+    where = Where(endpoint, page.file)
+    body = page.body
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise where.error("the response has no 'data' list")
+    stamp = body.get("data_refreshed_at")
+    if isinstance(stamp, str):
+        try:
+            refreshed.append(parse_rfc3339(stamp))
+        except ValueError:
+            raise where.error(f"data_refreshed_at {stamp!r} is not an RFC 3339 time") from None
+    for index, row in enumerate(body["data"], start=1):
+        if not isinstance(row, dict):
+            raise where.error("the row is not an object", row=index)
+        label = str(row.get("starting_at"))
+        try:
+            start = parse_rfc3339(row["starting_at"])
+            end = parse_rfc3339(row["ending_at"])
+        except (KeyError, TypeError, ValueError):
+            raise where.error(f"the row's starting_at/ending_at {label!r} is not an RFC 3339 period",
+                              row=index) from None
+        if not (month.start <= start < month.end and start < end <= month.end):
+            raise where.error(f"the row's period {label} to {rfc3339(end)} lies outside {month} "
+                              "(the API returned data for another period)", row=index)
+        yield where, label, index, row
+
+
+def _group(row: dict, where: Where, label: str, index: int) -> dict:
+    group = row.get("group")
+    if not isinstance(group, dict):
+        raise where.error("the row has no 'group' object", label, index)
+    return group
+
+
+def _actor(group: dict, where: Where, label: str, index: int) -> Actor | None:
+    actor = group.get("actor")
+    if actor is None:
+        return None  # usage with no attributable identity: its own payer, summed with its kind
+    if not isinstance(actor, dict) or actor.get("type") not in _ACTOR_KINDS:
+        raise where.error(f"actor {actor!r} is not one of the API's actor shapes", label, index)
+    kind = _ACTOR_KINDS[actor["type"]]
+    if kind == USER:
+        return Actor(USER, _required_text(actor, "user_id", where, label, index),
+                     email=text_or_null(actor, "email_address", where, label, index),
+                     name=text_or_null(actor, "name", where, label, index), deleted=actor.get("deleted") is True)
+    if kind == SERVICE_ACCOUNT:
+        return Actor(SERVICE_ACCOUNT, _required_text(actor, "service_account_id", where, label, index))
+    if kind == API_KEY:
+        return Actor(API_KEY, _required_text(actor, "api_key_id", where, label, index))
+    provider = actor.get("provider") if isinstance(actor.get("provider"), dict) else {}
+    subject = text_or_null(actor, "subject", where, label, index)
+    return Actor(FEDERATED, subject, name=f"{provider.get('type', 'federated')} identity {subject or '(no subject)'}")
+
+
+def _required_text(mapping: dict, key: str, where: Where, label: str, index: int) -> str:
+    value = mapping.get(key)
+    if not isinstance(value, str) or not value:
+        raise where.error(f"the actor has no text {key!r}", label, index)
+    return value
+
+
+class _Payers:
+    """One Attribution object per distinct payer, shared by all its rows (memory, and speed)."""
+
+    def __init__(self, names: Directory):
+        self.names = names
+        self.known: dict[tuple, Attribution] = {}
+
+    def of(self, group: dict, actor: Actor | None, where: Where, label: str, index: int) -> Attribution:
+        workspace = text_or_null(group, "workspace_id", where, label, index)
+        key = text_or_null(group, "api_key_id", where, label, index)
+        found = self.known.get((workspace, key, actor))
+        if found is None:
+            found = self.known[(workspace, key, actor)] = Attribution(
+                workspace, default_workspace=workspace is not None and workspace == self.names.default_workspace_id,
+                api_key_id=key, actor=actor)
+        return found
+
+
+def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_cost_types: set[str],
+              refreshed: list[datetime]) -> Iterator[CostRow]:
+    """Every analytics cost row of the month, in API order; fails on any malformed row."""
+    payers = _Payers(names)
+    shared: dict[str, str] = {}
+    for page in pages:
+        for where, label, index, row in _rows(page, "analytics/cost", month, refreshed):
+            group = _group(row, where, label, index)
+            cost = row.get("cost")
+            if not isinstance(cost, dict):
+                raise where.error("the row has no 'cost' object", label, index)
+            for field in ("amount", "list_amount"):
+                if field not in cost:
+                    raise where.error(f"the row has no 'cost.{field}'", label, index)
+            try:
+                amount = parse_cents(cost["amount"])
+                list_amount = parse_cents(cost["list_amount"])
+            except AmountError as exc:
+                raise where.error(str(exc), label, index) from None
+            if cost.get("currency") != "USD":
+                raise where.error(f"currency is {cost.get('currency')!r}; only USD amounts can be summed", label, index)
+            actor = _actor(group, where, label, index)
+            values = [text_or_null(group, field, where, label, index)
+                      for field in ("cost_type", "model", "token_type", "service_tier", "context_window")]
+            values = [None if value is None else shared.setdefault(value, value) for value in values]
+            if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
+                unknown_cost_types.add(values[0])
+            payer = payers.of(group, actor, where, label, index)
+            yield CostRow(parse_rfc3339(row["starting_at"]).date(), payer, None, *values, amount, list_amount)
+
+
+def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime]) -> dict[date, Decimal]:
+    """Spend per UTC day from the ungrouped daily query (days without spend have no row)."""
+    by_day: dict[date, Decimal] = {}
+    for page in pages:
+        for where, label, index, row in _rows(page, "analytics/cost", month, refreshed):
+            cost = row.get("cost")
+            if not isinstance(cost, dict) or "amount" not in cost:
+                raise where.error("the row has no 'cost.amount'", label, index)
+            try:
+                amount = parse_cents(cost["amount"])
+            except AmountError as exc:
+                raise where.error(str(exc), label, index) from None
+            day = parse_rfc3339(row["starting_at"]).date()
+            by_day[day] = by_day.get(day, ZERO) + amount
+    return by_day
+
+
+def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
+               refreshed: list[datetime]) -> Iterator[UsageRow]:
+    """Every analytics usage row of the month (tokens per payer x model x service tier)."""
+    payers = _Payers(names)
+    for page in pages:
+        for where, label, index, row in _rows(page, "analytics/usage", month, refreshed):
+            group = _group(row, where, label, index)
+            usage = row.get("usage")
+            if not isinstance(usage, dict):
+                raise where.error("the row has no 'usage' object", label, index)
+            searches = 0
+            if usage.get("server_tool_use") is not None:
+                searches = count(usage, ("server_tool_use", "web_search_requests"), where, label, index)
+            tokens = TokenCounts(
+                uncached_input=count(usage, ("uncached_input_tokens",), where, label, index),
+                cache_write_5m=count(usage, ("cache_creation", "ephemeral_5m_input_tokens"), where, label, index),
+                cache_write_1h=count(usage, ("cache_creation", "ephemeral_1h_input_tokens"), where, label, index),
+                cache_read=count(usage, ("cache_read_input_tokens",), where, label, index),
+                output=count(usage, ("output_tokens",), where, label, index),
+                web_searches=searches,
+            )
+            payer = payers.of(group, _actor(group, where, label, index), where, label, index)
+            yield UsageRow(parse_rfc3339(row["starting_at"]).date(), payer,
+                           text_or_null(group, "model", where, label, index),
+                           text_or_null(group, "service_tier", where, label, index),
+                           text_or_null(group, "context_window", where, label, index), tokens)
