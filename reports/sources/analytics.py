@@ -231,16 +231,9 @@ def directory(workspace_pages: Iterable[RawPage], with_default_pages: Iterable[R
 def _rows(page: RawPage, endpoint: str, month: Month, refreshed: list[datetime]) -> Iterator[tuple[Where, str, int, dict]]:
     """(where, label, index, row) for every row of a page whose period lies in the month."""
     where = Where(endpoint, page.file)
-    body = page.body
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    if not page.is_object:
         raise where.error("the response has no 'data' list")
-    stamp = body.get("data_refreshed_at")
-    if isinstance(stamp, str):
-        try:
-            refreshed.append(parse_rfc3339(stamp))
-        except ValueError:
-            raise where.error(f"data_refreshed_at {stamp!r} is not an RFC 3339 time") from None
-    for index, row in enumerate(body["data"], start=1):
+    for index, row in enumerate(page.items(), start=1):
         if not isinstance(row, dict):
             raise where.error("the row is not an object", row=index)
         label = str(row.get("starting_at"))
@@ -254,6 +247,14 @@ def _rows(page: RawPage, endpoint: str, month: Month, refreshed: list[datetime])
             raise where.error(f"the row's period {label} to {rfc3339(end)} lies outside {month} "
                               "(the API returned data for another period)", row=index)
         yield where, label, index, row
+    if not page.has_data_list():
+        raise where.error("the response has no 'data' list")
+    stamp = page.get("data_refreshed_at")
+    if isinstance(stamp, str):
+        try:
+            refreshed.append(parse_rfc3339(stamp))
+        except ValueError:
+            raise where.error(f"data_refreshed_at {stamp!r} is not an RFC 3339 time") from None
 
 
 def _group(row: dict, where: Where, label: str, index: int) -> dict:

@@ -7,6 +7,7 @@ any text that could reach a message.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import logging
@@ -14,14 +15,15 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
 
 from reports import __version__
 from reports.errors import ApiError, AuthenticationError, UsageError
+from reports.sources.pages import scan_page
 
 log = logging.getLogger("reports.sources.client")
 
@@ -45,20 +47,31 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Page:
-    """One response page: its raw bytes as received, its pagination envelope, and provenance.
+    """One response page: its bytes as received (in memory, or spooled to a file), its pagination
+    envelope, and provenance.
 
     The parsed results are not kept: a month's page can hold hundreds of thousands of rows,
-    and the source module reads them from the snapshot one page at a time anyway.
+    and the source module reads them from the snapshot one page at a time anyway. With a
+    spool, the body goes to disk as it arrives and is never held in memory whole.
     """
 
     endpoint: str
     number: int  # 1-based within its query
     params: dict[str, Any]
-    body: bytes
+    body: bytes | None  # None when spooled
     has_more: bool
     cursor: str | None  # next_page (reports) or last_id (lists)
     request_id: str | None
     fetched_at: float  # epoch seconds
+    sha256: str = ""
+    spooled: Path | None = None  # the file holding the body, to be moved into the snapshot
+
+    def read_bytes(self) -> bytes:
+        return self.body if self.body is not None else self.spooled.read_bytes()  # type: ignore[union-attr]
+
+
+# A spool hands out an open, new file for one response body (or raises to say: stop).
+Spool = Callable[[], BinaryIO]
 
 
 @dataclass
@@ -106,7 +119,9 @@ class AdminClient:
     """Fetches Admin API pages. One instance per thread (requests sessions are not shared)."""
 
     def __init__(self, base_url: str, api_key: str, *, retry: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep, stats: FetchStats | None = None):
+                 sleep: Callable[[float], None] = time.sleep, stats: FetchStats | None = None,
+                 spool: Spool | None = None):
+        self._spool = spool
         self.base_url = validate_base_url(base_url)
         self._key = api_key
         self._session = make_session(api_key)
@@ -186,26 +201,38 @@ class AdminClient:
         for attempt in range(1, policy.attempts + 1):
             wait: float | None = None
             self.stats.requests += 1
+            spooled: Path | None = None
             try:
-                response = self._session.get(url, params=params, headers=headers, timeout=policy.timeout)
-                body = response.content  # reads the whole body; a short body raises here
+                response = self._session.get(url, params=params, headers=headers, timeout=policy.timeout,
+                                             stream=True)
+                with response:
+                    if response.status_code == 200 and self._spool is not None:
+                        spooled, digest, size = self._receive(response)  # a short body raises here
+                        body = b""
+                    else:
+                        body = response.content  # reads the whole body; a short body raises here
+                        digest, size = hashlib.sha256(body).hexdigest(), len(body)
             except requests.RequestException as exc:
                 last_problem = f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})"
             else:
-                self.stats.bytes_received += len(body)
+                self.stats.bytes_received += size
                 request_id = response.headers.get("request-id")
                 status = response.status_code
                 if status == 200:
                     try:
-                        with _PARSING:  # parsed only to prove the body whole, then let go
-                            data = json.loads(body, parse_float=Decimal)
-                            _require_shape(endpoint, number, data, optional_has_more)
-                            cursor = data.get(cursor_key)
-                            has_more = data["has_more"] if data.get("has_more") is not None else bool(cursor)
-                            del data
-                        return Page(endpoint, number, dict(params), body, has_more, cursor, request_id, time.time())
+                        with _PARSING:  # read through only to prove the body whole, an element at a time
+                            envelope = _envelope(spooled.read_bytes() if spooled else body)
+                        _require_shape(endpoint, number, envelope, optional_has_more)
+                        cursor = envelope.get(cursor_key)
+                        has_more = envelope["has_more"] if envelope.get("has_more") is not None else bool(cursor)
+                        return Page(endpoint, number, dict(params), None if spooled else body, has_more, cursor,
+                                    request_id, time.time(), digest, spooled)
                     except (ValueError, UnicodeDecodeError):
                         last_problem = "the response body was not complete JSON (truncated?)"
+                    except ApiError:
+                        _discard(spooled)
+                        raise
+                    _discard(spooled)
                 elif status in (401, 403):
                     raise AuthenticationError(
                         f"the Admin API refused the key ({status} {self._error_text(body)}); check "
@@ -230,6 +257,24 @@ class AdminClient:
             self._sleep(wait)
         raise ApiError(f"{endpoint} page {number} failed after {policy.attempts} attempts: {last_problem}")
 
+    def _receive(self, response: requests.Response) -> tuple[Path, str, int]:
+        """Write the body to a spool file as it arrives: (file, SHA-256, size)."""
+        assert self._spool is not None
+        handle = self._spool()
+        path = Path(handle.name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with handle:
+                for chunk in response.iter_content(chunk_size=1 << 20):
+                    handle.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+        except BaseException:
+            _discard(path)
+            raise
+        return path, digest.hexdigest(), size
+
     def _error_text(self, body: bytes) -> str:
         try:
             parsed = json.loads(body)
@@ -243,6 +288,11 @@ class AdminClient:
         return text.replace(self._key, "[redacted]") if self._key else text
 
 
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
@@ -251,6 +301,20 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         return None  # an HTTP date; fall back to our own backoff
     return max(0.0, seconds)
+
+
+def _envelope(body: bytes) -> dict[str, Any]:  # noqa: D401
+    """The page's top-level fields (``data`` as an empty list); ValueError unless it is whole JSON.
+
+    A month's page can be 160 MB: parsed whole it would take several times that in memory,
+    so it is walked an element at a time and nothing of the elements is kept.
+    """
+    text = body.decode("utf-8")
+    fields: dict[str, Any] = {}
+    for key, value in scan_page(text):
+        if key != "item":
+            fields[key] = [] if key == "data" else value
+    return fields
 
 
 def _require_shape(endpoint: str, number: int, data: Any, optional_has_more: bool = False) -> None:

@@ -111,13 +111,10 @@ class _Days:
 
 def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterator[tuple[Where, str, date, list, set]]:
     where = Where(endpoint, page.file)
-    body = page.body
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+    if not page.is_object:
         raise where.error("the response has no 'data' list")
-    if not isinstance(body.get("has_more"), bool):
-        raise where.error("the response has no boolean 'has_more'")
     last_day, keys = None, set()
-    for position, bucket in enumerate(body["data"]):
+    for position, bucket in enumerate(page.items()):
         if not isinstance(bucket, dict):
             raise where.error("a bucket is not an object")
         label = str(bucket.get("starting_at"))
@@ -134,6 +131,10 @@ def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterato
             raise where.error("the bucket has no 'results' list", label)
         yield where, label, day, results, keys
         last_day = day
+    if not page.has_data_list():
+        raise where.error("the response has no 'data' list")
+    if not isinstance(page.get("has_more"), bool):
+        raise where.error("the response has no boolean 'has_more'")
     days.page_ended(last_day, keys)
 
 

@@ -44,7 +44,8 @@ def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: s
 
     def run(index: int) -> None:
         query = queries[index]
-        with AdminClient(base_url, api_key, retry=retry, stats=stats[index], sleep=pause) as client:
+        with AdminClient(base_url, api_key, retry=retry, stats=stats[index], sleep=pause,
+                         spool=writer.incoming) as client:
             if query.kind == LIST:
                 pages = client.list_pages(query.endpoint, query.params, headers=query.headers)
             else:
@@ -53,13 +54,14 @@ def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: s
             try:
                 for page in pages:
                     if stop.is_set():
+                        if page.spooled is not None:
+                            page.spooled.unlink(missing_ok=True)
                         raise _Stopped()
-                    try:
-                        writer.add(query.name, page)
-                    except SnapshotClosed:
-                        raise _Stopped() from None
+                    writer.add(query.name, page)
                     log.info("fetched %s page %d", query.name, page.number)
                     del page  # not held while the next page is fetched
+            except SnapshotClosed:
+                raise _Stopped() from None
             except ApiError as exc:
                 if query.required:
                     # "cost_report page 1" alone does not say which month failed (the prior month's

@@ -7,7 +7,8 @@ snapshot and see it. Nothing is guessed: a malformed amount is an error, never a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
@@ -15,12 +16,114 @@ from reports.core.records import ApiKey, User, Workspace
 from reports.errors import DataError
 
 
-@dataclass(frozen=True)
-class RawPage:
-    """One API page as received: where it is stored, and its parsed JSON."""
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # amounts stay exact; never a float
+_SPACE = re.compile(r"[ \t\n\r]*")
 
-    file: str  # e.g. raw/cost_report-2026-10-p001.json
-    body: Any
+
+def scan_page(text: str) -> Iterator[tuple[str, Any]]:
+    """Walk a page's JSON object without building it whole.
+
+    Yields ``("item", element)`` for each element of its ``data`` list, one at a time, and
+    ``(key, value)`` for every other top-level field, in the order they appear; raises
+    ValueError if the text is not one complete JSON object. A month's page can be 160 MB of
+    text; parsed whole it would be several times that in objects, so pages are read an
+    element (a day's bucket, or a row) at a time.
+    """
+    def space(at: int) -> int:
+        return _SPACE.match(text, at).end()  # type: ignore[union-attr]
+
+    def expect(at: int, char: str) -> int:
+        if at >= len(text) or text[at] != char:
+            raise ValueError(f"expected {char!r} at character {at}")
+        return at + 1
+
+    at = expect(space(0), "{")
+    at = space(at)
+    if at < len(text) and text[at] == "}":
+        at += 1
+    else:
+        while True:
+            key, at = _DECODER.raw_decode(text, at)
+            if not isinstance(key, str):
+                raise ValueError(f"a key at character {at} is not a string")
+            at = space(expect(space(at), ":"))
+            if key == "data" and at < len(text) and text[at] == "[":
+                at = space(at + 1)
+                if at < len(text) and text[at] == "]":
+                    at += 1
+                else:
+                    while True:
+                        item, at = _DECODER.raw_decode(text, at)
+                        yield "item", item
+                        at = space(at)
+                        if at < len(text) and text[at] == ",":
+                            at = space(at + 1)
+                            continue
+                        at = expect(at, "]")
+                        break
+                yield "data", None  # the list was there (its elements came one by one)
+            else:
+                value, at = _DECODER.raw_decode(text, at)
+                yield key, value
+            at = space(at)
+            if at < len(text) and text[at] == ",":
+                at = space(at + 1)
+                continue
+            at = expect(at, "}")
+            break
+    if space(at) != len(text):
+        raise ValueError(f"extra data after the page's object at character {at}")
+
+
+class RawPage:
+    """One API page as received: where it is stored, and its JSON, read an element at a time.
+
+    ``items()`` gives the elements of the page's ``data`` list; ``get(key)`` an envelope
+    field (``has_more``, ``next_page``, …), known once the items have been read. A page can be
+    made from its text (a snapshot file) or, in tests, from a parsed ``body``.
+    """
+
+    __slots__ = ("file", "_text", "_body", "_fields")
+
+    def __init__(self, file: str, body: Any = None, *, text: str | None = None):
+        self.file = file  # e.g. raw/cost_report-2026-10-p001.json
+        self._text = text
+        self._body = body
+        self._fields: dict[str, Any] | None = None
+
+    @property
+    def is_object(self) -> bool:
+        return self._text is not None or isinstance(self._body, dict)
+
+    def items(self) -> Iterator[Any]:
+        """The ``data`` elements in order (nothing if the page has no ``data`` list)."""
+        if self._text is None:
+            data = self._body.get("data") if isinstance(self._body, dict) else None
+            yield from data if isinstance(data, list) else ()
+            return
+        fields: dict[str, Any] = {}
+        try:
+            for key, value in scan_page(self._text):
+                if key == "item":
+                    yield value
+                else:
+                    fields[key] = [] if key == "data" else value
+        except ValueError as exc:
+            raise DataError(f"snapshot page {self.file} is not valid JSON ({exc})") from None
+        self._fields = fields
+
+    def has_data_list(self) -> bool:
+        return isinstance(self.get("data"), list)
+
+    def get(self, key: str) -> Any:
+        """A top-level field; for ``data``, a list only says the list was there (use ``items``)."""
+        if self._text is None:
+            return self._body.get(key) if isinstance(self._body, dict) else None
+        if self._fields is None:
+            for _ in self.items():
+                pass
+        assert self._fields is not None
+        return self._fields.get(key)
 
 
 class Where:
@@ -60,13 +163,12 @@ def count(row: dict, path: tuple[str, ...], where: Where, label: str | None, ind
 
 def list_items(page: RawPage, endpoint: str) -> Iterator[dict]:
     where = Where(endpoint, page.file)
-    body = page.body
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise where.error("the response has no 'data' list")
-    for index, item in enumerate(body["data"], start=1):
+    for index, item in enumerate(page.items(), start=1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise where.error("an item has no text 'id'", row=index)
         yield item
+    if not page.has_data_list():
+        raise where.error("the response has no 'data' list")
 
 
 def workspaces(pages: Iterable[RawPage]) -> dict[str, Workspace]:

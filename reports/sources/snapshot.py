@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from reports.sources.client import Page
 from reports.errors import DataError, UsageError
@@ -55,18 +56,30 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._closed = False
 
+    def incoming(self) -> BinaryIO:
+        """A new file in the snapshot folder for a response body as it arrives (the client's spool)."""
+        with self._lock:  # no new file once the writer is closed: the folder may be being removed
+            if self._closed:
+                raise SnapshotClosed("incoming")
+            return tempfile.NamedTemporaryFile(dir=self.raw, prefix=".incoming-", suffix=".part", delete=False)
+
     def add(self, query: str, page: Page) -> PageRecord:
         name = f"{query}-p{page.number:03d}.json"
         record = PageRecord(
             file=f"raw/{name}", query=query, endpoint=page.endpoint, number=page.number,
             params={key: value for key, value in page.params.items()}, request_id=page.request_id,
             fetched_at=datetime.fromtimestamp(page.fetched_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            sha256=hashlib.sha256(page.body).hexdigest(),
+            sha256=page.sha256 or hashlib.sha256(page.read_bytes()).hexdigest(),
         )
         with self._lock:  # pages are written one at a time; the network, not the disk, is the wait
             if self._closed:
+                if page.spooled is not None:
+                    page.spooled.unlink(missing_ok=True)
                 raise SnapshotClosed(query)
-            (self.raw / name).write_bytes(page.body)
+            if page.spooled is not None:
+                os.replace(page.spooled, self.raw / name)  # already on disk: moved, not copied
+            else:
+                (self.raw / name).write_bytes(page.read_bytes())
             self._records.append(record)
         return record
 
@@ -144,14 +157,16 @@ class Snapshot:
         if numbers != list(range(1, len(records) + 1)):
             raise DataError(f"{self.index_file} lists pages {numbers} of {query}, not pages 1 to {len(records)}: "
                             "a page is missing from the snapshot; re-run the month online")
-        handed_out: dict | None = None  # the cursors of the page before (not the page: it may be large)
+        handed_out: dict | None = None  # the cursors the page before handed out
         for position, record in enumerate(records):
-            data = self._read(record)
-            self._check_link(query, record, handed_out, last=position == len(records) - 1, body=data)
-            handed_out = {field: data.get(field) for _, field in _CURSORS} if isinstance(data, dict) else {}
-            yield RawPage(record.file, data)
+            self._check_asked(query, record, handed_out)
+            page = self._read(record)
+            yield page
+            # the reader has gone through the page: its envelope is known now
+            self._check_end(query, record, page, last=position == len(records) - 1)
+            handed_out = {field: page.get(field) for _, field in _CURSORS}
 
-    def _read(self, record: PageRecord) -> object:
+    def _read(self, record: PageRecord) -> RawPage:
         path = self.folder / record.file
         try:
             body = path.read_bytes()
@@ -161,25 +176,28 @@ class Snapshot:
             raise DataError(f"snapshot page {record.file} does not match its recorded SHA-256; "
                             "it was changed after it was fetched")
         try:
-            return json.loads(body, parse_float=Decimal)
-        except ValueError:
-            raise DataError(f"snapshot page {record.file} is not valid JSON") from None
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"snapshot page {record.file} is not valid JSON (not UTF-8)") from None
+        del body  # a large page: hold its text once, not its bytes as well
+        return RawPage(record.file, text=text)
 
-    def _check_link(self, query: str, record: PageRecord, previous: dict | None, *, last: bool,
-                    body: object) -> None:
-        has_more = body.get("has_more") if isinstance(body, dict) else None
+    def _check_asked(self, query: str, record: PageRecord, previous: dict | None) -> None:
         asked = {param: record.params.get(param) for param, _ in _CURSORS if record.params.get(param) is not None}
         if previous is None:
             if asked:
                 raise DataError(f"{record.file} is the first page of {query} but was asked for with a cursor; "
                                 "the pages before it are missing from the snapshot")
-        else:
-            handed = [(param, previous.get(field)) for param, field in _CURSORS if previous.get(field) is not None]
-            if not any(asked.get(param) == cursor for param, cursor in handed):
-                raise DataError(f"{record.file} does not follow the page before it (its cursor is not the one "
-                                f"that page handed out); the snapshot of {query} is not one complete chain")
-        if has_more is None and isinstance(body, dict):  # the analytics API may leave it out
-            has_more = bool(body.get("next_page"))
+            return
+        handed = [(param, previous.get(field)) for param, field in _CURSORS if previous.get(field) is not None]
+        if not any(asked.get(param) == cursor for param, cursor in handed):
+            raise DataError(f"{record.file} does not follow the page before it (its cursor is not the one "
+                            f"that page handed out); the snapshot of {query} is not one complete chain")
+
+    def _check_end(self, query: str, record: PageRecord, page: RawPage, *, last: bool) -> None:
+        has_more = page.get("has_more")
+        if has_more is None:  # the analytics API may leave it out
+            has_more = bool(page.get("next_page"))
         if last and has_more is not False:
             raise DataError(f"the snapshot of {query} ends at {record.file}, which says more pages follow: "
                             "the last pages are missing; re-run the month online")
