@@ -68,6 +68,7 @@ from reports.simulator.attribution import (
     M_REQUESTS,
     M_SEARCHES,
     TOKEN_ORDER,
+    analytics_day_totals,
 )
 from reports.simulator.faults import Faults
 from reports.simulator.organization import Organization, format_units
@@ -403,15 +404,25 @@ class AnalyticsService:
     def _compute(self, q: Query, refreshed: datetime) -> _Result:
         org = self.organization
         days = self._days(q, refreshed)
-        if q.bucket:
+        fast = q.cost and not (q.groups or q.filters or q.by_cost_type or q.by_token_type)
+        if q.bucket and fast:
+            # daily totals: straight from the legacy rows, without building every item
+            periods = []
+            for d in days:
+                totals = analytics_day_totals(org, d)
+                items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
+                periods.append((datetime(d.year, d.month, d.day, tzinfo=timezone.utc), items))
+        elif q.bucket:
             periods = [(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), org.analytics_day(d)) for d in days]
         else:
             periods = [(q.start, org.analytics_period(tuple(days)))] if days else []
         ranked: list[tuple] = []
+        layout = self._layout(q)
         for start, items in periods:
             end = start + ONE_DAY if q.bucket else q.end
+            head = '{"starting_at":"' + rfc3339(start) + '","ending_at":"' + rfc3339(end) + '","group":'
             for group_key, parts in self._group(q, items).items():
-                ranked.append(self._rows(q, start, end, group_key, parts))
+                ranked.append(self._rows(q, layout, head, start, group_key, parts))
         ranked = [entry for entry in ranked if entry is not None]
         ranked.sort(key=lambda entry: entry[0])
         return _Result([entry[1] for entry in ranked], [entry[2] for entry in ranked])
@@ -458,41 +469,60 @@ class AnalyticsService:
             cost_type = dims[D_COST_TYPE]
             found = parts.get(cost_type)
             if found is None:
-                parts[cost_type] = list(metrics)
+                parts[cost_type] = [metrics]
             else:
-                parts[cost_type] = [a + b for a, b in zip(found, metrics)]
-        return out
+                found.append(metrics)
+        # column sums in C: a day's or a month's items can number hundreds of thousands
+        return {key: {cost_type: [sum(column) for column in zip(*lists)] for cost_type, lists in parts.items()}
+                for key, parts in out.items()}
 
-    def _group_json(self, q: Query, key: tuple, cost_type: str | None, token_type: str | None) -> str:
-        actors = self.organization.actors
-        values = dict(zip(q.groups, key))
-        fields = []
-        for name in (COST_GROUP_BY if q.cost else USAGE_GROUP_BY):
-            if name == "actor" and "actor" in values:
-                index = values["actor"]
-                text = actors[index].json if index is not None else "null"
-            elif name == "cost_type":
-                text = _j(cost_type)
-            elif name == "token_type":
-                text = _j(token_type)
+    def _layout(self, q: Query) -> tuple[str, list[str], int | None, int | None]:
+        """The group JSON of a query as a %-format: every dimension null except the grouped ones,
+        which are ``%s`` slots in output order; and where cost_type and token_type sit among them."""
+        names = COST_GROUP_BY if q.cost else USAGE_GROUP_BY
+        fields, slots = [], []
+        for name in names:
+            if name in q.groups or name in FAN_OUT:
+                fields.append('"' + name + '":%s')
+                slots.append(name)
             else:
-                text = _j(values.get(name))
-            fields.append('"' + name + '":' + text)
+                fields.append('"' + name + '":null')
         if self.faults.extra_fields:
             fields.append('"x_simulator_group_note":"unknown group field"')
-        return "{" + ",".join(fields) + "}"
+        text = "{" + ",".join(fields).replace("%", "%%").replace("%%s", "%s") + "}"
+        cost_slot = slots.index("cost_type") if "cost_type" in slots else None
+        token_slot = slots.index("token_type") if "token_type" in slots else None
+        return text, slots, cost_slot, token_slot
 
-    def _rows(self, q: Query, start: datetime, end: datetime, key: tuple,
+    def _group_values(self, q: Query, layout: tuple, key: tuple) -> list[str]:
+        actors = self.organization.actors
+        values = dict(zip(q.groups, key))
+        out = []
+        for name in layout[1]:
+            if name == "actor":
+                index = values["actor"]
+                out.append(actors[index].json if index is not None else "null")
+            else:
+                out.append(_j(values.get(name)))
+        return out
+
+    def _group_json(self, layout: tuple, values: list[str], cost_type: str | None, token_type: str | None) -> str:
+        if layout[2] is not None:
+            values[layout[2]] = _j(cost_type)
+            values[layout[3]] = _j(token_type)
+        return layout[0] % tuple(values)
+
+    def _rows(self, q: Query, layout: tuple, head: str, start: datetime, key: tuple,
               parts: dict[str, list[int]]) -> tuple | None:
         """(sort key, rendered rows, period start) for one group, or None when it has nothing."""
         extra = self.faults.extra_fields
-        head = '{"starting_at":"' + rfc3339(start) + '","ending_at":"' + rfc3339(end) + '","group":'
         tail = ',"x_simulator_row_note":"unknown row field"}' if extra else "}"
         total = [sum(values) for values in zip(*parts.values())]
         amount = sum(total[M_AMOUNT:M_OTHER + 1])
         list_amount = sum(total[M_LIST:M_LIST_OTHER + 1])
         tokens = sum(total[0:5])
         rows: list[str] = []
+        values = self._group_values(q, layout, key)
         if q.cost:
             if not any(total[M_AMOUNT:M_LIST_OTHER + 1]) and not total[M_REQUESTS]:
                 return None
@@ -503,7 +533,7 @@ class AnalyticsService:
                 return text + (',"x_simulator_cost_note":"unknown cost field"}' if extra else "}")
 
             if not (q.by_cost_type or q.by_token_type):
-                rows.append(head + self._group_json(q, key, None, None) + ',"cost":'
+                rows.append(head + self._group_json(layout, values, None, None) + ',"cost":'
                             + cost_json(amount, list_amount, total[M_REQUESTS]) + tail)
             else:
                 fan: list[tuple[int, str, str | None, str | None, int]] = []
@@ -526,7 +556,7 @@ class AnalyticsService:
                     fan.append((other_units, "~", None, None, other_list))
                 fan.sort(key=lambda f: (-f[0], f[1], f[3] or ""))
                 for units, _name, cost_type, token_type, listed in fan:
-                    rows.append(head + self._group_json(q, key, cost_type, token_type) + ',"cost":'
+                    rows.append(head + self._group_json(layout, values, cost_type, token_type) + ',"cost":'
                                 + cost_json(units, listed, None) + tail)
             metric = {"amount": amount, "list_amount": list_amount, "time": amount}[q.order_by]
         else:
@@ -539,7 +569,7 @@ class AnalyticsService:
                      + str(total[M_SEARCHES]) + '},"total_tokens":' + str(tokens)
                      + ',"uncached_input_tokens":' + str(total[0]))
             usage += ',"x_simulator_usage_note":"unknown usage field"}' if extra else "}"
-            rows.append(head + self._group_json(q, key, None, None) + ',"usage":' + usage + tail)
+            rows.append(head + self._group_json(layout, values, None, None) + ',"usage":' + usage + tail)
             metric = {"total_tokens": tokens, "time": tokens, "output_tokens": total[4],
                       "requests": total[M_REQUESTS], "uncached_input_tokens": total[0]}[q.order_by]
         # ties: the group's JSON, then the actor index (distinct null actors render alike)

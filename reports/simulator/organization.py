@@ -24,9 +24,8 @@ from reports.simulator.attribution import (
     ServiceAccountInfo,
     SessionSpend,
     UserInfo,
-    analytics_day,
+    analytics_items,
     build_actors,
-    sum_items,
 )
 
 # Every amount is an integer number of 1e-7 cents: list prices in $/MTok become integers
@@ -224,7 +223,7 @@ class Organization:
     _price_cache: dict = field(default_factory=dict, repr=False)
     _analytics_cache: "OrderedDict[date, list]" = field(default_factory=OrderedDict, init=False, repr=False)
     _period_cache: "OrderedDict[tuple, dict]" = field(default_factory=OrderedDict, init=False, repr=False)
-    _analytics_prices: dict = field(default_factory=dict, init=False, repr=False)
+    _stream_plans: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._init_analytics()
@@ -287,7 +286,7 @@ class Organization:
             if cached is not None:
                 self._analytics_cache.move_to_end(day)
                 return cached
-        items = analytics_day(self, day)
+        items = analytics_items(self, (day,))
         with self._lock:
             self._analytics_cache[day] = items
             while len(self._analytics_cache) > self.cache_days:
@@ -301,7 +300,7 @@ class Organization:
             if cached is not None:
                 self._period_cache.move_to_end(days)
                 return cached
-        items = list(sum_items(self.analytics_day(day) for day in days).items())
+        items = analytics_items(self, days)
         with self._lock:
             self._period_cache[days] = items
             while len(self._period_cache) > 4:
@@ -852,4 +851,56 @@ def synthetic_organization(
         late_workspace=profiles[0].id,
         late_key="apikey_01SYNTH0000000000LATE000",
         cache_days=4,
+    )
+
+
+def synthetic_analytics_organization(
+    workspaces: int = 300,
+    api_keys: int = 3000,
+    users: int = 1500,
+    seed: int = 0,
+    revision: int = 0,
+) -> Organization:
+    """A large organization for the analytics benchmark, every day active.
+
+    ``api_keys / workspaces`` keys per workspace, each workspace billing 17 cost rows a day
+    (3 model x tier streams x 5 token types, web search, code execution). Odd-numbered keys
+    are shared by the key itself (2/3) and one user (1/3), so with 3,000 keys each of 1,500
+    users spends on one key; the first key of every tenth workspace acts as a service
+    account; 1% of the users have been deleted (not listed, still in analytics rows).
+    """
+    if workspaces < 1 or api_keys < workspaces or api_keys % workspaces:
+        raise ValueError("api_keys must be a positive multiple of workspaces")
+    per_workspace = api_keys // workspaces
+    base = synthetic_organization(workspaces, descriptions_per_workspace=17,
+                                  api_keys_per_workspace=per_workspace, seed=seed, revision=revision)
+    roles = ("developer", "user", "claude_code_user", "developer", "billing")
+    people = tuple(
+        UserInfo(f"user_01SYNTH{n:016d}", f"user{n:05d}@synthetic.example", f"Synthetic User {n:05d}",
+                 roles[n % len(roles)], "2025-01-06T09:00:00Z", deleted=n % 100 == 99)
+        for n in range(users)
+    )
+    accounts = tuple(ServiceAccountInfo(f"svac_01SYNTH{n:016d}", f"etl-{n:03d}")
+                     for n in range(0, workspaces, 10))
+    attributions: dict = {}
+    shared = 0
+    for profile in base.profiles:
+        number = int(profile.id[len("wrkspc_01SYNTH"):])
+        for position, (key_id, _share) in enumerate(profile.keys):
+            if position == 0 and number % 10 == 0:
+                attributions[(profile.id, key_id)] = (Attribution(f"svac_01SYNTH{number:016d}"),)
+            elif position % 2 == 1 and users:
+                user = people[shared % users]
+                shared += 1
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 2), Attribution(user.id, 1))
+    return replace(
+        base,
+        name=f"Synthetic analytics org ({workspaces} workspaces, {api_keys} keys, {users} users)",
+        users=people,
+        service_accounts=accounts,
+        attributions=attributions,
+        list_price_factors={OPUS_4_6.id: 125},
+        cache_days=40,
+        _cache=OrderedDict(),
+        _lock=Lock(),
     )
