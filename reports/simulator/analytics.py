@@ -609,3 +609,49 @@ class AnalyticsService:
                 row["cost"]["currency"] = "EUR"
             out[index] = json.dumps(row, separators=(",", ":"))
         return out
+
+
+# ---------------------------------------------------------------- expectations without HTTP
+
+
+def analytics_rows(organization: Organization, month: Any, group_by: list[str] | tuple[str, ...] = (), *,
+                   usage: bool = False, now: datetime | None = None, **params: Any) -> list[dict]:
+    """Every row the analytics endpoint returns for a whole month, ranked as served.
+
+    For tests that compute expectations by hand: ``analytics_rows(org, "2026-10",
+    ["workspace_id", "api_key_id", "actor", "cost_type"])``. ``params`` adds query parameters
+    (arrays as lists, e.g. ``models=["claude-opus-4-6"]``). ``now`` defaults to the day after
+    the month, so the whole month is refreshed.
+    """
+    from reports.core.months import Month
+
+    if isinstance(month, str):
+        month = Month.parse(month)
+    query: dict[str, list[str]] = {
+        "starting_at": [rfc3339(month.start)], "ending_at": [rfc3339(month.end)], "limit": ["1000"],
+    }
+    if group_by:
+        query["group_by[]"] = list(group_by)
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            query[name + "[]"] = [str(v) for v in value]
+        else:
+            query[name] = [str(value)]
+    clock = now or month.end + ONE_DAY
+    service = AnalyticsService(organization, Faults())
+    path = USAGE_PATH if usage else COST_PATH
+    q = parse_query(path, query, clock)
+    result = service._compute(q, _hour(clock))
+    return [json.loads(row) for group in result.groups for row in group]
+
+
+def analytics_cost_rows(organization: Organization, month: Any, group_by: list[str] | tuple[str, ...] = (),
+                        **params: Any) -> list[dict]:
+    """The month's analytics cost rows (see ``analytics_rows``)."""
+    return analytics_rows(organization, month, group_by, **params)
+
+
+def analytics_usage_rows(organization: Organization, month: Any, group_by: list[str] | tuple[str, ...] = (),
+                         **params: Any) -> list[dict]:
+    """The month's analytics usage rows (see ``analytics_rows``)."""
+    return analytics_rows(organization, month, group_by, usage=True, **params)
