@@ -279,7 +279,9 @@ def test_workspaces_listing_archived_only_when_asked_and_paging(org, sim, sessio
     assert archived in {w["id"] for w in every["data"]}
     assert len(every["data"]) == len(org.workspaces) == 13
     assert all(w["type"] == "workspace" and w["id"].startswith("wrkspc_") for w in every["data"])
-    assert all(set(w) == {"id", "type", "name", "created_at", "archived_at", "display_color"}
+    # the legacy fields, plus those of the 2.10.0 Workspace model (test_simulator_sdk.py)
+    assert all(set(w) == {"id", "type", "name", "created_at", "archived_at", "display_color", "tags",
+                          "compartment_id", "data_residency", "external_key_id", "user_profile_id"}
                for w in every["data"])
     assert {w["archived_at"] is not None for w in every["data"]} == {True, False}
     seen, after = [], None

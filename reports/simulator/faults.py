@@ -18,6 +18,9 @@ ENDPOINTS = {
     "usage_report": "/v1/organizations/usage_report/messages",
     "workspaces": "/v1/organizations/workspaces",
     "api_keys": "/v1/organizations/api_keys",
+    "users": "/v1/organizations/users",
+    "analytics_cost": "/v1/organizations/analytics/cost",
+    "analytics_usage": "/v1/organizations/analytics/usage",
 }
 _PATH_TO_NAME = {path: name for name, path in ENDPOINTS.items()}
 
@@ -34,7 +37,11 @@ SERVER_ERROR_TYPES = {
 @dataclass(frozen=True)
 class RowFault:
     """Cost result row ``index`` (0-based, in response order) of the bucket starting on
-    ``day``; ``day=None`` means that row of every bucket."""
+    ``day``; ``day=None`` means that row of every bucket.
+
+    On the analytics cost endpoint: row ``index`` of a page's ``data`` (fan-out rows count),
+    when that row starts on ``day``; without a time bucket every row starts on the range's
+    first day."""
 
     day: date | str | None = None
     index: int = 0

@@ -18,6 +18,15 @@ from threading import Lock
 from typing import Iterable
 
 from reports.core.months import Month
+from reports.simulator.attribution import (
+    Attribution,
+    FederatedIdentity,
+    ServiceAccountInfo,
+    SessionSpend,
+    UserInfo,
+    analytics_items,
+    build_actors,
+)
 
 # Every amount is an integer number of 1e-7 cents: list prices in $/MTok become integers
 # (including batch halves of cache writes), and amounts carry fractional cents.
@@ -135,6 +144,9 @@ class ApiKeyInfo:
     status: str = "active"
     created_by: str = "user_01DemoAdminUser000000000"
     partial_key_hint: str | None = None
+    # the principal the key acts as (analytics: its usage is attributed to it), e.g.
+    # ("service_account_actor", "svac_...") or ("user_actor", "user_..."); None: the key itself
+    principal: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,13 +203,30 @@ class Organization:
     late_workspace: str | None = None  # workspace that receives late-arriving usage
     late_key: str | None = None
     cache_days: int = 64
+    # --- the analytics view (attribution.py); none of it changes the legacy reports
+    default_workspace_id: str | None = None  # the Default workspace's real ID (analytics, scope)
+    users: tuple[UserInfo, ...] = ()  # deleted users included (they are not listed)
+    service_accounts: tuple[ServiceAccountInfo, ...] = ()
+    federated: tuple[FederatedIdentity, ...] = ()
+    # (legacy workspace_id, api key id or None) -> how its usage splits among actors; absent:
+    # the key's principal, else the key itself (api_actor); console usage: no identity
+    attributions: dict = field(default_factory=dict, repr=False)
+    # legacy workspace_id -> (api key id, actor ref) that runs its code execution; absent: the
+    # workspace's first key
+    code_execution_owners: dict = field(default_factory=dict, repr=False)
+    sessions: tuple[SessionSpend, ...] = ()  # Managed Agents session time (analytics only)
+    list_price_factors: dict = field(default_factory=dict, repr=False)  # model -> list/amount x 100
     descriptions: list[CostDescription] = field(default_factory=list, repr=False)
     _description_index: dict[CostDescription, int] = field(default_factory=dict, repr=False)
     _cache: "OrderedDict[date, DayData]" = field(default_factory=OrderedDict, repr=False)
     _lock: Lock = field(default_factory=Lock, repr=False)
     _price_cache: dict = field(default_factory=dict, repr=False)
+    _analytics_cache: "OrderedDict[date, list]" = field(default_factory=OrderedDict, init=False, repr=False)
+    _period_cache: "OrderedDict[tuple, dict]" = field(default_factory=OrderedDict, init=False, repr=False)
+    _stream_plans: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._init_analytics()
         for profile in self.profiles:
             for stream in profile.streams:
                 if stream.tier == "priority":
@@ -217,6 +246,71 @@ class Organization:
                 for token_type in ("uncached_input_tokens", "output_tokens"):
                     self._description(token_description(SONNET_4_5, token_type, tier, "0-200k"))
 
+    # ------------------------------------------------------------ analytics view
+
+    def _init_analytics(self) -> None:
+        if self.default_workspace_id is None:
+            self.default_workspace_id = _fake_id("wrkspc_", "default-workspace:" + self.name)
+        self._profile_by_id = {profile.id: profile for profile in self.profiles}
+        self._key_by_id = {key.id: key for key in self.api_keys}
+        self.actors, self._actor_index = build_actors(self)
+        self._plans: dict = {}
+        for (workspace_id, key_id), shares in self.attributions.items():
+            self._plans[(workspace_id, key_id)] = self._plan(shares)
+
+    def _plan(self, shares) -> tuple:
+        actors = tuple(self._actor_index[s.actor] if s.actor is not None else None for s in shares)
+        weights = tuple(s.weight for s in shares)
+        return actors, weights, sum(weights), tuple(s.product for s in shares)
+
+    def _default_plan(self, key_id: str | None) -> tuple:
+        plan = self._plans.get((None, key_id, "default"))
+        if plan is None:
+            key = self._key_by_id.get(key_id) if key_id else None
+            ref = key.principal[1] if key is not None and key.principal else key_id
+            plan = self._plans[(None, key_id, "default")] = self._plan((Attribution(ref),))
+        return plan
+
+    def _first_key(self, workspace_id: str | None) -> tuple[str | None, str | None]:
+        profile = self._profile_by_id.get(workspace_id)
+        for key_id, share in (profile.keys if profile else ()):
+            if key_id is not None and share > 0:
+                key = self._key_by_id.get(key_id)
+                return key_id, key.principal[1] if key is not None and key.principal else key_id
+        return None, None
+
+    def analytics_day(self, day: date) -> list:
+        """The day's analytics items (see attribution.py), cached and thread-safe."""
+        with self._lock:
+            cached = self._analytics_cache.get(day)
+            if cached is not None:
+                self._analytics_cache.move_to_end(day)
+                return cached
+        items = analytics_items(self, (day,))
+        with self._lock:
+            self._analytics_cache[day] = items
+            while len(self._analytics_cache) > self.cache_days:
+                self._analytics_cache.popitem(last=False)
+        return items
+
+    def analytics_period(self, days: tuple[date, ...]) -> list:
+        """Items of several whole days summed per dimension combination (cached, 4 ranges)."""
+        with self._lock:
+            cached = self._period_cache.get(days)
+            if cached is not None:
+                self._period_cache.move_to_end(days)
+                return cached
+        items = analytics_items(self, days)
+        with self._lock:
+            self._period_cache[days] = items
+            while len(self._period_cache) > 4:
+                self._period_cache.popitem(last=False)
+        return items
+
+    def listed_users(self) -> list[UserInfo]:
+        """Users as the users listing returns them: deleted users are gone."""
+        return [user for user in self.users if not user.deleted]
+
     # ------------------------------------------------------------ directory
 
     @property
@@ -225,7 +319,7 @@ class Organization:
         return [p for p in self.profiles if p.id is not None]
 
     def with_revision(self, revision: int) -> "Organization":
-        return replace(self, revision=revision, _cache=OrderedDict(), _lock=Lock())
+        return replace(self, revision=revision, _cache=OrderedDict(), _lock=Lock(), _price_cache={})
 
     # ------------------------------------------------------------ generation
 
@@ -595,6 +689,8 @@ def demo_organization(revision: int = 0, seed: int = 2026) -> Organization:
                         "2026-09-28T09:15:00Z", console=0.1),
            input_mix=(0.60, 0.05, 0.0, 0.35), output_ratio=0.2, weekend=0.9),
     )
+    keys = [replace(key, principal=("service_account_actor", DEMO_SERVICE_ACCOUNT))
+            if key.name == "default-ops-scripts" else key for key in keys]
     return Organization(
         name=DEMO_ORGANIZATION_NAME,
         profiles=profiles,
@@ -604,7 +700,88 @@ def demo_organization(revision: int = 0, seed: int = 2026) -> Organization:
         late_workspace=workspace_id_for("Support Copilot"),
         late_key=api_key_id_for("support-copilot-backfill"),
         volume_scale=6.5,  # puts October 2026 at about $43k
+        **_demo_analytics(),
     )
+
+
+# ---------------------------------------------------------------- the demo's analytics story
+
+
+def user_id_for(email: str) -> str:
+    return _fake_id("user_", "demo-user:" + email)
+
+
+DEMO_ADMIN_USER = "user_01DemoAdminUser000000000"  # created every demo key
+DEMO_SERVICE_ACCOUNT = _fake_id("svac_", "demo-service-account:nightly-etl")
+DEMO_DEFAULT_WORKSPACE = workspace_id_for("Default")  # the Default workspace's real ID
+DEMO_DISCOUNTED_MODEL = "claude-opus-4-6"  # negotiated: 20% off list, so list = amount x 1.25
+DEMO_FEDERATED_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"
+# (email, name, role, added_at, deleted); the deleted user is no longer listed
+DEMO_USERS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("alex.morgan@acme.example", "Alex Morgan", "admin", "2024-03-01T09:00:00Z", False),
+    ("casey.nguyen@acme.example", "Casey Nguyen", "billing", "2024-03-05T09:00:00Z", False),
+    ("priya.raman@acme.example", "Priya Raman", "developer", "2025-02-03T15:30:00Z", False),
+    ("marco.bianchi@acme.example", "Marco Bianchi", "claude_code_user", "2025-06-16T09:30:00Z", False),
+    ("jordan.lee@acme.example", "Jordan Lee", "claude_code_user", "2025-02-10T10:00:00Z", True),
+    ("sofia.alvarez@acme.example", "Sofia Alvarez", "developer", "2026-05-04T10:00:00Z", False),
+    ("dana.kim@acme.example", "Dana Kim", "developer", "2024-09-02T13:30:00Z", False),
+    ("evan.wright@acme.example", "Evan Wright", "user", "2024-09-09T09:00:00Z", False),
+    ("lena.fischer@acme.example", "Lena Fischer", "user", "2024-08-21T12:45:00Z", False),
+    ("olivia.chen@acme.example", "Olivia Chen", "user", "2025-01-20T11:30:00Z", False),
+    ("ravi.patel@acme.example", "Ravi Patel", "developer", "2025-03-11T15:00:00Z", False),
+    ("tom.becker@acme.example", "Tom Becker", "developer", "2026-09-28T09:30:00Z", False),
+)
+
+
+def _demo_analytics() -> dict:
+    """Who spends in the demo, for the analytics API; the legacy reports are unaffected.
+
+    - Default workspace: its real ID; ``default-ops-scripts`` acts as the nightly-ETL service
+      account; its console usage comes from two identities the server cannot render (null).
+    - Platform API: console usage is a federated AWS role; the prod key also runs Managed
+      Agents sessions (``session_usage``, analytics only); Opus priority spend appears here.
+    - Developer Productivity: Claude Code users under their own Console login (no key):
+      Priya, Marco and Jordan, who has been removed since (deleted user, email kept).
+    - Knowledge Base: two teams, each with its own key (indexer, search-api); Sofia (Sales)
+      works on the search-api key - a user on a team's key.
+    - Campaign Content: ``marketing-seo-tools`` is the key to split 50/50 with Sales.
+    - other workspaces' console usage: their own users; Hackathon Sandbox's (Tom) stays unmapped.
+    """
+    users = tuple(
+        UserInfo(DEMO_ADMIN_USER if role == "admin" else user_id_for(email), email, name, role, added, deleted)
+        for email, name, role, added, deleted in DEMO_USERS
+    )
+    uid = {user.email.split("@")[0]: user.id for user in users}
+    ws = workspace_id_for
+    key = api_key_id_for
+    attributions = {
+        (None, None): (Attribution("null:1", 3, "claude_console"), Attribution("null:2", 2, "claude_console")),
+        (ws("Platform API"), None): (Attribution("fed:platform-deployer", 1),),
+        (ws("Developer Productivity"), None): (
+            Attribution(uid["priya.raman"], 5, "claude_code"), Attribution(uid["marco.bianchi"], 3, "claude_code"),
+            Attribution(uid["jordan.lee"], 2, "claude_code")),
+        (ws("Knowledge Base"), key("kb-search-api")): (
+            Attribution(key("kb-search-api"), 3), Attribution(uid["sofia.alvarez"], 1)),
+        (ws("Analytics Notebooks"), None): (
+            Attribution(uid["dana.kim"], 3, "claude_console"), Attribution(uid["evan.wright"], 2, "claude_console")),
+        (ws("Forecasting Research"), None): (Attribution(uid["dana.kim"], 1, "claude_console"),),
+        (ws("Support Copilot"), None): (Attribution(uid["lena.fischer"], 1, "claude_console"),),
+        (ws("Campaign Content"), None): (Attribution(uid["olivia.chen"], 1, "claude_console"),),
+        (ws("Contract Review"), None): (Attribution(uid["ravi.patel"], 1, "claude_console"),),
+        (ws("Hackathon Sandbox"), None): (Attribution(uid["tom.becker"], 1, "claude_console"),),
+    }
+    return {
+        "default_workspace_id": DEMO_DEFAULT_WORKSPACE,
+        "users": users,
+        "service_accounts": (ServiceAccountInfo(DEMO_SERVICE_ACCOUNT, "nightly-etl"),),
+        "federated": (FederatedIdentity(
+            "platform-deployer",
+            (("type", "aws"), ("account_id", "123456789012"), ("signed_principal", DEMO_FEDERATED_ROLE)),
+            DEMO_FEDERATED_ROLE),),
+        "attributions": attributions,
+        "sessions": (SessionSpend(ws("Platform API"), key("platform-api-prod"), key("platform-api-prod"), 180_000),),
+        "list_price_factors": {DEMO_DISCOUNTED_MODEL: 125},
+    }
 
 
 # ---------------------------------------------------------------- synthetic organizations
@@ -674,4 +851,56 @@ def synthetic_organization(
         late_workspace=profiles[0].id,
         late_key="apikey_01SYNTH0000000000LATE000",
         cache_days=4,
+    )
+
+
+def synthetic_analytics_organization(
+    workspaces: int = 300,
+    api_keys: int = 3000,
+    users: int = 1500,
+    seed: int = 0,
+    revision: int = 0,
+) -> Organization:
+    """A large organization for the analytics benchmark, every day active.
+
+    ``api_keys / workspaces`` keys per workspace, each workspace billing 17 cost rows a day
+    (3 model x tier streams x 5 token types, web search, code execution). Odd-numbered keys
+    are shared by the key itself (2/3) and one user (1/3), so with 3,000 keys each of 1,500
+    users spends on one key; the first key of every tenth workspace acts as a service
+    account; 1% of the users have been deleted (not listed, still in analytics rows).
+    """
+    if workspaces < 1 or api_keys < workspaces or api_keys % workspaces:
+        raise ValueError("api_keys must be a positive multiple of workspaces")
+    per_workspace = api_keys // workspaces
+    base = synthetic_organization(workspaces, descriptions_per_workspace=17,
+                                  api_keys_per_workspace=per_workspace, seed=seed, revision=revision)
+    roles = ("developer", "user", "claude_code_user", "developer", "billing")
+    people = tuple(
+        UserInfo(f"user_01SYNTH{n:016d}", f"user{n:05d}@synthetic.example", f"Synthetic User {n:05d}",
+                 roles[n % len(roles)], "2025-01-06T09:00:00Z", deleted=n % 100 == 99)
+        for n in range(users)
+    )
+    accounts = tuple(ServiceAccountInfo(f"svac_01SYNTH{n:016d}", f"etl-{n:03d}")
+                     for n in range(0, workspaces, 10))
+    attributions: dict = {}
+    shared = 0
+    for profile in base.profiles:
+        number = int(profile.id[len("wrkspc_01SYNTH"):])
+        for position, (key_id, _share) in enumerate(profile.keys):
+            if position == 0 and number % 10 == 0:
+                attributions[(profile.id, key_id)] = (Attribution(f"svac_01SYNTH{number:016d}"),)
+            elif position % 2 == 1 and users:
+                user = people[shared % users]
+                shared += 1
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 2), Attribution(user.id, 1))
+    return replace(
+        base,
+        name=f"Synthetic analytics org ({workspaces} workspaces, {api_keys} keys, {users} users)",
+        users=people,
+        service_accounts=accounts,
+        attributions=attributions,
+        list_price_factors={OPUS_4_6.id: 125},
+        cache_days=40,
+        _cache=OrderedDict(),
+        _lock=Lock(),
     )

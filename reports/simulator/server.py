@@ -1,7 +1,11 @@
 """A real HTTP server on loopback that speaks the Admin API usage, cost and listing endpoints.
 
 Used by ``chargeback run --demo``, ``chargeback serve-demo`` and the tests. It serves a
-simulated ``Organization`` (see ``organization.py``) and can inject ``Faults``.
+simulated ``Organization`` (see ``organization.py``) and can inject ``Faults``. The Usage
+and Cost Analytics endpoints live in ``analytics.py``; this module routes them.
+
+Auth: ``x-api-key`` or ``Authorization: Bearer`` (the official SDK sends the latter) on every
+endpoint; ``anthropic-version`` must be present, any value (the SDK sends ``2026-10-21``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from reports.core.months import rfc3339
+from reports.simulator import analytics
 from reports.simulator.faults import SERVER_ERROR_TYPES, Faults
 from reports.simulator.organization import Organization, format_units
 
@@ -33,6 +38,11 @@ USAGE_PATH = "/v1/organizations/usage_report/messages"
 WORKSPACES_PATH = "/v1/organizations/workspaces"
 API_KEYS_PATH = "/v1/organizations/api_keys"
 ME_PATH = "/v1/organizations/me"
+USERS_PATH = "/v1/organizations/users"
+SERVICE_ACCOUNTS_PATH = "/v1/organizations/service_accounts"
+ANALYTICS_COST_PATH = analytics.COST_PATH
+ANALYTICS_USAGE_PATH = analytics.USAGE_PATH
+USER_ROLES = ("user", "developer", "billing", "admin", "claude_code_user")
 
 COST_GROUPS = ("workspace_id", "description")
 USAGE_GROUPS = ("api_key_id", "workspace_id", "model", "service_tier", "context_window")
@@ -167,8 +177,18 @@ class SimulatorServer:
         faults: Faults | None = None,
         api_key: str = DEMO_API_KEY,
         log: Callable[[str], None] | None = None,
+        now: datetime | Callable[[], datetime] | None = None,
     ):
+        """``now``: the clock the analytics endpoints judge ranges and freshness by (a fixed
+        datetime or a callable); default the real UTC time."""
         self.organization = organization
+        if now is None:
+            self._now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        elif isinstance(now, datetime):
+            fixed = now.astimezone(timezone.utc)
+            self._now = lambda: fixed
+        else:
+            self._now = now
         self.host = host
         self.port = port
         self.faults = faults or Faults()
@@ -180,6 +200,11 @@ class SimulatorServer:
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self.base_url = ""
+        self.analytics = analytics.AnalyticsService(organization, self.faults)
+
+    def now(self) -> datetime:
+        """The simulator's clock (UTC)."""
+        return self._now().astimezone(timezone.utc)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -263,6 +288,9 @@ class SimulatorServer:
         self, handler: "_Handler", method: str, path: str, query: dict[str, list[str]]
     ) -> tuple[int, bytes, dict[str, str], str | None]:
         supplied = handler.headers.get("x-api-key")
+        bearer = handler.headers.get("authorization") or ""
+        if not supplied and bearer[:7].lower() == "bearer ":
+            supplied = bearer[7:].strip()
         if not supplied or not hmac.compare_digest(supplied.encode(), self._api_key):
             raise _Failure(401, "authentication_error", "invalid x-api-key")
         if not handler.headers.get("anthropic-version"):
@@ -272,12 +300,20 @@ class SimulatorServer:
             USAGE_PATH: self._usage_report,
             WORKSPACES_PATH: self._workspaces,
             API_KEYS_PATH: self._api_keys,
+            USERS_PATH: self._users,
+            SERVICE_ACCOUNTS_PATH: self._service_accounts,
             ME_PATH: self._me,
+            ANALYTICS_COST_PATH: lambda query: self._analytics(path, query),
+            ANALYTICS_USAGE_PATH: lambda query: self._analytics(path, query),
         }.get(path)
         if route is None:
             raise _Failure(404, "not_found_error", "Not found")
         if method != "GET":
             raise _Failure(405, "invalid_request_error", f"Method {method} is not allowed")
+        if path in (ANALYTICS_COST_PATH, ANALYTICS_USAGE_PATH):
+            betas = {value.strip() for value in (handler.headers.get("anthropic-beta") or "").split(",")}
+            if analytics.BETA not in betas:
+                raise _bad_request(f"anthropic-beta: this endpoint is in beta; send '{analytics.BETA}'")
         faults = self.faults
         if faults.slow_response_seconds > 0:
             if faults.slow_responses <= 0 or faults.take("slow_response", faults.slow_responses, path) is not None:
@@ -596,11 +632,25 @@ class SimulatorServer:
         if flag not in ("true", "false", "1", "0"):
             raise _bad_request("include_archived: Input should be a valid boolean")
         include_archived = flag in ("true", "1")
-        profiles = sorted(self.organization.workspaces, key=lambda p: (p.created_at, p.id))
+        default_flag = (_one(query, "include_default") or "false").lower()
+        if default_flag not in ("true", "false", "1", "0"):
+            raise _bad_request("include_default: Input should be a valid boolean")
+        org = self.organization
+        profiles = sorted(org.workspaces, key=lambda p: (p.created_at, p.id))
+        default = next((p for p in org.profiles if p.id is None), None)
+        if default_flag in ("true", "1") and default is not None:
+            # the Default workspace: its real ID, named "Default", listed only when asked
+            profiles = sorted(profiles + [default], key=lambda p: (p.created_at, p.id or ""))
         items = [
-            {"id": p.id, "type": "workspace", "name": p.name, "created_at": rfc3339(p.created_at),
+            {"id": p.id or org.default_workspace_id, "type": "workspace",
+             "name": p.name if p.id else "Default", "created_at": rfc3339(p.created_at),
              "archived_at": rfc3339(p.archived_at) if p.archived_at else None,
-             "display_color": p.display_color}
+             "display_color": p.display_color,
+             # fields of the 2.10.0 Workspace model (additive: the legacy source ignores them)
+             "tags": {}, "compartment_id": "cmpt_" + (p.id or org.default_workspace_id)[7:],
+             "data_residency": {"allowed_inference_geos": "unrestricted", "default_inference_geo": "global",
+                                "workspace_geo": "us"},
+             "external_key_id": None, "user_profile_id": None}
             for p in profiles
             if include_archived or p.archived_at is None
         ]
@@ -611,16 +661,54 @@ class SimulatorServer:
         if status is not None and status not in ("active", "inactive", "archived"):
             raise _bad_request("status: must be one of active, inactive, archived")
         workspace = _one(query, "workspace_id")
+        default_id = self.organization.default_workspace_id
         items = [
             {"id": k.id, "type": "api_key", "name": k.name, "created_at": k.created_at,
              "created_by": {"id": k.created_by, "type": "user"},
              "partial_key_hint": k.partial_key_hint, "status": k.status,
-             "workspace_id": k.workspace_id}
+             # legacy: null for the Default workspace; the legacy source reads it
+             "workspace_id": k.workspace_id,
+             # 2.10.0: the real ID, also for the Default workspace
+             "scope": {"type": "workspace", "workspace_id": k.workspace_id or default_id},
+             "principal": ({"type": k.principal[0],
+                            ("service_account_id" if k.principal[0] == "service_account_actor" else "user_id"):
+                            k.principal[1]} if k.principal else None),
+             "expires_at": None}
             for k in self.organization.api_keys
             if (status is None or k.status == status)
-            and (workspace is None or k.workspace_id == workspace)
+            and (workspace is None or k.workspace_id == workspace
+                 or (workspace == default_id and k.workspace_id is None))
         ]
         return self._listing(query, items)
+
+    # ------------------------------------------------------------ analytics (analytics.py)
+
+    def _analytics(self, path: str, query: dict[str, list[str]]) -> bytes:
+        try:
+            return self.analytics.answer(path, query, self.now())
+        except analytics.BadRequest as refused:
+            raise _bad_request(str(refused)) from None
+
+    def _users(self, query: dict[str, list[str]]) -> bytes:
+        email = _one(query, "email")
+        roles = _many(query, "roles")
+        for role in roles:
+            if role not in USER_ROLES:
+                raise _bad_request(f"roles: {role!r} is not one of {', '.join(USER_ROLES)}")
+        users = sorted(self.organization.listed_users(), key=lambda u: (u.added_at, u.id))
+        items = [
+            {"id": u.id, "type": "user", "email": u.email, "name": u.name, "role": u.role,
+             "added_at": u.added_at}
+            for u in users
+            if (email is None or u.email.lower() == email.lower()) and (not roles or u.role in roles)
+        ]
+        return self._listing(query, items)
+
+    def _service_accounts(self, query: dict[str, list[str]]) -> bytes:
+        # analytics-api.md §3.4: only an OAuth token with org:admin may list them
+        raise _Failure(403, "permission_error",
+                       "Service accounts require an OAuth access token with the org:admin scope; "
+                       "Admin API keys are not accepted")
 
     def _me(self, query: dict[str, list[str]]) -> bytes:
         return json.dumps({"id": "11111111-2222-4333-8444-555555555555", "type": "organization",
@@ -710,6 +798,12 @@ def serve_forever(port: int, host: str = "127.0.0.1", organization: Organization
     print(f"  curl -s -H 'x-api-key: {DEMO_API_KEY}' -H 'anthropic-version: 2023-06-01' "
           f"'{server.base_url}{COST_PATH}?starting_at=2026-10-01T00:00:00Z"
           f"&ending_at=2026-11-01T00:00:00Z&limit=31&group_by[]=workspace_id'", flush=True)
+    print("Usage and Cost Analytics API (beta):", flush=True)
+    print(f"  curl -s -H 'x-api-key: {DEMO_API_KEY}' -H 'anthropic-version: 2026-10-21' "
+          f"-H 'anthropic-beta: {analytics.BETA}' "
+          f"'{server.base_url}{ANALYTICS_COST_PATH}?starting_at=2026-10-01T00:00:00Z"
+          f"&ending_at=2026-11-01T00:00:00Z&group_by[]=workspace_id&group_by[]=api_key_id"
+          f"&group_by[]=actor&group_by[]=cost_type&limit=100'", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while True:
