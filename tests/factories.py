@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from reports.core.records import DEFAULT_WORKSPACE_NAME, TokenCounts
-from reports.core.report import Amount, Check, CostCenterLine, DailySpend, Drivers, JournalLine, LineItem, Reconciliation, Report, RunInfo, UnmappedWorkspace, UsageLine, WorkspaceLine
+from reports.core.report import Amount, Check, CostCenterLine, DailySpend, Drivers, Journal, JournalLine, Ledger, LineItem, Reconciliation, Report, RunInfo, UnmappedWorkspace, UsageLine, WorkspaceLine
 from reports.core.money import ZERO, cents_to_dollars, largest_remainder, round_cents
 from reports.core.months import Month
 
@@ -193,6 +193,23 @@ def _daily(month: Month, items: list[tuple]) -> tuple[DailySpend, ...]:
     return tuple(DailySpend(day, per_day[day]) for day in month.days)
 
 
+def usd_journal(month: Month, debits: list[tuple[str, str, str, Decimal]], *, credit_account: str = "2150",
+                memo: str | None = None) -> Journal:
+    """A USD journal built by hand: one debit line per (account, code, name, amount) with an
+    amount, and one credit line for their sum (none when nothing is debited)."""
+    period = str(month)
+    journal_id = f"CB-{period}"
+    memo = memo or f"Claude API chargeback {period}"
+    lines = [JournalLine(journal_id, month.last_day, period, account, code, name, amount, None, memo,
+                         f"{journal_id}-{code}", amount, None)
+             for account, code, name, amount in debits if amount != 0]
+    total = sum((line.debit for line in lines), ZERO)
+    if lines:
+        lines.append(JournalLine(journal_id, month.last_day, period, credit_account, None, None, None, total, memo,
+                                 f"{journal_id}-CREDIT", None, total))
+    return Journal(journal_id, month.last_day, period, memo, Ledger(), credit_account, tuple(lines))
+
+
 def sample_report(
     *,
     demo: bool = False,
@@ -292,21 +309,9 @@ def sample_report(
     )
 
     # ---- journal
-    period = str(month)
-    journal_id = f"CB-{period}"
-    memo = f"Claude API chargeback {period}"
-    journal = [
-        JournalLine(journal_id, month.last_day, period, line.expense_account, line.code, line.name,
-                    line.total, None, memo, f"{journal_id}-{line.code}")
-        for line in cost_centers
-        if line.total != 0
-    ]
-    journal.append(
-        JournalLine(journal_id, month.last_day, period, "2150", None, None, None, total, memo,
-                    f"{journal_id}-CREDIT")
-    )
-    debits = sum((line.debit for line in journal if line.debit is not None), ZERO)
-    credits = sum((line.credit for line in journal if line.credit is not None), ZERO)
+    journal = usd_journal(month, [(line.expense_account, line.code, line.name, line.total) for line in cost_centers],
+                          credit_account="2150")
+    debits, credits = journal.debits, journal.credits
 
     # ---- reconciliation
     allocated = _fraction_to_exact(sum(total_exact.values(), Fraction(0)))
@@ -387,7 +392,7 @@ def sample_report(
         workspaces=tuple(workspaces),
         line_items=line_items,
         usage=usage,
-        journal=tuple(journal),
+        journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
         run_info=run_info,
