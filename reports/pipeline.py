@@ -241,6 +241,7 @@ def _report_from_snapshot(snapshot: Snapshot, settings: Settings, month: Month, 
 
 
 def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
+    from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import write_journal_csv
     from reports.outputs.pdf import render_pdf
     from reports.outputs.workbook import write_workbook
@@ -250,8 +251,15 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     write_journal_csv(report.journal, folder / names.journal_name(month))
     render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
     files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month)]
+    # The import layouts are of what is to be posted: the month's journal, or for a
+    # restatement only its adjustment journal (the sealed journal is already posted).
+    journal, stem = report.journal, names.journal_stem(month)
     if report.restatement is not None:
         label = report.restatement.label
         write_journal_csv(report.restatement.adjustment_journal, folder / names.adjustment_journal_name(month, label))
         files.append(names.adjustment_journal_name(month, label))
+        journal, stem = report.restatement.adjustment_journal, names.adjustment_journal_stem(month, label)
+    for name, data in layout_files(journal, settings, stem):
+        (folder / name).write_bytes(data)
+        files.append(name)
     return files

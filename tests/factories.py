@@ -398,3 +398,45 @@ def sample_report(
         run_info=run_info,
         unallocated_code="FIN-999",
     )
+
+
+ALL_LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")
+ACCOUNT_NAMES = {"6420": "Software:Claude API", "6421": "Software:Claude API - Engineering",
+                 "6425": "Software:Claude API - Data", "2150": "Accrued Liabilities"}
+
+
+def layout_settings(centers, *, date_formats: dict[str, str] | None = None, **journal) -> "Settings":
+    """Settings for ``centers`` with every journal layout configured (as a controller would)."""
+    from reports.core.settings import (BusinessCentralSettings, IntacctSettings, JournalSettings, NetSuiteSettings,
+                                       QuickBooksSettings, Settings, XeroSettings)
+
+    formats = {"netsuite": "MM/DD/YYYY", "xero": "DD MMM YYYY", "quickbooks": "MM/DD/YYYY",
+               "business_central": "DD.MM.YYYY", "intacct": "YYYY-MM-DD", **(date_formats or {})}
+    options = dict(
+        layouts=ALL_LAYOUTS, account_names=dict(ACCOUNT_NAMES),
+        netsuite=NetSuiteSettings(subsidiary="Acme Corp US", dimension="class", date_format=formats["netsuite"]),
+        xero=XeroSettings(tax_rate="Tax Exempt", tracking_category="Cost Center", date_format=formats["xero"]),
+        quickbooks=QuickBooksSettings(dimension="location", date_format=formats["quickbooks"]),
+        business_central=BusinessCentralSettings(date_format=formats["business_central"]),
+        intacct=IntacctSettings(journal="GJ", date_format=formats["intacct"]),
+    )
+    return Settings(organization="Acme Corp", cost_centers=tuple(centers),
+                    journal=JournalSettings(**{**options, **journal}), source_path="chargeback.yaml")
+
+
+def wide_month(count: int = 350):
+    """(Settings, Journal) of a month with ``count`` cost centers, all with spend, in USD.
+
+    Enough cost centers that NetSuite (200 lines per entry) and Xero (300 lines per file)
+    must split the journal. Accounts rotate over 6420/6421/6425; every third cost center has
+    a ``dimension`` of its own (the others post their code).
+    """
+    from reports.core.settings import CostCenter
+
+    accounts = ("6420", "6421", "6425")
+    centers = [CostCenter(f"T-{i:03d}", f"Team {i}", expense_account=accounts[i % 3],
+                          dimension=f"Dept {i}" if i % 3 == 0 else None)
+               for i in range(1, count + 1)]
+    amounts = [Decimal(1000 + (i * 7919) % 250_000).scaleb(-2) for i in range(1, count + 1)]
+    journal = usd_journal(MONTH, [(c.expense_account, c.code, c.name, amount) for c, amount in zip(centers, amounts)])
+    return layout_settings(centers), journal
