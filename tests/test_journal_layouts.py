@@ -17,7 +17,6 @@ import json
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from conftest import run_options

@@ -182,7 +182,25 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "warned_checks": [c for c in report.reconciliation.checks if c.status == "WARN"],
         "run_info": report.run_info,
         "restatement": report.restatement,
+        "ledger": _ledger(report),
     }
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """The journal's currency beside USD: shown only when the ledger is not in USD."""
+
+    currency: str
+    rate: Decimal
+    total: Decimal
+    by_cost_center: dict[str, Decimal]
+
+
+def _ledger(report: Report) -> LedgerView | None:
+    journal = report.journal
+    if journal.ledger.is_usd:
+        return None
+    return LedgerView(journal.ledger.currency, journal.ledger.rate, journal.debits, journal.by_cost_center())
 
 
 # ------------------------------------------------------------------ rendering
