@@ -7,6 +7,8 @@ Expected figures are computed here from the simulator's own data, the raw YAML a
 from __future__ import annotations
 
 import csv
+import dataclasses
+import io
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -15,10 +17,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from conftest import MONTH, run_cli, run_options, simulator
 from test_run import independent_debits, independent_exact, table
 
 from reports.errors import ConfigError, UsageError
+from reports.outputs.pdf import render_pdf_bytes
 from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.organization import demo_organization
@@ -137,6 +141,9 @@ def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(
     eur_eng = next(money(row["Debit"]) for row in rows(eur_run.folder / "journal-2026-10.csv")
                    if row["Cost Center"] == "ENG-100")
     assert f"EUR {eur_eng:,.2f}" in first  # per cost center too
+    # the DEMO banner is the tightest first page: the EUR column and lines must still leave three pages
+    demo = dataclasses.replace(eur_run.report, run_info=dataclasses.replace(eur_run.report.run_info, demo=True))
+    assert len(PdfReader(io.BytesIO(render_pdf_bytes(demo))).pages) <= MAX_PAGES
 
 
 def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(tmp_path, demo_server):
