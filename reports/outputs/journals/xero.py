@@ -38,9 +38,9 @@ def render(journal: Journal, settings: Settings) -> list[bytes]:
         day = day_text(part.day, options.date_format)
         rows = []
         for line in part.lines:
-            tracked = bool(category and line.cost_center)
+            tracked = bool(category) and line.cost_center is not None
             rows.append((narration, day, inert(line_description(line)), inert(line.account), inert(options.tax_rate),
                          amount(line.amount), inert(category) if tracked else "",
-                         inert(settings.dimension_for(line.cost_center)) if tracked and line.cost_center else ""))
+                         inert(settings.dimension_for(line.cost_center)) if tracked else ""))
         files.append(csv_bytes(HEADER, rows))
     return files
