@@ -23,11 +23,13 @@ $(STAMP): pyproject.toml $(SOURCES) | $(BIN)/python
 install: $(STAMP)
 
 # The tests read the outputs back with real programs: pdftotext/pdftoppm for the PDF,
-# LibreOffice Calc for the workbook.
+# LibreOffice Calc for the workbook, hledger (a double-entry engine) for the journal.
 system-deps:
-	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v soffice >/dev/null || \
-	  { echo "installing poppler-utils and libreoffice-calc-nogui (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libreoffice-calc-nogui; }
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v soffice >/dev/null && \
+	  command -v hledger >/dev/null || \
+	  { echo "installing poppler-utils, libreoffice-calc-nogui and hledger (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils \
+	      libreoffice-calc-nogui hledger; }
 
 demo: $(STAMP)
 	$(BIN)/chargeback run --demo

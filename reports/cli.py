@@ -212,8 +212,12 @@ def _print_run_summary(result) -> None:
         ratio = f", {report.change_ratio:+.1%}" if report.change_ratio is not None else ""
         change = f"  ({report.change:+,.2f}{ratio} vs {report.month.prior().label}: ${report.prior_total:,.2f})"
     print(f"  total          ${report.total:,.2f}{change}")
+    journal = report.journal
     print(f"  cost centers   {sum(1 for line in report.cost_centers if line.total)} with spend of "
-          f"{len(report.cost_centers)}; journal {len(report.journal)} lines, debits = credits = ${recon.journal_debits:,.2f}")
+          f"{len(report.cost_centers)}; journal {len(journal.lines)} lines, debits = credits = ${recon.journal_debits:,.2f}")
+    if not journal.ledger.is_usd:
+        print(f"  ledger         {journal.ledger.currency} {journal.debits:,.2f} at {journal.ledger.rate} "
+              f"{journal.ledger.currency} per USD; debits = credits in {journal.ledger.currency}")
     print(f"  line items     {recon.line_item_count:,}")
     if recon.unmapped:
         names = list(dict.fromkeys(item.name for item in recon.unmapped))
@@ -287,13 +291,20 @@ def _check_config(args: argparse.Namespace) -> int:
         rules += f", {keys} API keys, {people} users and service accounts"
     print(f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
           f"{rules}, {len(settings.shared)} shared")
+    journal = settings.journal
+    layouts = ", ".join(journal.layouts) or "none (only the generic journal CSV)"
+    print(f"  journal layouts: {layouts}; ledger currency {journal.currency}")
     if args.month is not None:
+        from reports.core.journal import ledger_for
+
         _check_month(args.month)
         if settings.source == "analytics":
             from reports.sources.analytics import check_lookback
 
             check_lookback(args.month, _now())
-        print(f"  month {args.month}: OK — it has ended and can be reported")
+        ledger = ledger_for(settings, args.month)  # ConfigError naming the month when it has no rate
+        rate = "" if ledger.is_usd else f"; rate {ledger.rate} {ledger.currency} per USD"
+        print(f"  month {args.month}: OK — it has ended and can be reported{rate}")
     check_writable(args.output)
     print(f"  output folder {args.output}: OK — writable")
     return 0

@@ -23,12 +23,13 @@ from reports.errors import DataError, SealedMonthError, UsageError
 from reports.sources.base import Source
 from reports.sources.fetch import fetch_month
 from reports.sources.registry import source_for
-from reports.core.report import Report, RunInfo
+from reports.core.journal import ledger_for
+from reports.core.report import Ledger, Report, RunInfo
 from reports.core.months import Month
 from reports.outputs import folder as output_folder
 from reports.outputs.folder import sha256_file
 from reports.outputs import names
-from reports.outputs.manifest import FileEntry, Manifest, build_manifest
+from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.resources import config_dir
 from reports.core.restate import build_restatement
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -79,6 +80,7 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     """Produce and publish the month's outputs, or raise a ChargebackError and publish nothing."""
     clock = now or (lambda: datetime.now(timezone.utc))
     settings, config_path = load_run_settings(options)  # validated before any network call
+    ledger = ledger_for(settings, options.month)  # a month without its exchange rate stops here too
     if not options.offline and not options.demo and not options.api_key:
         raise UsageError("no Admin API key: set ANTHROPIC_ADMIN_API_KEY or pass --api-key-file PATH "
                          "(or try --demo)")
@@ -92,6 +94,8 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
     with output_folder.month_lock(output_dir, options.month), output_folder.writing_to(output_dir):
         output_folder.recover(output_dir, options.month)
         sealed = _sealed_state(options)
+        if sealed is not None:
+            _check_sealed_ledger(sealed[0], ledger, options.month)
         staging = output_dir / output_folder.staging_name(options.month, run_id)
         try:
             staging.mkdir(parents=True)
@@ -115,6 +119,16 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
             raise
     files = [folder / name for name in result.files]
     return RunResult(result.report, folder, files, result.requests_made, result.bytes_received)
+
+
+def _check_sealed_ledger(seal: Seal, ledger: Ledger, month: Month) -> None:
+    """A restatement posts at the rate the sealed journal was posted at; a changed currency or rate is refused."""
+    sealed = seal.totals.ledger or LedgerTotals.usd(seal.totals)
+    if (sealed.currency, sealed.rate) != (ledger.currency, ledger.rate):
+        raise UsageError(
+            f"{month} was closed with its journal in {sealed.currency} at {sealed.rate} per USD, but the configuration "
+            f"now says {ledger.currency} at {ledger.rate}: a closed month's currency and rate cannot change; restore "
+            f"journal.currency and journal.exchange_rates for {month} to restate it")
 
 
 def _sealed_state(options: RunOptions) -> tuple[Seal, int] | None:
@@ -191,9 +205,11 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
 
 
 def _with_restatement(report: Report, settings: Settings, seal: Seal, number: int) -> Report:
+    sealed_ledger = seal.totals.ledger
     restatement = build_restatement(
         report, settings, number=number, sealed_run_id=seal.run_id, sealed_at=seal.sealed_at,
-        sealed_totals=seal.cost_center_totals, sealed_names=seal.cost_center_names, sealed_total=seal.total)
+        sealed_totals=seal.cost_center_totals, sealed_names=seal.cost_center_names, sealed_total=seal.total,
+        sealed_ledger_totals=None if sealed_ledger is None else sealed_ledger.cost_center_totals)
     note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
             f"sealed total ${seal.total:,.2f}, restated ${restatement.restated_total:,.2f}, "
             f"difference {restatement.difference:+,.2f}. Post only the adjustment journal.")
@@ -226,6 +242,7 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
 
 
 def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
+    from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import write_journal_csv
     from reports.outputs.pdf import render_pdf
     from reports.outputs.workbook import write_workbook
@@ -235,8 +252,15 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     write_journal_csv(report.journal, folder / names.journal_name(month))
     render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
     files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month)]
+    # The import layouts are of what is to be posted: the month's journal, or for a
+    # restatement only its adjustment journal (the sealed journal is already posted).
+    journal, stem = report.journal, names.journal_stem(month)
     if report.restatement is not None:
-        name = names.adjustment_journal_name(month, report.restatement.label)
-        write_journal_csv(report.restatement.adjustment_journal, folder / name)
+        label = report.restatement.label
+        write_journal_csv(report.restatement.adjustment_journal, folder / names.adjustment_journal_name(month, label))
+        files.append(names.adjustment_journal_name(month, label))
+        journal, stem = report.restatement.adjustment_journal, names.adjustment_journal_stem(month, label)
+    for name, data in layout_files(journal, settings, stem):
+        (folder / name).write_bytes(data)
         files.append(name)
     return files

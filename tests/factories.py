@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from reports.core.records import DEFAULT_WORKSPACE_NAME, TokenCounts
-from reports.core.report import Amount, Check, CostCenterLine, DailySpend, Drivers, JournalLine, LineItem, Reconciliation, Report, RunInfo, UnmappedWorkspace, UsageLine, WorkspaceLine
+from reports.core.report import Amount, Check, CostCenterLine, DailySpend, Drivers, Journal, JournalLine, Ledger, LineItem, Reconciliation, Report, RunInfo, UnmappedWorkspace, UsageLine, WorkspaceLine
 from reports.core.money import ZERO, cents_to_dollars, largest_remainder, round_cents
 from reports.core.months import Month
 
@@ -193,6 +193,23 @@ def _daily(month: Month, items: list[tuple]) -> tuple[DailySpend, ...]:
     return tuple(DailySpend(day, per_day[day]) for day in month.days)
 
 
+def usd_journal(month: Month, debits: list[tuple[str, str, str, Decimal]], *, credit_account: str = "2150",
+                memo: str | None = None) -> Journal:
+    """A USD journal built by hand: one debit line per (account, code, name, amount) with an
+    amount, and one credit line for their sum (none when nothing is debited)."""
+    period = str(month)
+    journal_id = f"CB-{period}"
+    memo = memo or f"Claude API chargeback {period}"
+    lines = [JournalLine(journal_id, month.last_day, period, account, code, name, amount, None, memo,
+                         f"{journal_id}-{code}", amount, None)
+             for account, code, name, amount in debits if amount != 0]
+    total = sum((line.debit for line in lines), ZERO)
+    if lines:
+        lines.append(JournalLine(journal_id, month.last_day, period, credit_account, None, None, None, total, memo,
+                                 f"{journal_id}-CREDIT", None, total))
+    return Journal(journal_id, month.last_day, period, memo, Ledger(), credit_account, tuple(lines))
+
+
 def sample_report(
     *,
     demo: bool = False,
@@ -292,21 +309,9 @@ def sample_report(
     )
 
     # ---- journal
-    period = str(month)
-    journal_id = f"CB-{period}"
-    memo = f"Claude API chargeback {period}"
-    journal = [
-        JournalLine(journal_id, month.last_day, period, line.expense_account, line.code, line.name,
-                    line.total, None, memo, f"{journal_id}-{line.code}")
-        for line in cost_centers
-        if line.total != 0
-    ]
-    journal.append(
-        JournalLine(journal_id, month.last_day, period, "2150", None, None, None, total, memo,
-                    f"{journal_id}-CREDIT")
-    )
-    debits = sum((line.debit for line in journal if line.debit is not None), ZERO)
-    credits = sum((line.credit for line in journal if line.credit is not None), ZERO)
+    journal = usd_journal(month, [(line.expense_account, line.code, line.name, line.total) for line in cost_centers],
+                          credit_account="2150")
+    debits, credits = journal.debits, journal.credits
 
     # ---- reconciliation
     allocated = _fraction_to_exact(sum(total_exact.values(), Fraction(0)))
@@ -387,9 +392,51 @@ def sample_report(
         workspaces=tuple(workspaces),
         line_items=line_items,
         usage=usage,
-        journal=tuple(journal),
+        journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
         run_info=run_info,
         unallocated_code="FIN-999",
     )
+
+
+ALL_LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")
+ACCOUNT_NAMES = {"6420": "Software:Claude API", "6421": "Software:Claude API - Engineering",
+                 "6425": "Software:Claude API - Data", "2150": "Accrued Liabilities"}
+
+
+def layout_settings(centers, *, date_formats: dict[str, str] | None = None, **journal):
+    """Settings for ``centers`` with every journal layout configured (as a controller would)."""
+    from reports.core.settings import (BusinessCentralSettings, IntacctSettings, JournalSettings, NetSuiteSettings,
+                                       QuickBooksSettings, Settings, XeroSettings)
+
+    formats = {"netsuite": "MM/DD/YYYY", "xero": "DD MMM YYYY", "quickbooks": "MM/DD/YYYY",
+               "business_central": "DD.MM.YYYY", "intacct": "YYYY-MM-DD", **(date_formats or {})}
+    options = dict(
+        layouts=ALL_LAYOUTS, account_names=dict(ACCOUNT_NAMES),
+        netsuite=NetSuiteSettings(subsidiary="Acme Corp US", dimension="class", date_format=formats["netsuite"]),
+        xero=XeroSettings(tax_rate="Tax Exempt", tracking_category="Cost Center", date_format=formats["xero"]),
+        quickbooks=QuickBooksSettings(dimension="location", date_format=formats["quickbooks"]),
+        business_central=BusinessCentralSettings(date_format=formats["business_central"]),
+        intacct=IntacctSettings(journal="GJ", date_format=formats["intacct"]),
+    )
+    return Settings(organization="Acme Corp", cost_centers=tuple(centers),
+                    journal=JournalSettings(**{**options, **journal}), source_path="chargeback.yaml")
+
+
+def wide_month(count: int = 350):
+    """(Settings, Journal) of a month with ``count`` cost centers, all with spend, in USD.
+
+    Enough cost centers that NetSuite (200 lines per entry) and Xero (300 lines per file)
+    must split the journal. Accounts rotate over 6420/6421/6425; every third cost center has
+    a ``dimension`` of its own (the others post their code).
+    """
+    from reports.core.settings import CostCenter
+
+    accounts = ("6420", "6421", "6425")
+    centers = [CostCenter(f"T-{i:03d}", f"Team {i}", expense_account=accounts[i % 3],
+                          dimension=f"Dept {i}" if i % 3 == 0 else None)
+               for i in range(1, count + 1)]
+    amounts = [Decimal(1000 + (i * 7919) % 250_000).scaleb(-2) for i in range(1, count + 1)]
+    journal = usd_journal(MONTH, [(c.expense_account, c.code, c.name, amount) for c, amount in zip(centers, amounts)])
+    return layout_settings(centers), journal

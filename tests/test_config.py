@@ -185,3 +185,63 @@ def test_a_shared_rule_names_one_workspace_or_one_key():
 def test_an_unknown_source_is_a_problem():
     assert problems_of(ANALYTICS_CONFIG.replace(b"source: analytics", b"source: billing")) == [
         "chargeback.yaml:2: source: must be one of cost_report, analytics, got 'billing'"]
+
+
+LAYOUTS = GOOD.replace(b'  memo: "Claude API chargeback {month}"\n', b'''  memo: "Claude API chargeback {month}"
+  layouts: [netsuite, xero, quickbooks, business_central, intacct]
+  account_names: {"6420": "Software:Claude API", "6421": "Software:Claude API - Eng", "2150": "Accrued Liabilities"}
+  netsuite: {subsidiary: "Acme Corp US", dimension: class, date_format: DD/MM/YYYY}
+  xero: {tax_rate: "Tax Exempt", tracking_category: "Cost Center"}
+  quickbooks: {dimension: location}
+  business_central: {date_format: DD.MM.YYYY}
+  intacct: {journal: CBJ, date_format: YYYY-MM-DD}
+  currency: EUR
+  exchange_rates: {2026-09: "0.9180", 2026-10: 0.92100}
+''').replace(b"    name: Customer Support\n", b'    name: Customer Support\n    dimension: "Support & Success"\n')
+
+
+def test_journal_layouts_currency_and_rates_load_exactly():
+    from reports.core.months import Month
+
+    journal = parse_settings(LAYOUTS, "chargeback.yaml").journal
+    assert journal.layouts == ("netsuite", "xero", "quickbooks", "business_central", "intacct")
+    assert journal.netsuite.dimension == "class" and journal.netsuite.date_format == "DD/MM/YYYY"
+    assert journal.xero.tax_rate == "Tax Exempt" and journal.xero.date_format == "DD/MM/YYYY"  # the default
+    assert journal.quickbooks.dimension == "location" and journal.intacct.journal == "CBJ"
+    assert journal.currency == "EUR"
+    # read from the YAML text, never through a float: 0.92100 keeps its digits
+    assert journal.exchange_rates == {Month(2026, 9): Decimal("0.9180"), Month(2026, 10): Decimal("0.92100")}
+    assert str(journal.exchange_rates[Month(2026, 10)]) == "0.92100"
+    settings = parse_settings(LAYOUTS, "chargeback.yaml")
+    assert settings.dimension_for("SUP-200") == "Support & Success" and settings.dimension_for("ENG-100") == "ENG-100"
+
+
+@pytest.mark.parametrize("old, new, expected, on_line", [
+    (b"layouts: [netsuite, xero,", b"layouts: [netsuite, sage, xero,", "journal.layouts[1]: unknown layout 'sage'",
+     "layouts:"),
+    (b'"2150": "Accrued', b'"2105": "Accrued',
+     "journal.account_names: no name for account 2150, which the quickbooks layout posts", "account_names:"),
+    (b'tax_rate: "Tax Exempt", ', b"", "journal.xero.tax_rate: is required by the xero layout", "xero:"),
+    (b"date_format: DD.MM.YYYY", b"date_format: D.M.YY",
+     "journal.business_central.date_format: unknown date format 'D.M.YY'", "business_central:"),
+    (b"dimension: class", b"dimension: team",
+     "journal.netsuite.dimension: must be one of department, class, location, got 'team'", "netsuite:"),
+    (b"2026-10: 0.92100", b'2026-10: "0"',
+     "journal.exchange_rates.2026-10: must be a positive decimal (units of EUR per 1 USD), got 0", "exchange_rates:"),
+    (b"2026-10: 0.92100", b'2026-10: "about 0.92"', "journal.exchange_rates.2026-10: must be a number, got 'about 0.92'",
+     "exchange_rates:"),
+    (b"2026-10: 0.92100", b'2026-10-31: "0.92"',
+     "journal.exchange_rates.2026-10-31: month '2026-10-31' is not of the form YYYY-MM", "exchange_rates:"),
+    (b"currency: EUR", b"currency: euro", "journal.currency: 'euro' is not an ISO 4217 currency code", "currency:"),
+    (b"  currency: EUR\n", b"", "journal.exchange_rates: rates are given but journal.currency is USD",
+     "exchange_rates:"),
+], ids=["unknown-layout", "quickbooks-account-name", "xero-tax-rate", "date-format", "dimension", "zero-rate",
+        "text-rate", "date-key", "currency", "rates-without-currency"])
+def test_journal_problems_name_file_line_and_key(old, new, expected, on_line):
+    text = LAYOUTS.replace(old, new)
+    assert text != LAYOUTS
+    problems = problems_of(text)
+    found = [p for p in problems if expected in p]
+    assert len(found) == 1, problems
+    path, line = found[0].split(":")[:2]
+    assert path == "chargeback.yaml" and on_line in text.decode().splitlines()[int(line) - 1]

@@ -328,7 +328,7 @@ def test_an_empty_month_is_a_zero_report_with_an_empty_journal(tmp_path, good_ru
         result = run(run_options(server, tmp_path))
     report = result.report
     assert report.total == Decimal("0.00") and report.reconciliation.source_total_cents == 0
-    assert report.journal == () and report.reconciliation.line_item_count == 0
+    assert report.journal.lines == () and report.reconciliation.line_item_count == 0
     assert report.reconciliation.passed
     assert (result.folder / JOURNAL).read_bytes() == HEADER
     assert report.prior_total == good_run.report.prior_total  # September still has its spend

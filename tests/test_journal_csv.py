@@ -8,7 +8,9 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from reports.core.report import JournalLine
+import pytest
+
+from reports.core.report import Journal, JournalLine, Ledger
 from reports.outputs.journals.generic import write_journal_csv
 from tests.factories import sample_report
 
@@ -19,8 +21,13 @@ HEADER = ("Journal ID,Date,Period,Account,Cost Center,Cost Center Name,Debit,Cre
 def _line(**changes) -> JournalLine:
     base = JournalLine("CB-2026-10", date(2026, 10, 31), "2026-10", "6420", "ENG-100",
                        "Platform Engineering", Decimal("12.50"), None,
-                       "Claude API chargeback 2026-10", "CB-2026-10-ENG-100")
+                       "Claude API chargeback 2026-10", "CB-2026-10-ENG-100", Decimal("12.50"), None)
     return dataclasses.replace(base, **changes)
+
+
+def _journal(lines: list[JournalLine]) -> Journal:
+    return Journal("CB-2026-10", date(2026, 10, 31), "2026-10", "Claude API chargeback 2026-10", Ledger(), "2150",
+                   tuple(lines))
 
 
 def test_bytes_header_and_lines(tmp_path):
@@ -31,7 +38,7 @@ def test_bytes_header_and_lines(tmp_path):
     assert not data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8")
     assert text.endswith("\r\n")
-    assert text.count("\r\n") == text.count("\n") == len(report.journal) + 1
+    assert text.count("\r\n") == text.count("\n") == len(report.journal.lines) + 1
     lines = text.split("\r\n")[:-1]
     assert lines[0] == HEADER
     assert lines[1] == ("CB-2026-10,2026-10-31,2026-10,6421,ENG-100,Platform Engineering,"
@@ -57,20 +64,26 @@ def test_debits_equal_credits_equal_total(tmp_path):
 def test_amounts_two_decimals_plain(tmp_path):
     path = tmp_path / "j.csv"
     journal = [_line(debit=Decimal("1234567.5")), _line(debit=Decimal("3")),
-               _line(debit=Decimal("0.005")),
+               _line(debit=Decimal("0.01")),
                _line(cost_center=None, cost_center_name=None, debit=None,
                      credit=Decimal("1234570.51"), external_id="CB-2026-10-CREDIT")]
-    write_journal_csv(journal, path)
+    write_journal_csv(_journal(journal), path)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
     assert [row[6] for row in rows[1:]] == ["1234567.50", "3.00", "0.01", ""]
     assert rows[-1][7] == "1234570.51"
+
+
+def test_an_amount_finer_than_a_cent_is_refused_not_rounded(tmp_path):
+    # rounding happens once, in the core; a writer that rounded could unbalance the entry
+    with pytest.raises(ValueError, match="not in whole cents"):
+        write_journal_csv(_journal([_line(debit=Decimal("0.005"))]), tmp_path / "j.csv")
 
 
 def test_csv_injection_is_escaped(tmp_path):
     path = tmp_path / "j.csv"
     nasty = ['=HYPERLINK("http://x")', "+1-2", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain, text"]
     journal = [_line(memo=value, cost_center_name=value) for value in nasty]
-    write_journal_csv(journal, path)
+    write_journal_csv(_journal(journal), path)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))[1:]
     for row, value in zip(rows, nasty):
         expected = value if value == "plain, text" else "'" + value
@@ -90,5 +103,5 @@ def test_deterministic_bytes(tmp_path):
 
 def test_non_ascii_is_utf8(tmp_path):
     path = tmp_path / "j.csv"
-    write_journal_csv([_line(cost_center_name="Recherche & Développement — Zürich")], path)
+    write_journal_csv(_journal([_line(cost_center_name="Recherche & Développement — Zürich")]), path)
     assert "Développement — Zürich".encode("utf-8") in path.read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,3 +137,27 @@ def test_the_restated_pdf_says_so_on_its_first_page(closed_month):
     restatement = result.report.restatement
     assert "RESTATEMENT R1 of October 2026" in flat
     assert f"${restatement.sealed_total:,.2f} then" in flat and f"${restatement.restated_total:,.2f} now" in flat
+
+
+def test_a_restatement_writes_its_adjustment_in_every_configured_layout(closed_month):
+    output, _ = closed_month
+    month_folder = output / "2026-10"
+    with simulator(organization=demo_organization(revision=1)) as late:
+        result = run(run_options(late, output, restate=True))
+    folder = result.folder
+    # only what is to be posted gets an import layout: the adjustment, not the restated month
+    assert sorted(p.name for p in folder.glob("journal-*-netsuite.csv")) == ["journal-adjustment-2026-10-R1-netsuite.csv"]
+    assert sorted(p.name for p in folder.glob("journal-*-xero*.csv")) == ["journal-adjustment-2026-10-R1-xero.csv"]
+    adjustment = journal_rows(folder / "journal-adjustment-2026-10-R1.csv")
+    netsuite = journal_rows(folder / "journal-adjustment-2026-10-R1-netsuite.csv")
+    xero = journal_rows(folder / "journal-adjustment-2026-10-R1-xero.csv")
+    assert {row["External ID"] for row in netsuite} == {"CB-2026-10-R1"}
+    assert [row["Journal Entry -Line: Memo"].split(" ")[0] for row in netsuite] == [r["External ID"] for r in adjustment]
+    assert [Decimal(row["*Amount"]) for row in xero] == [amount(r["Debit"]) - amount(r["Credit"]) for r in adjustment]
+    assert sum(Decimal(row["*Amount"]) for row in xero) == 0
+    sealed_netsuite = journal_rows(month_folder / "journal-2026-10-netsuite.csv")
+    assert not {row["External ID"] for row in sealed_netsuite} & {row["External ID"] for row in netsuite}
+    sealed_xero = journal_rows(month_folder / "journal-2026-10-xero.csv")
+    assert not {row["*Narration"] for row in sealed_xero} & {row["*Narration"] for row in xero}
+    listed = {entry["file"] for entry in json.loads((folder / "manifest.json").read_text())["outputs"]}
+    assert {"journal-adjustment-2026-10-R1-netsuite.csv", "journal-adjustment-2026-10-R1-xero.csv"} <= listed

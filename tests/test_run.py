@@ -22,8 +22,8 @@ from reports.simulator.organization import demo_organization, expected_cost_by_w
 from reports.simulator.server import DEMO_API_KEY
 
 
-def independent_debits(month) -> dict[str, Decimal]:
-    """Each cost center's journal debit, computed from the simulator's own data and the raw YAML."""
+def independent_exact(month) -> tuple[dict[str, Fraction], Fraction]:
+    """Each cost center's exact USD allocation and the exact month total, from the simulator's data and the raw YAML."""
     config = yaml.safe_load(demo_config_path().read_text())
     cents = expected_cost_by_workspace(demo_organization(), month)
     dollars = {ws: Fraction(amount) / 100 for ws, amount in cents.items()}
@@ -48,7 +48,12 @@ def independent_debits(month) -> dict[str, Decimal]:
             else:
                 for code, pct in split.items():
                     exact[code] += amount * Fraction(str(pct)) / 100
-    total = sum(dollars.values())
+    return exact, sum(dollars.values())
+
+
+def independent_debits(month) -> dict[str, Decimal]:
+    """Each cost center's journal debit, computed from the simulator's own data and the raw YAML."""
+    exact, total = independent_exact(month)
     total_cents = int((total * 100 + Fraction(1, 2)) // 1)  # half-up, amounts are positive
     floors = {code: int((value * 100) // 1) for code, value in exact.items()}
     order = sorted(exact, key=lambda code: -(exact[code] * 100 - floors[code]))  # ties: config order

@@ -246,7 +246,7 @@ def test_journal_sheet_balances(book, report):
     assert credit[4] is None and credit[5] is None and credit[6] is None
     assert all(isinstance(row[1], datetime) and row[1].date() == report.month.last_day
                for row in rows)
-    assert [row[9] for row in rows] == [line.external_id for line in report.journal]
+    assert [row[9] for row in rows] == [line.external_id for line in report.journal.lines]
 
 
 def test_line_item_amounts_exact_in_the_file(book_path, report):

@@ -22,7 +22,7 @@ from reports.core.report import (
     CostCenterLine,
     DailySpend,
     Drivers,
-    JournalLine,
+    Journal,
     LineItems,
     PayerLine,
     Reconciliation,
@@ -32,6 +32,7 @@ from reports.core.report import (
     UsageLine,
     WorkspaceLine,
 )
+from reports.core.journal import ledger_checks, ledger_for, month_journal
 from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
 from reports.core.months import Month
 from reports.core.settings import Settings
@@ -311,25 +312,14 @@ def _cost_center_lines(settings: Settings, current: MonthTotals, prior: MonthTot
     return tuple(lines)
 
 
-def journal_id(month: Month) -> str:
-    return f"CB-{month}"
+def _exact_allocations(settings: Settings, current: MonthTotals) -> dict[str, Fraction]:
+    return {center.code: current.allocation.total(center.code) for center in settings.cost_centers}
 
 
-def _journal(month: Month, settings: Settings, current: MonthTotals) -> tuple[JournalLine, ...]:
-    memo = settings.journal.memo.format(month=str(month))
-    common = dict(journal_id=journal_id(month), day=month.last_day, period=str(month), memo=memo)
-    lines = [
-        JournalLine(account=settings.expense_account_for(center.code), cost_center=center.code,
-                    cost_center_name=center.name, debit=current.cost_center_totals[center.code], credit=None,
-                    external_id=f"CB-{month}-{center.code}", **common)
-        for center in settings.cost_centers
-        if current.cost_center_totals[center.code] != 0
-    ]
-    if current.rounded_total == 0:
-        return tuple(lines)  # nothing to post: an empty month has no journal lines at all
-    lines.append(JournalLine(account=settings.journal.credit_account, cost_center=None, cost_center_name=None,
-                             debit=None, credit=current.rounded_total, external_id=f"CB-{month}-CREDIT", **common))
-    return tuple(lines)
+def _journal(month: Month, settings: Settings, current: MonthTotals) -> Journal:
+    return month_journal(month, settings, ledger_for(settings, month), exact=_exact_allocations(settings, current),
+                         usd=current.cost_center_totals, exact_total=Fraction(current.source_total),
+                         usd_total=current.rounded_total)
 
 
 def _owners_of(amounts: dict[str, Decimal]) -> str:
@@ -458,15 +448,14 @@ def _money(value: Decimal) -> str:
 
 
 def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCenterLine],
-                    journal: Sequence[JournalLine], line_items: LineItems, directory: Directory,
+                    journal: Journal, line_items: LineItems, directory: Directory,
                     settings: Settings, days_with_data: set[date] | None,
                     unknown_cost_types: Iterable[str], extra_checks: Sequence[Check]) -> Reconciliation:
     allocated = current.allocation.allocated_total
     source = Fraction(current.source_total)
     allocated_decimal = _exact(allocated)
     line_sum = sum(line_items.amounts_cents(), ZERO)
-    debits = sum((line.debit for line in journal if line.debit is not None), ZERO)
-    credits = sum((line.credit for line in journal if line.credit is not None), ZERO)
+    debits, credits = journal.debits_usd, journal.credits_usd  # the ledger's currency is checked below
     center_sum = sum((line.total for line in centers), ZERO)
 
     worst_gap = max((abs(Fraction(line.total) - current.allocation.total(line.code)) for line in centers),
@@ -492,6 +481,7 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         check("Each cost center within one cent of its exact share", "less than 0.01",
               f"{_exact_approx(worst_gap)}", worst_gap < Fraction(1, 100)),
     ]
+    checks += ledger_checks(journal, _exact_allocations(settings, current), source)
     if days_with_data is not None:
         expected_days = set(month.days)
         missing = sorted(expected_days - days_with_data)

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Mapping
+
+from reports.core.months import Month
+
+USD = "USD"
+
+# The import layouts of accounting systems that `journal.layouts` can name (SPEC table).
+LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")
+
+# Date formats a layout can be told to write; each system's import reads one of them,
+# depending on the company's or the importing user's locale.
+DATE_FORMATS = ("MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD", "DD.MM.YYYY", "DD MMM YYYY")
 
 
 @dataclass(frozen=True)
@@ -18,6 +30,7 @@ class CostCenter:
     api_keys: tuple[str, ...] = ()
     users: tuple[str, ...] = ()  # emails or user IDs
     service_accounts: tuple[str, ...] = ()
+    dimension: str | None = None  # the ERP's department/class/tracking option; None: the code
 
 
 @dataclass(frozen=True)
@@ -39,10 +52,50 @@ class SharedRule:
 
 
 @dataclass(frozen=True)
+class NetSuiteSettings:
+    subsidiary: str | None = None  # OneWorld accounts: the subsidiary's name
+    dimension: str = "department"  # department | class | location: the line field of the cost center
+    date_format: str = "MM/DD/YYYY"  # the importing user's date preference
+
+
+@dataclass(frozen=True)
+class XeroSettings:
+    tax_rate: str | None = None  # required with the layout: the org's no-tax rate name, e.g. "Tax Exempt"
+    tracking_category: str | None = None  # the tracking category whose options are the cost centers
+    date_format: str = "DD/MM/YYYY"
+
+
+@dataclass(frozen=True)
+class QuickBooksSettings:
+    dimension: str = "class"  # class | location
+    date_format: str = "MM/DD/YYYY"
+
+
+@dataclass(frozen=True)
+class BusinessCentralSettings:
+    date_format: str = "MM/DD/YYYY"  # the importing user's region
+
+
+@dataclass(frozen=True)
+class IntacctSettings:
+    journal: str = "GJ"  # the journal symbol the entries go to
+    date_format: str = "MM/DD/YYYY"  # the format chosen on the import page
+
+
+@dataclass(frozen=True)
 class JournalSettings:
     credit_account: str = "2150"
     expense_account: str = "6420"
     memo: str = "Claude API chargeback {month}"
+    layouts: tuple[str, ...] = ()  # of LAYOUTS, in the config's order
+    account_names: Mapping[str, str] = field(default_factory=dict)  # account code -> name (QuickBooks)
+    netsuite: NetSuiteSettings = field(default_factory=NetSuiteSettings)
+    xero: XeroSettings = field(default_factory=XeroSettings)
+    quickbooks: QuickBooksSettings = field(default_factory=QuickBooksSettings)
+    business_central: BusinessCentralSettings = field(default_factory=BusinessCentralSettings)
+    intacct: IntacctSettings = field(default_factory=IntacctSettings)
+    currency: str = USD  # the ledger's currency (ISO 4217)
+    exchange_rates: Mapping[Month, Decimal] = field(default_factory=dict)  # units of currency per 1 USD
 
 
 @dataclass(frozen=True)
@@ -90,3 +143,20 @@ class Settings:
 
     def expense_account_for(self, code: str) -> str:
         return self.cost_center(code).expense_account or self.journal.expense_account
+
+    def dimension_for(self, code: str) -> str:
+        """The value a cost center posts to the ERP's dimension: its ``dimension``, or its code.
+
+        A code no longer in the config (a restatement of a removed cost center) posts its code.
+        """
+        for center in self.cost_centers:
+            if center.code == code:
+                return center.dimension or code
+        return code
+
+    def posted_accounts(self) -> tuple[str, ...]:
+        """Every account a journal of this config can post: expense accounts and the credit account."""
+        accounts = [self.journal.expense_account]
+        accounts += [center.expense_account for center in self.cost_centers if center.expense_account]
+        accounts.append(self.journal.credit_account)
+        return tuple(dict.fromkeys(accounts))

@@ -37,6 +37,15 @@ def money(value: Decimal | int | None) -> str:
     return f"-{text}" if cents < ZERO else text
 
 
+def in_currency(value: Decimal | int | None, currency: str) -> str:
+    """An amount in another currency than USD, by its ISO code: ``EUR 12,345.67``, ``-EUR 3.10``."""
+    if value is None:
+        return MISSING
+    cents = round_cents(_dec(value))
+    text = f"{currency} {abs(cents):,.2f}"
+    return f"-{text}" if cents < ZERO else text
+
+
 def whole_money(value: Decimal | int | None) -> str:
     """Whole dollars for chart axes: ``$1,250``."""
     if value is None:
@@ -133,6 +142,7 @@ def short_date(value: date) -> str:
 
 FILTERS = {
     "money": money,
+    "in_currency": in_currency,
     "whole_money": whole_money,
     "signed_money": signed_money,
     "percent": percent,

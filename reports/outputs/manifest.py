@@ -50,6 +50,45 @@ class CostCenterTotal:
 
 
 @dataclass(frozen=True)
+class LedgerTotals:
+    """The journal as posted to the ledger: its currency, the month's rate, each cost center's amount.
+
+    What a restatement needs to journal only the differences in the ledger's currency.
+    """
+
+    currency: str
+    rate: Decimal  # units of ``currency`` per 1 USD
+    total: Decimal  # the journal's debits in ``currency``
+    cost_center_totals: Mapping[str, Decimal]  # cost centers with a journal line
+
+    @classmethod
+    def of(cls, report: Report) -> "LedgerTotals":
+        journal = report.journal
+        return cls(journal.ledger.currency, journal.ledger.rate, journal.debits, journal.by_cost_center())
+
+    @classmethod
+    def usd(cls, totals: "Totals") -> "LedgerTotals":
+        """A manifest written before ledgers were recorded: its journal was in USD."""
+        return cls("USD", Decimal(1), totals.total, totals.cost_center_totals)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"currency": self.currency, "exchange_rate": str(self.rate), "total": str(self.total),
+                "cost_centers": {code: str(amount) for code, amount in self.cost_center_totals.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any, where: "_Reader") -> "LedgerTotals":
+        ledger = where.mapping(data, "totals.ledger")
+        centers = where.mapping(ledger.get("cost_centers"), "totals.ledger.cost_centers")
+        return cls(
+            currency=where.text(ledger.get("currency"), "totals.ledger.currency"),
+            rate=where.amount(ledger.get("exchange_rate"), "totals.ledger.exchange_rate"),
+            total=where.amount(ledger.get("total"), "totals.ledger.total"),
+            cost_center_totals={code: where.amount(value, f"totals.ledger.cost_centers.{code}")
+                                for code, value in centers.items()},
+        )
+
+
+@dataclass(frozen=True)
 class Totals:
     """The headline numbers of the run (what ``close`` seals and ``email`` quotes)."""
 
@@ -63,7 +102,8 @@ class Totals:
     line_items: int
     unallocated: Decimal
     cost_centers: tuple[CostCenterTotal, ...]
-    currency: str = "USD"
+    currency: str = "USD"  # of every amount above (the API's amounts are in USD)
+    ledger: LedgerTotals | None = None  # the journal in the ledger's currency; None in older manifests
 
     @property
     def cost_center_totals(self) -> dict[str, Decimal]:
@@ -89,6 +129,7 @@ class Totals:
                 CostCenterTotal(line.code, line.name, line.total, line.budget, line.variance, line.prior_total,
                                 line.change)
                 for line in report.cost_centers),
+            ledger=LedgerTotals.of(report),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -109,6 +150,7 @@ class Totals:
                  "change": _text(line.change)}
                 for line in self.cost_centers
             ],
+            **({"ledger": self.ledger.to_json()} if self.ledger is not None else {}),
         }
 
     @classmethod
@@ -139,6 +181,7 @@ class Totals:
             unallocated=where.amount(totals.get("unallocated"), "totals.unallocated"),
             cost_centers=tuple(centers),
             currency=where.text(totals.get("currency", "USD"), "totals.currency"),
+            ledger=None if totals.get("ledger") is None else LedgerTotals.from_json(totals["ledger"], where),
         )
 
 

@@ -13,12 +13,26 @@ def pdf_name(month: Month) -> str:
     return f"executive-summary-{month}.pdf"
 
 
+def journal_stem(month: Month) -> str:
+    return f"journal-{month}"
+
+
+def adjustment_journal_stem(month: Month, label: str) -> str:
+    return f"journal-adjustment-{month}-{label}"
+
+
 def journal_name(month: Month) -> str:
-    return f"journal-{month}.csv"
+    return f"{journal_stem(month)}.csv"
 
 
 def adjustment_journal_name(month: Month, label: str) -> str:
-    return f"journal-adjustment-{month}-{label}.csv"
+    return f"{adjustment_journal_stem(month, label)}.csv"
+
+
+def layout_journal_name(stem: str, layout: str, part: int = 1) -> str:
+    """``journal-2026-10-business-central.csv``; a layout's second file is ``journal-2026-10-xero-2.csv``."""
+    label = layout.replace("_", "-")
+    return f"{stem}-{label}.csv" if part == 1 else f"{stem}-{label}-{part}.csv"
 
 
 MANIFEST = "manifest.json"

@@ -196,6 +196,7 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "top_users": report.users[:TOP_PAYERS],
         "more_users": max(len(report.users) - TOP_PAYERS, 0),
         "list_price": _list_price(report),
+        "ledger": _ledger(report),
     }
 
 
@@ -212,6 +213,23 @@ def _list_price(report: Report) -> ListPrice | None:
     total = sum((line.list_price or ZERO for line in report.cost_centers), ZERO)
     discount = total - report.total
     return ListPrice(total, discount, None if total == 0 else discount / total)
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """The journal's currency beside USD: shown only when the ledger is not in USD."""
+
+    currency: str
+    rate: Decimal
+    total: Decimal
+    by_cost_center: dict[str, Decimal]
+
+
+def _ledger(report: Report) -> LedgerView | None:
+    journal = report.journal
+    if journal.ledger.is_usd:
+        return None
+    return LedgerView(journal.ledger.currency, journal.ledger.rate, journal.debits, journal.by_cost_center())
 
 
 # ------------------------------------------------------------------ rendering

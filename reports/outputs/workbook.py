@@ -40,9 +40,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from reports.core.records import TokenCounts
-from reports.core.report import JournalLine, PayerLine, Report
+from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
 from reports.outputs import excel_styles as st
+from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_TEXT = 32_767
@@ -75,6 +76,9 @@ LIST_PRICE_HEADERS = ("List Price", "Discount")  # analytics source only: after 
 CHECK_HEADERS = ("Check", "Expected", "Actual", "Status", "Detail")
 UNMAPPED_HEADERS = ("Workspace ID", "Workspace", "Amount (USD)", "Taken By")
 UNMAPPED_ANALYTICS_HEADERS = ("Workspace ID", "Workspace", "API Key", "Actor", "Amount (USD)", "Taken By")
+
+
+_JOURNAL_STYLES = {TEXT: st.TEXT, DATE: st.DATE, MONEY: st.MONEY, RATE: st.EXACT}
 
 
 @dataclass(frozen=True)
@@ -396,11 +400,17 @@ class _Writer:
     def summary(self) -> None:
         report = self.report
         listed = report.has_list_prices
-        widths = (20, 30, 14, 14, 14, 14, 14, 11, 14, 14) + ((14, 14) if listed else ())
-        headers = SUMMARY_HEADERS + (LIST_PRICE_HEADERS if listed else ())
+        ledger = report.journal.ledger
+        # A ledger in another currency adds its total and rate above the table and its
+        # amounts in a last column; the contract's columns stay as they are.
+        in_ledger = None if ledger.is_usd else report.journal.by_cost_center()
+        headers = (SUMMARY_HEADERS + (LIST_PRICE_HEADERS if listed else ())
+                   + (() if in_ledger is None else (f"Total ({ledger.currency})",)))
+        widths = ((20, 30, 14, 14, 14, 14, 14, 11, 14, 14) + ((14, 14) if listed else ())
+                  + (() if in_ledger is None else (14,)))
         ws, c = self.sheet(SHEET_SUMMARY, widths)
         title = f"Claude API chargeback — {report.month.label}"
-        header_row = 8 + (1 if report.run_info.demo else 0)
+        header_row = 8 + (1 if report.run_info.demo else 0) + (0 if in_ledger is None else 2)
         # Sheet views go out with the first row in write-only mode: freeze first.
         ws.freeze_panes = f"A{header_row + 1}"
         if report.run_info.demo:
@@ -410,6 +420,11 @@ class _Writer:
         ws.append([c.text("Period", st.LABEL), c.text(str(report.month))])
         ws.append([c.text("Organization", st.LABEL), c.text(report.organization)])
         ws.append([c.text("Grand Total (USD)", st.LABEL), c.number(report.total, st.MONEY)])
+        if in_ledger is not None:
+            ws.append([c.text(f"Grand Total ({ledger.currency})", st.LABEL),
+                       c.number(report.journal.debits, st.MONEY)])
+            ws.append([c.text(f"Exchange Rate ({ledger.currency} per USD)", st.LABEL),
+                       c.number(ledger.rate, st.EXACT)])
         ws.append([c.text("Prior Month (USD)", st.LABEL), c.number(report.prior_total, st.MONEY)])
         ws.append([])
         ws.append(c.header_row(headers))
@@ -420,8 +435,10 @@ class _Writer:
                 c.number(line.total, st.MONEY), c.number(line.budget, st.MONEY),
                 c.number(line.variance, st.MONEY), c.ratio(line.share_of_total),
                 c.number(line.prior_total, st.MONEY), c.number(line.change, st.MONEY),
-            ] + ([c.number(line.list_price, st.MONEY), c.number(line.discount, st.MONEY)] if listed else []))
-        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + len(report.cost_centers)}"
+            ] + ([c.number(line.list_price, st.MONEY), c.number(line.discount, st.MONEY)] if listed else [])
+              + ([] if in_ledger is None else [c.number(in_ledger.get(line.code, ZERO), st.MONEY)]))
+        last = get_column_letter(len(headers))
+        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.cost_centers)}"
 
         lines = report.cost_centers
 
@@ -440,7 +457,8 @@ class _Writer:
             c.number(total_of([line.prior_total for line in lines]), st.TOTAL),
             c.number(total_of([line.change for line in lines]), st.TOTAL),
         ] + ([c.number(total_of([line.list_price for line in lines]), st.TOTAL),
-              c.number(total_of([line.discount for line in lines]), st.TOTAL)] if listed else []))
+              c.number(total_of([line.discount for line in lines]), st.TOTAL)] if listed else [])
+          + ([] if in_ledger is None else [c.number(sum(in_ledger.values(), ZERO), st.TOTAL)]))
 
     def workspaces(self) -> None:
         columns = (
@@ -539,18 +557,12 @@ class _Writer:
             line.workspace_id or "", line.workspace_name, line.api_key_id or "",
             line.api_key_name, line.model, line.service_tier, *_tokens(line.tokens)))
 
-    def journal(self, title: str = SHEET_JOURNAL, lines: Sequence[JournalLine] | None = None) -> None:
-        columns = (
-            _Column("Journal ID", st.TEXT, 14), _Column("Date", st.DATE, 12),
-            _Column("Period", st.TEXT, 10), _Column("Account", st.TEXT, 10),
-            _Column("Cost Center", st.TEXT, 14), _Column("Cost Center Name", st.TEXT, 28),
-            _Column("Debit", st.MONEY, 14), _Column("Credit", st.MONEY, 14),
-            _Column("Memo", st.TEXT, 34), _Column("External ID", st.TEXT, 24),
-        )
-        self.table(title, columns, tuple(self.report.journal if lines is None else lines), lambda line: (
-            line.journal_id, line.day, line.period, line.account, line.cost_center,
-            line.cost_center_name, line.debit, line.credit, line.memo, line.external_id,
-        ))  # no note row when empty: an import would read it as a line
+    def journal(self, title: str = SHEET_JOURNAL, journal: Journal | None = None) -> None:
+        journal = self.report.journal if journal is None else journal
+        definition = journal_columns(journal)  # the same columns as the journal CSV
+        columns = [_Column(column.header, _JOURNAL_STYLES[column.kind], column.width) for column in definition]
+        self.table(title, columns, journal.lines, lambda line: [column.value(line) for column in definition])
+        # no note row when empty: an import would read it as a line
 
     def restatement(self) -> None:
         """Sealed against restated debits per cost center (only for a restated month)."""
@@ -627,6 +639,7 @@ class _Writer:
              _iso_utc(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
+            *_ledger_rows(self.report),
         ]
         if info.data_source == "analytics":
             rows.append(("Data Refreshed At",
@@ -649,6 +662,16 @@ class _Writer:
         self.wb.save(path)
         if self.pending:
             _stream_rows(path, self.pending)
+
+
+def _ledger_rows(report: Report) -> list[tuple[str, str]]:
+    ledger = report.journal.ledger
+    if ledger.is_usd:
+        return [("Ledger Currency", "USD (the journal is in USD; no conversion)")]
+    return [("Ledger Currency", ledger.currency),
+            ("Exchange Rate", f"{ledger.rate} {ledger.currency} per 1 USD for {report.month} (journal.exchange_rates); "
+                              f"journal total {ledger.currency} {report.journal.debits:,.2f} = USD "
+                              f"{report.reconciliation.source_total} × {ledger.rate}, rounded half-up")]
 
 
 def _no_row(item: Any) -> Sequence[Any]:

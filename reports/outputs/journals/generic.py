@@ -1,71 +1,88 @@
-"""The journal as CSV for the accounting import: the Journal sheet's columns, plain values.
+"""The generic journal: the Journal sheet's columns, defined once for the sheet and the CSV.
 
-Format (fixed, so imports and checksums are stable):
+``columns(journal)`` is the one definition: the workbook writes each column with the style
+of its kind, and ``journal_csv_bytes`` writes the same columns as plain values:
 
-* UTF-8 without a byte-order mark; comma-separated; one header row with the Journal
-  sheet's column names; fields quoted only when needed (``csv.QUOTE_MINIMAL``).
-* Records end with ``"\\r\\n"`` (RFC 4180, the ``csv`` module's default), on every line.
-* ``Date`` is ``YYYY-MM-DD``; ``Debit`` and ``Credit`` are plain numbers with exactly two
-  decimals (no currency symbol, no thousands separator, half-up if ever given more
-  digits); a debit line leaves ``Credit`` empty and the credit line leaves ``Debit`` empty.
-* CSV injection: a text field that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
-  carriage return is written with a single quote ``'`` in front, so spreadsheet programs
-  opening the file show it as text instead of evaluating it. Amounts are never prefixed
-  (a credit note's ``-12.50`` stays a number).
-* The same journal always gives byte-identical files.
+* ``Journal ID``, ``Date`` (``YYYY-MM-DD`` in the CSV), ``Period``, ``Account``, ``Cost Center``,
+  ``Cost Center Name``, ``Debit``, ``Credit``, ``Memo``, ``External ID``; a debit line leaves
+  ``Credit`` empty and the credit line leaves ``Debit`` empty;
+* a ledger in another currency than USD adds ``Currency``, ``Exchange Rate`` (units of it per
+  1 USD, as configured), ``Debit (USD)`` and ``Credit (USD)`` after them: ``Debit``/``Credit``
+  are then in the ledger's currency. For USD the file is exactly as it always was.
+
+The CSV's cells follow ``reports.outputs.journals.text`` (formula-inert text, two-decimal
+amounts, UTF-8 without BOM, ``\\r\\n``); the same journal always gives byte-identical files.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable
 
-from reports.core.report import JournalLine
-from reports.core.money import CENT, ROUNDING
+from reports.core.report import Journal, JournalLine
+from reports.outputs.journals.text import amount, csv_bytes, inert
 
-HEADERS = (
-    "Journal ID", "Date", "Period", "Account", "Cost Center", "Cost Center Name", "Debit",
-    "Credit", "Memo", "External ID",
+TEXT, DATE, MONEY, RATE = "text", "date", "money", "rate"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the generic journal: header, kind of value, width on the Journal sheet, value of a line."""
+
+    header: str
+    kind: str  # TEXT | DATE | MONEY | RATE
+    width: float
+    value: Callable[[JournalLine], Any]
+
+
+_COLUMNS = (
+    Column("Journal ID", TEXT, 14, lambda line: line.journal_id),
+    Column("Date", DATE, 12, lambda line: line.day),
+    Column("Period", TEXT, 10, lambda line: line.period),
+    Column("Account", TEXT, 10, lambda line: line.account),
+    Column("Cost Center", TEXT, 14, lambda line: line.cost_center),
+    Column("Cost Center Name", TEXT, 28, lambda line: line.cost_center_name),
+    Column("Debit", MONEY, 14, lambda line: line.debit),
+    Column("Credit", MONEY, 14, lambda line: line.credit),
+    Column("Memo", TEXT, 34, lambda line: line.memo),
+    Column("External ID", TEXT, 24, lambda line: line.external_id),
 )
-_INJECTION_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value: str | None) -> str:
-    if value is None:
-        return ""
-    return "'" + value if value.startswith(_INJECTION_TRIGGERS) else value
+def columns(journal: Journal) -> tuple[Column, ...]:
+    """The journal's columns: the contract's ten, and the ledger's four when it is not in USD."""
+    ledger = journal.ledger
+    if ledger.is_usd:
+        return _COLUMNS
+    return _COLUMNS + (
+        Column("Currency", TEXT, 10, lambda line: ledger.currency),
+        Column("Exchange Rate", RATE, 12, lambda line: ledger.rate),
+        Column("Debit (USD)", MONEY, 14, lambda line: line.debit_usd),
+        Column("Credit (USD)", MONEY, 14, lambda line: line.credit_usd),
+    )
 
 
-def _amount(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return format(value.quantize(CENT, rounding=ROUNDING), "f")
+HEADERS = tuple(column.header for column in _COLUMNS)
 
 
-def journal_csv_bytes(journal: Sequence[JournalLine]) -> bytes:
+def _cell(kind: str, value: Any) -> str:
+    if kind == DATE:
+        return value.isoformat()
+    if kind == MONEY:
+        return amount(value)
+    if kind == RATE:
+        return format(value, "f")
+    return inert(value)
+
+
+def journal_csv_bytes(journal: Journal) -> bytes:
     """The CSV file's exact bytes for ``journal``."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(HEADERS)
-    for line in journal:
-        writer.writerow((
-            _text(line.journal_id),
-            line.day.isoformat(),
-            _text(line.period),
-            _text(line.account),
-            _text(line.cost_center),
-            _text(line.cost_center_name),
-            _amount(line.debit),
-            _amount(line.credit),
-            _text(line.memo),
-            _text(line.external_id),
-        ))
-    return buffer.getvalue().encode("utf-8")
+    cols = columns(journal)
+    return csv_bytes([column.header for column in cols],
+                     ([_cell(column.kind, column.value(line)) for column in cols] for line in journal.lines))
 
 
-def write_journal_csv(journal: Sequence[JournalLine], path: Path) -> None:
+def write_journal_csv(journal: Journal, path: Path) -> None:
     """Write ``journal`` as the journal CSV to exactly ``path`` (see the module docstring)."""
     Path(path).write_bytes(journal_csv_bytes(journal))

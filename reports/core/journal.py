@@ -1,0 +1,237 @@
+"""The journal, built once: the month's entry and a restatement's adjustments, in the ledger's currency. Pure.
+
+One place for the ID scheme, so every layout and every re-run of a month agree on it:
+
+* ``CB-YYYY-MM`` is the month's entry, ``CB-YYYY-MM-R<n>`` the n-th restatement's adjustment entry;
+* a line's External ID is ``<entry>-<cost center code>``, the balancing line's ``<entry>-CREDIT``;
+* an entry too long for a system is split into balanced parts ``<entry>-1``, ``<entry>-2``, … whose
+  cost-center lines keep their External IDs and whose balancing lines are ``<entry>-<n>-CREDIT``.
+
+Every ID is derived only from the month, the restatement number, the cost center and the
+part number, so a re-run of the same month gives the same IDs and re-imports can be caught.
+
+Ledger currency: a cost center's ledger amount is its exact USD allocation times the month's
+rate, rounded by largest remainder to (the exact month total × rate) rounded half-up, so debits
+equal credits to the cent in the ledger's currency. The rounding happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from reports.core.money import CENT, ZERO, largest_remainder, round_cents
+from reports.core.months import Month
+from reports.core.report import Check, Journal, JournalLine, Ledger
+from reports.core.settings import USD, Settings
+from reports.errors import ConfigError
+
+PREFIX = "CB"
+BALANCING = "CREDIT"
+
+
+# ---------------------------------------------------------------- the ID scheme
+
+
+def journal_id(month: Month, restatement: int | None = None) -> str:
+    """``CB-2026-10`` for the month, ``CB-2026-10-R1`` for its first restatement."""
+    base = f"{PREFIX}-{month}"
+    return base if restatement is None else f"{base}-R{restatement}"
+
+
+def line_id(entry: str, code: str) -> str:
+    """A cost center line's External ID: ``CB-2026-10-ENG-100``."""
+    return f"{entry}-{code}"
+
+
+def balancing_id(entry: str) -> str:
+    """The balancing line's External ID: ``CB-2026-10-CREDIT``."""
+    return f"{entry}-{BALANCING}"
+
+
+def part_id(entry: str, number: int) -> str:
+    """The n-th balanced part of an entry split for a line limit: ``CB-2026-10-2``."""
+    return f"{entry}-{number}"
+
+
+# ---------------------------------------------------------------- the ledger
+
+
+def ledger_for(settings: Settings, month: Month) -> Ledger:
+    """The ledger's currency and the month's rate; ConfigError naming the month when it has none."""
+    journal = settings.journal
+    if journal.currency == USD:
+        return Ledger()
+    rate = journal.exchange_rates.get(month)
+    if rate is None:
+        where = settings.source_path or "the configuration"
+        known = ", ".join(str(m) for m in sorted(journal.exchange_rates)) or "none"
+        raise ConfigError(where, [
+            f"{where}: journal.exchange_rates: no rate for {month}, and the journal is in {journal.currency}; "
+            f'add {month}: "<{journal.currency} per 1 USD>" (rates given: {known})'])
+    return Ledger(journal.currency, rate)
+
+
+def to_ledger(exact: Mapping[str, Fraction], usd: Mapping[str, Decimal], exact_total: Fraction,
+              usd_total: Decimal, ledger: Ledger) -> tuple[dict[str, Decimal], Decimal]:
+    """Each cost center's amount and the total in the ledger's currency, rounded to the cent.
+
+    ``exact`` is each cost center's exact USD allocation and ``usd`` the same rounded (they
+    are the ledger amounts as they are when the ledger is in USD). Otherwise each exact
+    amount is multiplied by the rate exactly, then rounded by largest remainder to the
+    exact total times the rate, rounded half-up.
+    """
+    if ledger.is_usd:
+        return dict(usd), usd_total
+    rate = Fraction(ledger.rate)
+    target = round_cents(exact_total * rate)
+    return largest_remainder({code: value * rate for code, value in exact.items()}, target), target
+
+
+# ---------------------------------------------------------------- building entries
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One cost center's signed amount for an entry (positive debits its account)."""
+
+    code: str
+    name: str
+    account: str
+    amount: Decimal  # ledger currency, to the cent
+    amount_usd: Decimal  # USD, to the cent
+    external_id: str
+
+
+def _sides(amount: Decimal, usd: Decimal, debit_side: bool | None = None) -> tuple[Decimal | None, ...]:
+    """(debit, credit, debit_usd, credit_usd) of a signed amount; zero goes to the other currency's side."""
+    if debit_side is None:
+        debit_side = amount > 0 or (amount == 0 and usd > 0)
+    usd_debit = usd > 0 or (usd == 0 and debit_side)
+    return (amount if debit_side else None, None if debit_side else -amount,
+            usd if usd_debit else None, None if usd_debit else -usd)
+
+
+def entry(entry_id: str, day: date, period: str, memo: str, ledger: Ledger, balancing_account: str,
+          postings: Sequence[Posting]) -> Journal:
+    """An entry of ``postings`` and one balancing line on ``balancing_account`` (none if nothing to balance)."""
+    common = dict(journal_id=entry_id, day=day, period=period, memo=memo)
+    lines = []
+    for posting in postings:
+        if posting.amount == 0 and posting.amount_usd == 0:
+            continue  # a cost center without spend gets no line
+        debit, credit, debit_usd, credit_usd = _sides(posting.amount, posting.amount_usd)
+        lines.append(JournalLine(account=posting.account, cost_center=posting.code, cost_center_name=posting.name,
+                                 debit=debit, credit=credit, external_id=posting.external_id,
+                                 debit_usd=debit_usd, credit_usd=credit_usd, **common))
+    net = sum((line.amount for line in lines), ZERO)
+    net_usd = sum((line.amount_usd for line in lines), ZERO)
+    if net != 0 or net_usd != 0:
+        debit, credit, debit_usd, credit_usd = _sides(-net, -net_usd)
+        lines.append(JournalLine(account=balancing_account, cost_center=None, cost_center_name=None,
+                                 debit=debit, credit=credit, external_id=balancing_id(entry_id),
+                                 debit_usd=debit_usd, credit_usd=credit_usd, **common))
+    return Journal(journal_id=entry_id, day=day, period=period, memo=memo, ledger=ledger,
+                   balancing_account=balancing_account, lines=tuple(lines))
+
+
+def month_memo(settings: Settings, month: Month) -> str:
+    return settings.journal.memo.format(month=str(month))
+
+
+def month_journal(month: Month, settings: Settings, ledger: Ledger, *, exact: Mapping[str, Fraction],
+                  usd: Mapping[str, Decimal], exact_total: Fraction, usd_total: Decimal) -> Journal:
+    """The month's entry: one debit line per cost center with spend, one credit line balancing them."""
+    amounts, _ = to_ledger(exact, usd, exact_total, usd_total, ledger)
+    entry_id = journal_id(month)
+    postings = [Posting(center.code, center.name, settings.expense_account_for(center.code), amounts[center.code],
+                        usd[center.code], line_id(entry_id, center.code))
+                for center in settings.cost_centers]
+    return entry(entry_id, month.last_day, str(month), month_memo(settings, month), ledger,
+                 settings.journal.credit_account, postings)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A cost center's restated minus sealed journal amount, in the ledger's currency and in USD."""
+
+    code: str
+    name: str
+    amount: Decimal
+    amount_usd: Decimal
+
+
+def adjustment_journal(month: Month, number: int, settings: Settings, ledger: Ledger,
+                       changes: Sequence[Change]) -> Journal:
+    """A restatement's entry: only the differences, balanced on the credit account.
+
+    A positive difference debits the cost center's expense account, a negative one credits
+    it (a cost center no longer in the config posts to the default expense account).
+    """
+    entry_id = journal_id(month, number)
+    configured = {center.code for center in settings.cost_centers}
+    postings = [Posting(change.code, change.name,
+                        settings.expense_account_for(change.code) if change.code in configured
+                        else settings.journal.expense_account,
+                        change.amount, change.amount_usd, line_id(entry_id, change.code))
+                for change in changes]
+    memo = f"{month_memo(settings, month)} restatement R{number}"
+    return entry(entry_id, month.last_day, str(month), memo, ledger, settings.journal.credit_account, postings)
+
+
+def split(journal: Journal, max_lines: int) -> tuple[Journal, ...]:
+    """The entry as balanced parts of at most ``max_lines`` lines each (itself when it fits).
+
+    Cost-center lines are taken in order, ``max_lines - 1`` to a part, and each part gets its
+    own balancing line; parts are numbered from 1, so the same journal always splits the same way.
+    """
+    if max_lines < 2:
+        raise ValueError("an entry needs room for a line and its balancing line")
+    if len(journal.lines) <= max_lines:
+        return (journal,)
+    postings = [Posting(line.cost_center, line.cost_center_name or "", line.account, line.amount, line.amount_usd,
+                        line.external_id)
+                for line in journal.lines if line.cost_center is not None]
+    size = max_lines - 1
+    parts = []
+    for number, start in enumerate(range(0, len(postings), size), 1):
+        entry_id = part_id(journal.journal_id, number)
+        parts.append(entry(entry_id, journal.day, journal.period, journal.memo, journal.ledger,
+                           journal.balancing_account, postings[start:start + size]))
+    return tuple(parts)
+
+
+# ---------------------------------------------------------------- proof
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def ledger_checks(journal: Journal, exact: Mapping[str, Fraction], exact_total: Fraction) -> tuple[Check, ...]:
+    """Reconciliation checks of a journal in another currency than USD (none for a USD ledger)."""
+    ledger = journal.ledger
+    if ledger.is_usd:
+        return ()
+    currency, rate = ledger.currency, Fraction(ledger.rate)
+    target = round_cents(exact_total * rate)
+    amounts = journal.by_cost_center()
+    worst = max((abs(Fraction(amounts.get(code, ZERO)) - value * rate) for code, value in exact.items()),
+                default=Fraction(0))
+    worst_text = f"{(Decimal(worst.numerator) / Decimal(worst.denominator)).quantize(Decimal('0.000001'))}"
+
+    def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
+        return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
+
+    return (
+        check(f"Journal debits equal credits ({currency})", _money(journal.debits), _money(journal.credits),
+              journal.debits == journal.credits),
+        # short names, so each check stays on one line of the PDF's notes page (the rate is in Run Info)
+        check(f"Journal total ({currency}) = exact USD total × rate", _money(target), _money(journal.debits),
+              journal.debits == target),
+        check(f"Each cost center within one cent of its {currency} share", "less than 0.01", worst_text,
+              worst < Fraction(CENT)),
+    )
