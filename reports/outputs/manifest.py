@@ -204,6 +204,8 @@ class Manifest:
     outputs: tuple[FileEntry, ...]  # every other file the run wrote, except the manifest itself
     totals: Totals
     reconciliation: Mapping[str, Any] = field(default_factory=dict)
+    data_source: str = "cost_report"  # which API: cost_report (legacy) or analytics
+    data_refreshed_at: str | None = None  # analytics: the API's data_refreshed_at
 
     @property
     def files(self) -> tuple[FileEntry, ...]:
@@ -225,6 +227,8 @@ class Manifest:
             "organization": self.organization,
             "generated_at": self.generated_at,
             "data_fetched_at": self.data_fetched_at,
+            "data_source": self.data_source,
+            "data_refreshed_at": self.data_refreshed_at,
             "config_file": self.config_file,
             "config_sha256": self.config_sha256,
             "requests_made": self.requests_made,
@@ -255,6 +259,9 @@ class Manifest:
             generated_at=where.text(top.get("generated_at"), "generated_at"),
             data_fetched_at=None if top.get("data_fetched_at") is None else where.text(
                 top.get("data_fetched_at"), "data_fetched_at"),
+            data_source=where.text(top.get("data_source", "cost_report"), "data_source"),
+            data_refreshed_at=None if top.get("data_refreshed_at") is None else where.text(
+                top.get("data_refreshed_at"), "data_refreshed_at"),
             config_file=where.text(top.get("config_file"), "config_file"),
             config_sha256=where.text(top.get("config_sha256"), "config_sha256"),
             requests_made=None if requests is None else where.count(requests, "requests_made"),
@@ -293,6 +300,8 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         organization=report.organization,
         generated_at=_utc(info.generated_at),
         data_fetched_at=_utc(info.data_fetched_at) if info.data_fetched_at else None,
+        data_source=info.data_source,
+        data_refreshed_at=_utc(info.data_refreshed_at) if info.data_refreshed_at else None,
         config_file=config_file,
         config_sha256=info.config_sha256,
         requests_made=requests_made,

@@ -367,12 +367,15 @@ class AnalyticsService:
         total = len(result.groups)
         if offset > total:
             raise BadRequest("page: invalid page token")
-        end = offset + q.limit
+        per_page = q.limit
+        if self.faults.max_rows_per_page:  # a page may hold fewer rows than asked; clients must follow next_page
+            per_page = max(1, min(per_page, self.faults.max_rows_per_page))
+        end = offset + per_page
         chosen = result.groups[offset:end]
         has_more = end < total
         next_page = cursor(q.fingerprint, end) if has_more else None
         if self.faults.repeat_cursor:
-            has_more, next_page = True, cursor(q.fingerprint, min(q.limit, total))
+            has_more, next_page = True, cursor(q.fingerprint, min(per_page, total))
         rows = [row for group in chosen for row in group]
         rows = self._row_faults(q, rows, result.starts[offset:end], [len(g) for g in chosen])
         envelope = (

@@ -65,6 +65,7 @@ class Faults:
     slow_responses: int = 1  # ... the first N requests (0 = every request)
     # --- pagination
     max_buckets_per_page: int | None = None  # cap buckets per page below ``limit``
+    max_rows_per_page: int | None = None  # analytics: cap rows (groups) per page below ``limit``
     repeat_cursor: bool = False  # has_more true and the same next_page forever
     split_last_bucket: bool = False  # each page's last bucket goes on at the start of the next page
     repeat_continued_row: bool = False  # ... and the continuation repeats the row before it (a duplicate)
