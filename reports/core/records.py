@@ -51,6 +51,15 @@ class Attribution:
     default_workspace: bool = False  # the organization's Default workspace
     api_key_id: str | None = None
     actor: Actor | None = None
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Every cost row is summed by its payer: hash the four fields once, not per row.
+        object.__setattr__(self, "_hash", hash((self.workspace_id, self.default_workspace, self.api_key_id,
+                                                self.actor)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)

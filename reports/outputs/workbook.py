@@ -272,7 +272,8 @@ class _TableRows:
     """Rows ``start..stop`` of a table, to be streamed into one sheet from row 2 on."""
 
     def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[_Column], items: Sequence[Any],
-                 to_row: Callable[[Any], Sequence[Any]], start: int, stop: int):
+                 to_row: Callable[[Any], Sequence[Any]], start: int, stop: int,
+                 footer: Sequence[tuple[Any, str]] = ()):
         self.ws = ws
         self.items = items
         self.to_row = to_row
@@ -281,6 +282,8 @@ class _TableRows:
         # style ids are taken now, before the workbook's styles are written
         self.encoders = [(get_column_letter(index), _encoder(ws, column.style))
                          for index, column in enumerate(columns, 1)]
+        self.footer = [(get_column_letter(index), _encoder(ws, style), value)
+                       for index, (value, style) in enumerate(footer, 1)]
 
     def chunks(self) -> Iterator[str]:
         encoders, to_row = self.encoders, self.to_row
@@ -302,6 +305,13 @@ class _TableRows:
             if len(parts) > _ROWS_PER_CHUNK * 8:
                 yield "".join(parts)
                 parts.clear()
+        if self.footer:  # a total row after the last item
+            r = str(number + 1)
+            append(f'<row r="{r}">')
+            for letter, encode, value in self.footer:
+                if value is not None:
+                    append('<c r="' + letter + r + encode(value))
+            append("</row>")
         if parts:
             yield "".join(parts)
 
@@ -367,8 +377,10 @@ class _Writer:
         return ws, _Cells(ws)
 
     def table(self, title: str, columns: Sequence[_Column], items: Sequence[Any],
-              to_row: Callable[[Any], Sequence[Any]], *, empty_note: str | None = None) -> None:
-        """A header + one row per item, continuing on numbered sheets past the row limit.
+              to_row: Callable[[Any], Sequence[Any]], *, empty_note: str | None = None,
+              footer: Sequence[tuple[Any, str]] = ()) -> None:
+        """A header + one row per item (+ a ``footer`` row of (value, style)), continuing on
+        numbered sheets past the row limit.
 
         The header (and an empty table's note) goes through openpyxl like every other
         sheet; the rows are streamed into the saved file afterwards (see ``_TableRows``).
@@ -386,9 +398,13 @@ class _Writer:
             if total_rows == 0 and empty_note is not None:
                 ws.append([cells.text(empty_note)])
                 continue
+            last = number == len(titles) - 1
+            if total_rows == 0 and footer:
+                ws.append([cells.cell(value, style) for value, style in footer])
+                continue
             ws.auto_filter.ref = f"A1:{last_col}{stop - start + 1}"
             if stop > start:
-                self.pending.append(_TableRows(ws, columns, items, to_row, start, stop))
+                self.pending.append(_TableRows(ws, columns, items, to_row, start, stop, footer if last else ()))
         if len(titles) > 1:
             self.split_notes.append(
                 f"{title} has {total_rows:,} rows, more than the {per_sheet:,} that fit on one "
@@ -514,23 +530,15 @@ class _Writer:
         columns = tuple(first) + (_Column("Cost Center", st.TEXT, 26), _Column("Amount (USD)", st.MONEY, 14)) + \
             tuple(_Column(header, st.INTEGER, 15) for header in TOKEN_HEADERS)
         trailing = (_Column("ID", st.TEXT, 32), _Column("Kind", st.TEXT, 16)) if title == SHEET_USERS else ()
-        columns += trailing
-        ws, c = self.sheet(title, [column.width for column in columns])
-        ws.freeze_panes = "A2"
-        ws.append(c.header_row(column.header for column in columns))
-        for line in lines:
-            values = list(to_row(line)) + [line.cost_center, line.amount, *_tokens(line.tokens)]
-            if trailing:
-                values += [line.id, line.kind.replace("_", " ")]
-            ws.append([c.cell(value, column.style) for value, column in zip(values, columns)])
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(lines) + 1}"
-        total = sum((line.amount for line in lines), ZERO)
         tokens = TokenCounts()
         for line in lines:
             tokens = tokens + line.tokens
-        ws.append([c.text("Total", st.TOTAL_LABEL)] + [c.text("", st.TOTAL_LABEL) for _ in first[1:]]
-                  + [c.text("", st.TOTAL_LABEL), c.number(total, st.TOTAL)]
-                  + [c.number(value, st.TOTAL) for value in _tokens(tokens)])
+        footer = ([("Total", st.TOTAL_LABEL)] + [("", st.TOTAL_LABEL)] * len(first)
+                  + [(sum((line.amount for line in lines), ZERO), st.TOTAL)]
+                  + [(value, st.TOTAL) for value in _tokens(tokens)])
+        self.table(title, columns + trailing, lines, lambda line: (
+            *to_row(line), line.cost_center, line.amount, *_tokens(line.tokens),
+            *((line.id, line.kind.replace("_", " ")) if trailing else ())), footer=footer)
 
     def api_keys(self) -> None:
         self.payers(SHEET_API_KEYS, self.report.api_keys,

@@ -20,6 +20,7 @@ the SPEC has the facts; its "Traps" shaped what is done here):
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
@@ -62,6 +63,9 @@ USAGE_ENDPOINT = "analytics/usage"
 # (its Line Items column stays empty; a note says why).
 DIMENSIONS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
 COST_GROUPS = DIMENSIONS + ["cost_type", "token_type"]
+# The prior month is only compared (per cost center, model and cost type), never listed row by
+# row: without the service tier and token type fan-out it is a fifth of the rows to read.
+PRIOR_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "cost_type"]
 KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _ACTOR_KINDS = {"user_actor": USER, "service_account_actor": SERVICE_ACCOUNT, "api_actor": API_KEY,
                 "federated_actor": FEDERATED}
@@ -107,20 +111,20 @@ def _window(month: Month) -> dict[str, Any]:
 def month_queries(month: Month) -> list[Query]:
     prior = month.prior()
 
-    def cost(m: Month, required: bool) -> list[Query]:
+    def cost(m: Month, groups: list[str]) -> list[Query]:
         return [
-            Query(cost_query(m), COST_ENDPOINT, {**_window(m), "group_by[]": COST_GROUPS, "limit": PAGE_ROWS},
-                  ANALYTICS_PAGES, required, HEADERS),
+            Query(cost_query(m), COST_ENDPOINT, {**_window(m), "group_by[]": groups, "limit": PAGE_ROWS},
+                  ANALYTICS_PAGES, True, HEADERS),
             # the daily spend for the chart: no grouping, one row per day with spend
             Query(daily_query(m), COST_ENDPOINT, {**_window(m), "time_bucket_width": "1d", "limit": PAGE_ROWS},
-                  ANALYTICS_PAGES, required, HEADERS),
+                  ANALYTICS_PAGES, True, HEADERS),
         ]
 
-    queries = cost(month, True)
+    queries = cost(month, COST_GROUPS)
     queries.append(Query(usage_query(month), USAGE_ENDPOINT, {**_window(month), "group_by[]": DIMENSIONS,
                                                               "limit": PAGE_ROWS}, ANALYTICS_PAGES, True, HEADERS))
     if reachable(prior):  # a January 2026 has no prior month in this API
-        queries += cost(prior, True)
+        queries += cost(prior, PRIOR_GROUPS)
         queries.append(Query(usage_query(prior), USAGE_ENDPOINT, {**_window(prior), "group_by[]": DIMENSIONS,
                                                                   "limit": PAGE_ROWS}, ANALYTICS_PAGES, False,
                              HEADERS))
@@ -228,25 +232,44 @@ def directory(workspace_pages: Iterable[RawPage], with_default_pages: Iterable[R
                      default_workspace_id=extra[0] if len(extra) == 1 else None)
 
 
-def _rows(page: RawPage, endpoint: str, month: Month, refreshed: list[datetime]) -> Iterator[tuple[Where, str, int, dict]]:
-    """(where, label, index, row) for every row of a page whose period lies in the month."""
+class _Periods:
+    """Each distinct (starting_at, ending_at) checked once: a month's rows repeat the same few."""
+
+    def __init__(self, month: Month):
+        self.month = month
+        self.known: dict[tuple, date] = {}
+
+    def day(self, row: dict, where: Where, index: int) -> date:
+        """The row's first day; fails unless its period lies in the month."""
+        key = (row.get("starting_at"), row.get("ending_at"))
+        found = self.known.get(key)
+        if found is not None:
+            return found
+        label = str(key[0])
+        try:
+            start, end = parse_rfc3339(key[0]), parse_rfc3339(key[1])  # type: ignore[arg-type]
+        except (TypeError, ValueError, AttributeError):
+            raise where.error(f"the row's starting_at/ending_at {label!r} is not an RFC 3339 period",
+                              row=index) from None
+        month = self.month
+        if not (month.start <= start < month.end and start < end <= month.end):
+            raise where.error(f"the row's period {label} to {rfc3339(end)} lies outside {month} "
+                              "(the API returned data for another period)", row=index)
+        found = self.known[key] = start.date()
+        return found
+
+
+def _rows(page: RawPage, endpoint: str, periods: _Periods,
+          refreshed: list[datetime]) -> Iterator[tuple[Where, str, int, dict, date]]:
+    """(where, label, index, row, day) for every row of a page whose period lies in the month."""
     where = Where(endpoint, page.file)
     if not page.is_object:
         raise where.error("the response has no 'data' list")
     for index, row in enumerate(page.items(), start=1):
-        if not isinstance(row, dict):
+        if type(row) is not dict:
             raise where.error("the row is not an object", row=index)
-        label = str(row.get("starting_at"))
-        try:
-            start = parse_rfc3339(row["starting_at"])
-            end = parse_rfc3339(row["ending_at"])
-        except (KeyError, TypeError, ValueError):
-            raise where.error(f"the row's starting_at/ending_at {label!r} is not an RFC 3339 period",
-                              row=index) from None
-        if not (month.start <= start < month.end and start < end <= month.end):
-            raise where.error(f"the row's period {label} to {rfc3339(end)} lies outside {month} "
-                              "(the API returned data for another period)", row=index)
-        yield where, label, index, row
+        day = periods.day(row, where, index)
+        yield where, row.get("starting_at"), index, row, day
     if not page.has_data_list():
         raise where.error("the response has no 'data' list")
     stamp = page.get("data_refreshed_at")
@@ -264,11 +287,26 @@ def _group(row: dict, where: Where, label: str, index: int) -> dict:
     return group
 
 
-def _actor(group: dict, where: Where, label: str, index: int) -> Actor | None:
+def _actor(group: dict, where: Where, label: str, index: int, known: dict) -> Actor | None:
     actor = group.get("actor")
     if actor is None:
         return None  # usage with no attributable identity: its own payer, summed with its kind
-    if not isinstance(actor, dict) or actor.get("type") not in _ACTOR_KINDS:
+    if type(actor) is dict:
+        # the same identity comes back on many rows: read it once
+        key: Any = tuple(actor.items())
+        try:
+            found = known.get(key)
+        except TypeError:  # a nested value (a federated identity's provider): a slower key
+            key = json.dumps(actor, sort_keys=True, default=str)
+            found = known.get(key)
+        if found is None:
+            found = known[key] = _read_actor(actor, where, label, index)
+        return found
+    raise where.error(f"actor {actor!r} is not one of the API's actor shapes", label, index)
+
+
+def _read_actor(actor: dict, where: Where, label: str, index: int) -> Actor:
+    if actor.get("type") not in _ACTOR_KINDS:
         raise where.error(f"actor {actor!r} is not one of the API's actor shapes", label, index)
     kind = _ACTOR_KINDS[actor["type"]]
     if kind == USER:
@@ -297,54 +335,65 @@ class _Payers:
     def __init__(self, names: Directory):
         self.names = names
         self.known: dict[tuple, Attribution] = {}
+        self.actors: dict[tuple, Actor] = {}
 
-    def of(self, group: dict, actor: Actor | None, where: Where, label: str, index: int) -> Attribution:
-        workspace = text_or_null(group, "workspace_id", where, label, index)
-        key = text_or_null(group, "api_key_id", where, label, index)
+    def of(self, group: dict, where: Where, label: str, index: int) -> Attribution:
+        actor = _actor(group, where, label, index, self.actors)
+        workspace, key = group.get("workspace_id"), group.get("api_key_id")
         found = self.known.get((workspace, key, actor))
         if found is None:
+            workspace = text_or_null(group, "workspace_id", where, label, index)
+            key = text_or_null(group, "api_key_id", where, label, index)
             found = self.known[(workspace, key, actor)] = Attribution(
                 workspace, default_workspace=workspace is not None and workspace == self.names.default_workspace_id,
                 api_key_id=key, actor=actor)
         return found
 
 
+_COST_FIELDS = ("cost_type", "model", "token_type", "service_tier", "context_window")
+
+
 def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_cost_types: set[str],
               refreshed: list[datetime]) -> Iterator[CostRow]:
     """Every analytics cost row of the month, in API order; fails on any malformed row."""
     payers = _Payers(names)
+    periods = _Periods(month)
     shared: dict[str, str] = {}
     for page in pages:
-        for where, label, index, row in _rows(page, "analytics/cost", month, refreshed):
-            group = _group(row, where, label, index)
-            cost = row.get("cost")
-            if not isinstance(cost, dict):
+        for where, label, index, row, day in _rows(page, "analytics/cost", periods, refreshed):
+            group, cost = row.get("group"), row.get("cost")
+            if type(group) is not dict:
+                raise where.error("the row has no 'group' object", label, index)
+            if type(cost) is not dict:
                 raise where.error("the row has no 'cost' object", label, index)
-            for field in ("amount", "list_amount"):
-                if field not in cost:
-                    raise where.error(f"the row has no 'cost.{field}'", label, index)
             try:
                 amount = parse_cents(cost["amount"])
                 list_amount = parse_cents(cost["list_amount"])
+            except KeyError as missing:
+                raise where.error(f"the row has no 'cost.{missing.args[0]}'", label, index) from None
             except AmountError as exc:
                 raise where.error(str(exc), label, index) from None
             if cost.get("currency") != "USD":
                 raise where.error(f"currency is {cost.get('currency')!r}; only USD amounts can be summed", label, index)
-            actor = _actor(group, where, label, index)
-            values = [text_or_null(group, field, where, label, index)
-                      for field in ("cost_type", "model", "token_type", "service_tier", "context_window")]
-            values = [None if value is None else shared.setdefault(value, value) for value in values]
+            values = []
+            for field in _COST_FIELDS:
+                value = group.get(field)
+                if value is not None:
+                    if type(value) is not str:
+                        raise where.error(f"{field} must be text or null, got {value!r}", label, index)
+                    value = shared.setdefault(value, value)
+                values.append(value)
             if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
                 unknown_cost_types.add(values[0])
-            payer = payers.of(group, actor, where, label, index)
-            yield CostRow(parse_rfc3339(row["starting_at"]).date(), payer, None, *values, amount, list_amount)
+            yield CostRow(day, payers.of(group, where, label, index), None, *values, amount, list_amount)
 
 
 def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime]) -> dict[date, Decimal]:
     """Spend per UTC day from the ungrouped daily query (days without spend have no row)."""
     by_day: dict[date, Decimal] = {}
+    periods = _Periods(month)
     for page in pages:
-        for where, label, index, row in _rows(page, "analytics/cost", month, refreshed):
+        for where, label, index, row, day in _rows(page, "analytics/cost", periods, refreshed):
             cost = row.get("cost")
             if not isinstance(cost, dict) or "amount" not in cost:
                 raise where.error("the row has no 'cost.amount'", label, index)
@@ -352,7 +401,6 @@ def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime
                 amount = parse_cents(cost["amount"])
             except AmountError as exc:
                 raise where.error(str(exc), label, index) from None
-            day = parse_rfc3339(row["starting_at"]).date()
             by_day[day] = by_day.get(day, ZERO) + amount
     return by_day
 
@@ -361,8 +409,9 @@ def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
                refreshed: list[datetime]) -> Iterator[UsageRow]:
     """Every analytics usage row of the month (tokens per payer x model x service tier)."""
     payers = _Payers(names)
+    periods = _Periods(month)
     for page in pages:
-        for where, label, index, row in _rows(page, "analytics/usage", month, refreshed):
+        for where, label, index, row, day in _rows(page, "analytics/usage", periods, refreshed):
             group = _group(row, where, label, index)
             usage = row.get("usage")
             if not isinstance(usage, dict):
@@ -378,8 +427,8 @@ def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
                 output=count(usage, ("output_tokens",), where, label, index),
                 web_searches=searches,
             )
-            payer = payers.of(group, _actor(group, where, label, index), where, label, index)
-            yield UsageRow(parse_rfc3339(row["starting_at"]).date(), payer,
+            payer = payers.of(group, where, label, index)
+            yield UsageRow(day, payer,
                            text_or_null(group, "model", where, label, index),
                            text_or_null(group, "service_tier", where, label, index),
                            text_or_null(group, "context_window", where, label, index), tokens)
