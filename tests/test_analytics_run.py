@@ -158,7 +158,7 @@ def test_the_manifest_records_the_source_and_data_refreshed_at(analytics_run):
     queries = {page["query"] for page in manifest["raw_pages"]}
     assert {"analytics_cost-2026-10", "analytics_cost_daily-2026-10", "analytics_usage-2026-10",
             "analytics_cost-2026-09", "users", "workspaces_with_default", "cost_report_total-2026-10"} <= queries
-    assert manifest["data_source"] == "analytics" and manifest["data_refreshed_at"]
+    assert manifest["source"] == "analytics" and manifest["fetched"] == "api" and manifest["data_refreshed_at"]
     index = json.loads((analytics_run.folder / "raw" / "index.json").read_text())
     assert index["source"] == "analytics"
 

@@ -231,7 +231,7 @@ def test_a_failed_run_leaves_the_previous_outputs_untouched(tmp_path, good_run):
     # the untrustworthy pages are kept apart for inspection, where the message says
     kept = next((output / "failed").iterdir())
     assert f"the pages as received are kept in {kept}" in str(caught.value)
-    assert b'"EUR"' in (kept / "cost_report-2026-10-p001.json").read_bytes()
+    assert b'"EUR"' in (kept / "raw" / "cost_report-2026-10-p001.json").read_bytes()  # where the error says
 
 
 def test_wrong_key_exits_3_with_one_line_and_no_outputs(tmp_path, demo_server):

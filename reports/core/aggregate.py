@@ -501,8 +501,9 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         key = (item.workspace_id, item.name)
         by_workspace[key] = by_workspace.get(key, ZERO) + item.amount
     for (workspace_id, name), amount in by_workspace.items():
+        # the legacy Default workspace has no ID; the analytics API's null workspace is no workspace at all
         checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
-                            f"{name} ({workspace_id or 'Default'})", "WARN",
+                            f"{name} ({workspace_id})" if workspace_id else name, "WARN",
                             f"${_money(amount)} went to {settings.unallocated}; add it to a cost center in the config"
                             + ("" if directory.null_workspace_is_default else
                                " (or its API keys and users: the Reconciliation sheet lists them)")))

@@ -84,7 +84,7 @@ def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
     return Headline(
         month=month,
         organization=manifest.organization,
-        demo=manifest.demo or manifest.source == "demo",
+        demo=manifest.demo or manifest.fetched == "demo",
         source=manifest.source,
         generated_at=manifest.generated_at,
         currency=totals.currency,

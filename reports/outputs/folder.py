@@ -113,9 +113,11 @@ def keep_failed_pages(staging: Path, output_dir: Path, month: Month, run_id: str
     if not raw.is_dir():
         shutil.rmtree(staging, ignore_errors=True)
         return None
+    # The pages keep their raw/ folder, so the page file an error names (raw/…json) is found as
+    # written, relative to the kept folder.
     target = output_dir / "failed" / f"{month}-{run_id}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(raw, target)
+    target.mkdir(parents=True, exist_ok=True)
+    os.replace(raw, target / "raw")
     shutil.rmtree(staging, ignore_errors=True)
     return target
 

@@ -15,11 +15,13 @@ from typing import Any, Iterable, Mapping
 
 from reports.core.months import Month
 from reports.core.report import Report
+from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file
 from reports.outputs.names import MANIFEST
 
 FORMAT = 1
+FETCHED = ("api", "demo", "offline")
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class Manifest:
     run_id: str
     month: Month
     tool_version: str
-    source: str  # api | demo | offline
+    source: str  # which API the month was read from: cost_report (legacy) or analytics
     demo: bool
     organization: str
     generated_at: str  # UTC, 2026-11-01T06:00:00Z
@@ -204,7 +206,7 @@ class Manifest:
     outputs: tuple[FileEntry, ...]  # every other file the run wrote, except the manifest itself
     totals: Totals
     reconciliation: Mapping[str, Any] = field(default_factory=dict)
-    data_source: str = "cost_report"  # which API: cost_report (legacy) or analytics
+    fetched: str = "api"  # how the pages were had: api | demo (the simulator) | offline (a saved snapshot)
     data_refreshed_at: str | None = None  # analytics: the API's data_refreshed_at
 
     @property
@@ -223,11 +225,11 @@ class Manifest:
             "month": str(self.month),
             "tool_version": self.tool_version,
             "source": self.source,
+            "fetched": self.fetched,
             "demo": self.demo,
             "organization": self.organization,
             "generated_at": self.generated_at,
             "data_fetched_at": self.data_fetched_at,
-            "data_source": self.data_source,
             "data_refreshed_at": self.data_refreshed_at,
             "config_file": self.config_file,
             "config_sha256": self.config_sha256,
@@ -253,13 +255,16 @@ class Manifest:
             run_id=where.text(top.get("run_id"), "run_id"),
             month=where.month(top.get("month"), "month"),
             tool_version=where.text(top.get("tool_version"), "tool_version"),
-            source=where.text(top.get("source"), "source"),
+            # manifests before the analytics source said how the pages were had in "source"
+            source=where.text(top.get("data_source") or (top.get("source") if top.get("source") in SOURCES
+                                                         else COST_REPORT), "source"),
+            fetched=where.text(top.get("fetched") or (top.get("source") if top.get("source") in FETCHED
+                                                      else "api"), "fetched"),
             demo=bool(top.get("demo")),
             organization=where.text(top.get("organization"), "organization", empty=True),
             generated_at=where.text(top.get("generated_at"), "generated_at"),
             data_fetched_at=None if top.get("data_fetched_at") is None else where.text(
                 top.get("data_fetched_at"), "data_fetched_at"),
-            data_source=where.text(top.get("data_source", "cost_report"), "data_source"),
             data_refreshed_at=None if top.get("data_refreshed_at") is None else where.text(
                 top.get("data_refreshed_at"), "data_refreshed_at"),
             config_file=where.text(top.get("config_file"), "config_file"),
@@ -295,12 +300,12 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         run_id=info.run_id,
         month=report.month,
         tool_version=info.tool_version,
-        source=info.source,
+        source=info.data_source,
+        fetched=info.source,
         demo=info.demo,
         organization=report.organization,
         generated_at=_utc(info.generated_at),
         data_fetched_at=_utc(info.data_fetched_at) if info.data_fetched_at else None,
-        data_source=info.data_source,
         data_refreshed_at=_utc(info.data_refreshed_at) if info.data_refreshed_at else None,
         config_file=config_file,
         config_sha256=info.config_sha256,
