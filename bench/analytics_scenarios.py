@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -78,16 +77,10 @@ def write_config(path: Path, workspaces: int, keys: int, users: int) -> None:
 def child_serve(spec: str) -> None:
     """(child) Serve the synthetic analytics organization until stdin closes, then print the requests."""
     from reports.simulator.organization import synthetic_analytics_organization
-    from reports.simulator.server import SimulatorServer
+    from serving import serve_until_stdin_closes
 
     workspaces, keys, users = (int(part) for part in spec.split(":"))
-    org = synthetic_analytics_organization(workspaces, keys, users)
-    with SimulatorServer(org) as server:
-        print(server.base_url, flush=True)
-        sys.stdin.read()
-        records = [{"path": r.path, "query": r.query, "status": r.status, "bytes": r.bytes_sent,
-                    "started": r.started, "finished": r.finished} for r in server.requests]
-    print(json.dumps(records), flush=True)
+    serve_until_stdin_closes(synthetic_analytics_organization(workspaces, keys, users))
 
 
 def child_fetch(month: str, folder: str, base_url: str) -> None:

@@ -174,16 +174,10 @@ def _overlap(records: list[dict], month: str) -> bool:
 def child_serve(workspaces: str) -> None:
     """(child) Serve the synthetic organization until stdin closes, then print the requests."""
     from reports.simulator.organization import synthetic_organization
-    from reports.simulator.server import SimulatorServer
+    from serving import serve_until_stdin_closes
 
-    org = synthetic_organization(int(workspaces), descriptions_per_workspace=DESCRIPTIONS,
-                                 api_keys_per_workspace=KEYS)
-    with SimulatorServer(org) as server:
-        print(server.base_url, flush=True)
-        sys.stdin.read()
-        records = [{"path": r.path, "query": r.query, "status": r.status, "bytes": r.bytes_sent,
-                    "started": r.started, "finished": r.finished} for r in server.requests]
-    print(json.dumps(records), flush=True)
+    serve_until_stdin_closes(synthetic_organization(int(workspaces), descriptions_per_workspace=DESCRIPTIONS,
+                                                    api_keys_per_workspace=KEYS))
 
 
 def fetch_scenario(workspaces: int, month: str, folder: Path) -> dict:
