@@ -17,6 +17,7 @@ from typing import Callable, Hashable, Iterable, Iterator, Sequence
 from reports.core.allocate import LEVELS, Allocation, Rules, allocate
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import (
+    PRIORITY_TIERS,
     Amount,
     Check,
     CostCenterLine,
@@ -29,6 +30,7 @@ from reports.core.report import (
     Report,
     RunInfo,
     UnmappedWorkspace,
+    UsageJoin,
     UsageLine,
     WorkspaceLine,
 )
@@ -94,12 +96,27 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
 
 
 class UsageSums:
-    """A month's usage rows summed in one pass per payer x model x service tier."""
+    """A month's usage rows summed in one pass per payer x model x service tier (and per day)."""
 
-    __slots__ = ("_sums",)
+    __slots__ = ("_sums", "_daily")
 
-    def __init__(self, sums: dict[tuple, list[int]]):
+    def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, list[int]] | None = None):
         self._sums = sums  # (payer, model, service tier) -> token counts
+        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> token counts
+
+    def join(self, payer_of: Callable[[Attribution], Attribution]) -> UsageJoin:
+        """The usage at the cost rows' grain: ``payer_of`` names a usage payer as the cost rows do."""
+        tokens: dict[tuple, list[int]] = {}
+        searches: dict[tuple, int] = {}
+        payers: dict[Attribution, Attribution] = {}
+        for (day, payer, model, tier, window), counts in self._daily.items():
+            named = payers.get(payer)
+            if named is None:
+                named = payers[payer] = payer_of(payer)
+            _add(tokens, (day, named, model, tier, window), counts)
+            if tier not in PRIORITY_TIERS:  # the cost report bills no Priority Tier web search
+                searches[(day, named)] = searches.get((day, named), 0) + counts[5]
+        return UsageJoin({key: TokenCounts(*counts) for key, counts in tokens.items()}, searches)
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
         """Tokens per (workspace, API key, model, service tier): the Usage sheet's grain."""
@@ -137,23 +154,16 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
 
 
 def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
-    """Sum usage rows per payer x model x service tier, reading them once."""
+    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once."""
     sums: dict[tuple, list[int]] = {}
+    daily: dict[tuple, list[int]] = {}
     for row in rows:
-        key = (row.attribution, row.model, row.service_tier)
         t = row.tokens
-        found = sums.get(key)
-        if found is None:
-            sums[key] = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output,
-                         t.web_searches]
-        else:
-            found[0] += t.uncached_input
-            found[1] += t.cache_write_5m
-            found[2] += t.cache_write_1h
-            found[3] += t.cache_read
-            found[4] += t.output
-            found[5] += t.web_searches
-    return UsageSums(sums)
+        counts = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output, t.web_searches]
+        _add(sums, (row.attribution, row.model, row.service_tier), counts)
+        # The day x context window grain is what a cost row is priced at: the FOCUS export's quantities.
+        _add(daily, (row.day, row.attribution, row.model, row.service_tier, row.context_window), counts)
+    return UsageSums(sums, daily)
 
 
 @dataclass(frozen=True)
@@ -243,7 +253,8 @@ def build_report(
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
     workspaces = _workspace_lines(settings, rules, current, prior, usage_sums, directory)
-    line_items = _line_items(cost_rows, current, directory)
+    analytics = not directory.null_workspace_is_default
+    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(analytics)) if usage else None)
     usage_lines = _usage_lines(usage_sums, directory)
     by_day = daily_cents if daily_cents is not None else current_sums.by_day
     prior_by_day = prior_daily_cents if prior_daily_cents is not None else (
@@ -256,7 +267,6 @@ def build_report(
     if prior is not None and prior_usage_rows is None:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
-    analytics = not directory.null_workspace_is_default
     return Report(
         month=month,
         organization=settings.organization,
@@ -429,13 +439,22 @@ def _attributed_by(current: MonthTotals) -> tuple[Amount, ...]:
     return tuple(Amount(level, cents_to_dollars(cents[level])) for level in LEVELS if level in cents)
 
 
-def _line_items(rows: Sequence[CostRow], current: MonthTotals, directory: Directory) -> LineItems:
+def _cost_grain(analytics: bool) -> Callable[[Attribution], Attribution]:
+    """How the cost rows name a usage row's payer: the legacy cost report knows only the workspace;
+    the analytics source groups cost and usage alike (workspace, API key, actor)."""
+    if analytics:
+        return lambda payer: payer
+    return lambda payer: Attribution(payer.workspace_id, payer.default_workspace)
+
+
+def _line_items(rows: Sequence[CostRow], current: MonthTotals, directory: Directory,
+                usage: UsageJoin | None) -> LineItems:
     payers = current.sums.by_payer
     names = {payer: (directory.workspace_name(payer.workspace_id), directory.api_key_name(payer.api_key_id),
                      directory.actor_label(payer.actor))
              for payer in payers}
     owners = {payer: current.allocation.owner[payer] for payer in payers}
-    return LineItems(rows, names, owners)
+    return LineItems(rows, names, owners, usage=usage)
 
 
 def _usage_lines(usage: UsageSums, directory: Directory) -> tuple[UsageLine, ...]:
