@@ -17,6 +17,14 @@ def journal_name(month: Month) -> str:
     return f"journal-{month}.csv"
 
 
+def focus_name(month: Month) -> str:
+    return f"focus-{month}.csv"
+
+
+def focus_schema_name(month: Month) -> str:
+    return f"focus-{month}.schema.json"
+
+
 def adjustment_journal_name(month: Month, label: str) -> str:
     return f"journal-adjustment-{month}-{label}.csv"
 
