@@ -237,7 +237,7 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
     # A restatement's folder gets its own FOCUS file: the whole month again (see outputs/focus.py)
     write_focus_csv(report, folder / names.focus_name(month))
-    write_focus_schema(report, folder / names.focus_schema_name(month), names.focus_name(month))
+    write_focus_schema(folder / names.focus_schema_name(month), names.focus_name(month))
     files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month),
              names.focus_name(month), names.focus_schema_name(month)]
     if report.restatement is not None:

@@ -8,6 +8,7 @@ project can know (every row is its Line Item, the sum is the source's, the usage
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
@@ -20,11 +21,13 @@ from pathlib import Path
 import pytest
 
 from reports.core.months import rfc3339
+from reports.core.report import Restatement
 from reports.outputs.focus import (
     CUSTOM_COLUMNS,
     DEFAULT_WORKSPACE_ID,
     FOCUS_COLUMNS,
     HEADER,
+    focus_rows,
     focus_schema,
     write_focus_csv,
 )
@@ -208,7 +211,7 @@ def test_the_export_and_its_schema_are_listed_in_the_manifest(good_run):
     schema = json.loads((good_run.folder / SCHEMA_FILE).read_text())
     assert schema["FocusVersion"] == "1.2" and DATE_TIME.match(schema["CreationDate"])
     assert [column["ColumnName"] for column in schema["ColumnDefinition"]] == list(HEADER)
-    assert schema == focus_schema(good_run.report, FOCUS_FILE)
+    assert schema == focus_schema(FOCUS_FILE)
 
 
 def test_the_export_is_byte_identical_on_an_offline_re_render(tmp_path, good_run):
@@ -240,6 +243,30 @@ def test_a_hostile_workspace_name_stays_inert_text(tmp_path):
         for column, value in row.items():
             if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                 assert column in DECIMAL_COLUMNS or column == "x_AmountCents", (column, value)
+
+
+def csv_module_bytes(report) -> bytes:
+    """The file as the csv module writes ``focus_rows`` (QUOTE_MINIMAL, CRLF): the writer's reference."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(HEADER)
+    writer.writerows(focus_rows(report))
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sample_report(workspace_name=HOSTILE + ' Zürich, "x"', organization='@Acme, "SàRL"'),
+    lambda: _analytics_report(),
+    lambda: replace(sample_report(), restatement=Restatement(2, "run", "2026-11-05T09:00:00Z", Decimal(0), (), ()),
+                    splits={SHARED_LABEL: (("ENG-100", Fraction(1, 3)), ("SUP-200", Fraction(2, 3)))}),
+], ids=["hostile", "analytics", "restated-thirds"])
+def test_the_file_is_what_the_csv_module_writes_of_the_rows(tmp_path, make):
+    report = make()
+    assert written(report, tmp_path).read_bytes() == csv_module_bytes(report)
+
+
+def test_the_demo_file_is_what_the_csv_module_writes_of_the_rows(good_run):
+    assert (good_run.folder / FOCUS_FILE).read_bytes() == csv_module_bytes(good_run.report)
 
 
 def test_negative_and_whole_amounts_stay_exact_decimals(tmp_path):
