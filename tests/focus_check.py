@@ -134,8 +134,14 @@ def ensure_validator() -> Validator:
                 lines = [line for line in done.stderr.splitlines() if line.strip() and "is ignored" not in line]
                 raise BuildError(f"{' '.join(step[:4])} … failed: {' | '.join(lines[-3:])}")
         (staging / ".complete").write_text(f"focus-validator {VERSION}\n", encoding="utf-8")
-        shutil.rmtree(home, ignore_errors=True)  # a leftover without .complete
-        os.replace(staging, home)
+        # Another checkout's tests may have built it meanwhile (the cache is per machine): keep theirs.
+        if not (home / ".complete").is_file():
+            shutil.rmtree(home, ignore_errors=True)  # a leftover without .complete
+            try:
+                os.replace(staging, home)
+            except OSError:
+                if not (home / ".complete").is_file():
+                    raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Validator(home, built_in=time.monotonic() - started)
