@@ -100,23 +100,25 @@ class UsageSums:
 
     __slots__ = ("_sums", "_daily")
 
-    def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, list[int]] | None = None):
+    def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, TokenCounts] | None = None):
         self._sums = sums  # (payer, model, service tier) -> token counts
-        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> token counts
+        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> tokens
 
     def join(self, payer_of: Callable[[Attribution], Attribution]) -> UsageJoin:
         """The usage at the cost rows' grain: ``payer_of`` names a usage payer as the cost rows do."""
-        tokens: dict[tuple, list[int]] = {}
+        tokens: dict[tuple, TokenCounts] = {}
         searches: dict[tuple, int] = {}
         payers: dict[Attribution, Attribution] = {}
         for (day, payer, model, tier, window), counts in self._daily.items():
             named = payers.get(payer)
             if named is None:
                 named = payers[payer] = payer_of(payer)
-            _add(tokens, (day, named, model, tier, window), counts)
+            key = (day, named, model, tier, window)
+            same = tokens.get(key)
+            tokens[key] = counts if same is None else same + counts
             if tier not in PRIORITY_TIERS:  # the cost report bills no Priority Tier web search
-                searches[(day, named)] = searches.get((day, named), 0) + counts[5]
-        return UsageJoin({key: TokenCounts(*counts) for key, counts in tokens.items()}, searches)
+                searches[key[:2]] = searches.get(key[:2], 0) + counts.web_searches
+        return UsageJoin(tokens, searches)
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
         """Tokens per (workspace, API key, model, service tier): the Usage sheet's grain."""
@@ -156,13 +158,26 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
 def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
     """Sum usage rows per payer x model x service tier, and per day and context window, reading them once."""
     sums: dict[tuple, list[int]] = {}
-    daily: dict[tuple, list[int]] = {}
+    daily: dict[tuple, TokenCounts] = {}
     for row in rows:
         t = row.tokens
-        counts = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output, t.web_searches]
-        _add(sums, (row.attribution, row.model, row.service_tier), counts)
-        # The day x context window grain is what a cost row is priced at: the FOCUS export's quantities.
-        _add(daily, (row.day, row.attribution, row.model, row.service_tier, row.context_window), counts)
+        key = (row.attribution, row.model, row.service_tier)
+        found = sums.get(key)
+        if found is None:
+            sums[key] = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output,
+                         t.web_searches]
+        else:
+            found[0] += t.uncached_input
+            found[1] += t.cache_write_5m
+            found[2] += t.cache_write_1h
+            found[3] += t.cache_read
+            found[4] += t.output
+            found[5] += t.web_searches
+        # The day x context window grain is what a cost row is priced at (the FOCUS export's
+        # quantities). A usage row is all but alone at it, so its counts are kept as they are.
+        key = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
+        same = daily.get(key)
+        daily[key] = t if same is None else same + t
     return UsageSums(sums, daily)
 
 
