@@ -243,6 +243,7 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
 
 def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     from reports.outputs.journals import layout_files
+    from reports.outputs.focus import write_focus_csv, write_focus_schema
     from reports.outputs.journals.generic import write_journal_csv
     from reports.outputs.pdf import render_pdf
     from reports.outputs.workbook import write_workbook
@@ -251,7 +252,11 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     write_workbook(report, folder / names.workbook_name(month))
     write_journal_csv(report.journal, folder / names.journal_name(month))
     render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
-    files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month)]
+    # A restatement's folder gets its own FOCUS file: the whole month again (see outputs/focus.py)
+    write_focus_csv(report, folder / names.focus_name(month))
+    write_focus_schema(folder / names.focus_schema_name(month), names.focus_name(month))
+    files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month),
+             names.focus_name(month), names.focus_schema_name(month)]
     # The import layouts are of what is to be posted: the month's journal, or for a
     # restatement only its adjustment journal (the sealed journal is already posted).
     journal, stem = report.journal, names.journal_stem(month)

@@ -61,3 +61,12 @@ def good_run(tmp_path_factory, demo_server):
 
     output = tmp_path_factory.mktemp("good")
     return run(run_options(demo_server, output))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The FOCUS validator's summary line per file it checked, and how long it took (CI logs show it)."""
+    module = sys.modules.get("test_focus_validator")
+    if module is not None and module.SUMMARIES:
+        terminalreporter.section("focus-validator")
+        for line in module.SUMMARIES:
+            terminalreporter.write_line(line)

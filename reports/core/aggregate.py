@@ -17,6 +17,7 @@ from typing import Callable, Hashable, Iterable, Iterator, Sequence
 from reports.core.allocate import LEVELS, Allocation, Rules, allocate
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import (
+    PRIORITY_TIERS,
     Amount,
     Check,
     CostCenterLine,
@@ -29,6 +30,7 @@ from reports.core.report import (
     Report,
     RunInfo,
     UnmappedWorkspace,
+    UsageJoin,
     UsageLine,
     WorkspaceLine,
 )
@@ -95,12 +97,29 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
 
 
 class UsageSums:
-    """A month's usage rows summed in one pass per payer x model x service tier."""
+    """A month's usage rows summed in one pass per payer x model x service tier (and per day)."""
 
-    __slots__ = ("_sums",)
+    __slots__ = ("_sums", "_daily")
 
-    def __init__(self, sums: dict[tuple, list[int]]):
+    def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, TokenCounts] | None = None):
         self._sums = sums  # (payer, model, service tier) -> token counts
+        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> tokens
+
+    def join(self, payer_of: Callable[[Attribution], Attribution]) -> UsageJoin:
+        """The usage at the cost rows' grain: ``payer_of`` names a usage payer as the cost rows do."""
+        tokens: dict[tuple, TokenCounts] = {}
+        searches: dict[tuple, int] = {}
+        payers: dict[Attribution, Attribution] = {}
+        for (day, payer, model, tier, window), counts in self._daily.items():
+            named = payers.get(payer)
+            if named is None:
+                named = payers[payer] = payer_of(payer)
+            key = (day, named, model, tier, window)
+            same = tokens.get(key)
+            tokens[key] = counts if same is None else same + counts
+            if tier not in PRIORITY_TIERS:  # the cost report bills no Priority Tier web search
+                searches[key[:2]] = searches.get(key[:2], 0) + counts.web_searches
+        return UsageJoin(tokens, searches)
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
         """Tokens per (workspace, API key, model, service tier): the Usage sheet's grain."""
@@ -138,11 +157,12 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
 
 
 def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
-    """Sum usage rows per payer x model x service tier, reading them once."""
+    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once."""
     sums: dict[tuple, list[int]] = {}
+    daily: dict[tuple, TokenCounts] = {}
     for row in rows:
-        key = (row.attribution, row.model, row.service_tier)
         t = row.tokens
+        key = (row.attribution, row.model, row.service_tier)
         found = sums.get(key)
         if found is None:
             sums[key] = [t.uncached_input, t.cache_write_5m, t.cache_write_1h, t.cache_read, t.output,
@@ -154,7 +174,12 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
             found[3] += t.cache_read
             found[4] += t.output
             found[5] += t.web_searches
-    return UsageSums(sums)
+        # The day x context window grain is what a cost row is priced at (the FOCUS export's
+        # quantities). A usage row is all but alone at it, so its counts are kept as they are.
+        key = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
+        same = daily.get(key)
+        daily[key] = t if same is None else same + t
+    return UsageSums(sums, daily)
 
 
 @dataclass(frozen=True)
@@ -244,7 +269,8 @@ def build_report(
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
     workspaces = _workspace_lines(settings, rules, current, prior, usage_sums, directory)
-    line_items = _line_items(cost_rows, current, directory)
+    analytics = not directory.null_workspace_is_default
+    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(analytics)) if usage else None)
     usage_lines = _usage_lines(usage_sums, directory)
     by_day = daily_cents if daily_cents is not None else current_sums.by_day
     prior_by_day = prior_daily_cents if prior_daily_cents is not None else (
@@ -257,7 +283,6 @@ def build_report(
     if prior is not None and prior_usage_rows is None:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
-    analytics = not directory.null_workspace_is_default
     return Report(
         month=month,
         organization=settings.organization,
@@ -419,13 +444,22 @@ def _attributed_by(current: MonthTotals) -> tuple[Amount, ...]:
     return tuple(Amount(level, cents_to_dollars(cents[level])) for level in LEVELS if level in cents)
 
 
-def _line_items(rows: Sequence[CostRow], current: MonthTotals, directory: Directory) -> LineItems:
+def _cost_grain(analytics: bool) -> Callable[[Attribution], Attribution]:
+    """How the cost rows name a usage row's payer: the legacy cost report knows only the workspace;
+    the analytics source groups cost and usage alike (workspace, API key, actor)."""
+    if analytics:
+        return lambda payer: payer
+    return lambda payer: Attribution(payer.workspace_id, payer.default_workspace)
+
+
+def _line_items(rows: Sequence[CostRow], current: MonthTotals, directory: Directory,
+                usage: UsageJoin | None) -> LineItems:
     payers = current.sums.by_payer
     names = {payer: (directory.workspace_name(payer.workspace_id), directory.api_key_name(payer.api_key_id),
                      directory.actor_label(payer.actor))
              for payer in payers}
     owners = {payer: current.allocation.owner[payer] for payer in payers}
-    return LineItems(rows, names, owners)
+    return LineItems(rows, names, owners, usage=usage)
 
 
 def _usage_lines(usage: UsageSums, directory: Directory) -> tuple[UsageLine, ...]:

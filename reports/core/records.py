@@ -82,6 +82,16 @@ class CostRow:
         return self.attribution.workspace_id
 
 
+# The cost reports' token_type values, and the usage counter each one is billed on.
+TOKEN_TYPE_FIELDS = {
+    "uncached_input_tokens": "uncached_input",
+    "cache_creation.ephemeral_5m_input_tokens": "cache_write_5m",
+    "cache_creation.ephemeral_1h_input_tokens": "cache_write_1h",
+    "cache_read_input_tokens": "cache_read",
+    "output_tokens": "output",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class TokenCounts:
     uncached_input: int = 0
@@ -100,6 +110,11 @@ class TokenCounts:
             self.output + other.output,
             self.web_searches + other.web_searches,
         )
+
+    def of_type(self, token_type: str | None) -> int | None:
+        """The count of one of the API's token types (a cost row's ``token_type``); None for any other."""
+        field_name = TOKEN_TYPE_FIELDS.get(token_type) if token_type is not None else None
+        return None if field_name is None else getattr(self, field_name)
 
     @property
     def input_total(self) -> int:

@@ -25,6 +25,14 @@ def journal_name(month: Month) -> str:
     return f"{journal_stem(month)}.csv"
 
 
+def focus_name(month: Month) -> str:
+    return f"focus-{month}.csv"
+
+
+def focus_schema_name(month: Month) -> str:
+    return f"focus-{month}.schema.json"
+
+
 def adjustment_journal_name(month: Month, label: str) -> str:
     return f"{adjustment_journal_stem(month, label)}.csv"
 

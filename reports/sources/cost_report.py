@@ -27,7 +27,9 @@ _USAGE_DIMENSIONS = ("workspace_id", "api_key_id", "model", "service_tier", "con
 COST = "cost_report"
 USAGE = "usage_report/messages"
 COST_GROUPS = ["workspace_id", "description"]
-USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier"]  # the SPEC's grouping; all the Usage sheet shows
+# The SPEC's grouping (all the Usage sheet shows) plus context_window: a cost row is priced per
+# context window, so only at this grain do its tokens join exactly (the FOCUS export's quantities).
+USAGE_GROUPS = ["workspace_id", "api_key_id", "model", "service_tier", "context_window"]
 
 
 def cost_query(month: Month) -> str:

@@ -1,0 +1,263 @@
+"""The FinOps Foundation's focus-validator, in its own cached virtual environment, and its verdict.
+
+focus-validator 2.2.1 needs Python 3.12 or newer and brings pandas, polars, duckdb and pyarrow,
+so it lives in a virtual environment of its own, built once per machine under
+``$CHARGEBACK_FOCUS_VALIDATOR_DIR`` (default ``~/.cache/chargeback/focus-validator-2.2.1-<pins>``)
+from the pinned versions in ``focus-validator-requirements.txt``, and reused while it is there.
+
+By hand (builds the environment on first use)::
+
+    .venv/bin/python tests/focus_check.py output/2026-10/focus-2026-10.csv
+
+prints the validator's summary, each excused rule with its reason, and exits 1 on any other
+failed or errored rule.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VERSION = "2.2.1"
+FOCUS_VERSION = "1.2"
+REQUIREMENTS = Path(__file__).with_name("focus-validator-requirements.txt")
+MODEL = "focus_validator/rules/model-1.2.0.1.json"  # the rules the package bundles for FOCUS 1.2
+BUILD_TIMEOUT = 1200  # seconds: a first build downloads about 150 MB of wheels
+RUN_TIMEOUT = 600
+
+# The two defects of focus-validator 2.2.1 that the project excuses (accounting-formats.md §C)
+INVOICE_PAIR = ("InvoiceId-C-004-C", "InvoiceId-C-005-C")  # "MUST be null" / "MUST NOT be null", no condition
+INVOICE_OR = "InvoiceId-C-003-C"  # their OR rule, which must pass
+FORMAT_STRING = "FormatString"  # rejects any non-ASCII character; FOCUS asks for none of that
+
+
+class BuildError(Exception):
+    """The validator's environment could not be built (no Python 3.12+, or pip failed)."""
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("CHARGEBACK_FOCUS_VALIDATOR_DIR")
+    if configured:
+        return Path(configured)
+    pins = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
+    return Path.home() / ".cache" / "chargeback" / f"focus-validator-{VERSION}-{pins}"
+
+
+def _pythons() -> list[str]:
+    """Interpreters that may be 3.12: $FOCUS_VALIDATOR_PYTHON, pyenv's 3.12, python3.12 on PATH."""
+    found = [os.environ["FOCUS_VALIDATOR_PYTHON"]] if os.environ.get("FOCUS_VALIDATOR_PYTHON") else []
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    # pyenv's own interpreter by path: its python3.12 shim fails unless 3.12 is the selected version
+    found += sorted(glob.glob(f"{root}/versions/3.12.*/bin/python3.12"), reverse=True)
+    on_path = shutil.which("python3.12")
+    if on_path:
+        found.append(on_path)
+    return found
+
+
+def _python() -> str:
+    # 3.12 exactly: the pinned wheels (numpy 1.26 among them) are built for it; 3.13 would compile numpy.
+    for command in _pythons():
+        try:
+            subprocess.run([command, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"], check=True,
+                           capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return command
+    raise BuildError("no Python 3.12 found (set FOCUS_VALIDATOR_PYTHON to one); focus-validator "
+                     f"{VERSION} needs Python 3.12 or newer, and its pinned dependencies are 3.12's")
+
+
+@dataclass
+class Validator:
+    """A built environment: run it with ``validate``."""
+
+    home: Path
+    built_in: float | None = None  # seconds, when this process built it; None when it was cached
+
+    @property
+    def python(self) -> Path:
+        return self.home / "bin" / "python"
+
+    @property
+    def site_packages(self) -> Path:
+        return Path(next(iter(glob.glob(str(self.home / "lib" / "python3.*" / "site-packages")))))
+
+    def model(self) -> dict:
+        return json.loads((self.site_packages / MODEL).read_text(encoding="utf-8"))
+
+    def validate(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> "Verdict":
+        """Run the validator on ``data_file`` as the README's recipe does; its XML report goes to ``output``."""
+        command = [str(self.python), "-m", "focus_validator.main", "--data-file", str(Path(data_file).resolve()),
+                   "--validate-version", FOCUS_VERSION, "--block-download", "--output-type", "unittest",
+                   "--output-destination", str(Path(output).resolve())]
+        if criteria:
+            command += ["--applicability-criteria", ",".join(criteria)]
+        started = time.monotonic()
+        # The working directory is site-packages: the validator opens rules/currency_codes.csv relative to it.
+        done = subprocess.run(command, cwd=self.site_packages, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        seconds = time.monotonic() - started
+        if done.returncode != 0 or not Path(output).is_file():
+            raise AssertionError(f"focus-validator exited {done.returncode} without a report:\n{done.stderr[-3000:]}")
+        return Verdict.read(Path(output), seconds, self.model(), Path(data_file))
+
+
+def ensure_validator() -> Validator:
+    """The cached environment, built first if it is not there (raises BuildError when it cannot be)."""
+    home = cache_dir()
+    if (home / ".complete").is_file():
+        return Validator(home)
+    python = _python()
+    started = time.monotonic()
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside its final place and renamed into it, so an interrupted build is never taken for a whole one.
+    staging = home.with_name(f".{home.name}.{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        for step in ([python, "-m", "venv", str(staging)],
+                     [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                      "-r", str(REQUIREMENTS)]):
+            try:
+                done = subprocess.run(step, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise BuildError(f"{' '.join(step[:4])} … took more than {BUILD_TIMEOUT} s") from None
+            if done.returncode != 0:
+                lines = [line for line in done.stderr.splitlines() if line.strip() and "is ignored" not in line]
+                raise BuildError(f"{' '.join(step[:4])} … failed: {' | '.join(lines[-3:])}")
+        (staging / ".complete").write_text(f"focus-validator {VERSION}\n", encoding="utf-8")
+        # Another checkout's tests may have built it meanwhile (the cache is per machine): keep theirs.
+        if not (home / ".complete").is_file():
+            shutil.rmtree(home, ignore_errors=True)  # a leftover without .complete
+            try:
+                os.replace(staging, home)
+            except OSError:
+                if not (home / ".complete").is_file():
+                    raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Validator(home, built_in=time.monotonic() - started)
+
+
+def _children(requirement: dict) -> set[str]:
+    """The model rules a composite rule's requirement is made of (nested AND/OR included)."""
+    found = set()
+    if requirement.get("CheckFunction") == "CheckModelRule":
+        found.add(requirement["ModelRuleId"])
+    for item in requirement.get("Items", ()):
+        found |= _children(item)
+    return found
+
+
+@dataclass
+class Verdict:
+    """What the validator said: its counts, each rule's outcome, and which failures are excused."""
+
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    seconds: float
+    outcomes: dict[str, str]  # rule id -> passed | failed | errored | skipped
+    excused: dict[str, str] = field(default_factory=dict)  # rule id -> why
+
+    @classmethod
+    def read(cls, report: Path, seconds: float, model: dict, data_file: Path) -> "Verdict":
+        root = ET.parse(report).getroot()
+        outcomes: dict[str, str] = {}
+        for case in root.iter("testcase"):
+            rule = case.get("name", "").split(" :: ")[0]
+            status = "passed"
+            for child in case:
+                status = {"failure": "failed", "error": "errored", "skipped": "skipped"}.get(child.tag, status)
+            outcomes[rule] = status
+        verdict = cls(int(root.get("tests", 0)), int(root.get("failures", 0)), int(root.get("errors", 0)),
+                      int(root.get("skipped", 0)), seconds, outcomes)
+        verdict.excused = verdict._excuses(model["ModelRules"], _non_ascii_columns(data_file))
+        return verdict
+
+    def _excuses(self, rules: dict, non_ascii: set[str]) -> dict[str, str]:
+        excused: dict[str, str] = {}
+        failed = [rule for rule, status in self.outcomes.items() if status == "failed"]
+        pair = [rule for rule in INVOICE_PAIR if self.outcomes.get(rule) == "failed"]
+        if len(pair) == 1 and self.outcomes.get(INVOICE_OR) == "passed":
+            excused[pair[0]] = (f"validator defect: {' and '.join(INVOICE_PAIR)} carry no condition, so one of them "
+                                f"fails on every dataset; their OR rule {INVOICE_OR} passed")
+        for rule in failed:
+            requirement = rules.get(rule, {}).get("ValidationCriteria", {}).get("Requirement", {})
+            column = requirement.get("ColumnName")
+            if requirement.get("CheckFunction") == FORMAT_STRING and column in non_ascii:
+                excused[rule] = (f"validator defect: its string format check rejects non-ASCII characters, and "
+                                 f"{column} holds some (FOCUS asks for no ASCII; names are written as they are)")
+        # A composite rule fails when a child fails: it is excused when every failed child is.
+        changed = True
+        while changed:
+            changed = False
+            for rule in failed:
+                if rule in excused:
+                    continue
+                children = _children(rules.get(rule, {}).get("ValidationCriteria", {}).get("Requirement", {}))
+                bad = [child for child in children if self.outcomes.get(child) in ("failed", "errored")]
+                if bad and all(child in excused for child in bad):
+                    excused[rule] = f"composite of excused rules only: {', '.join(sorted(bad))}"
+                    changed = True
+        return excused
+
+    @property
+    def unexcused(self) -> dict[str, str]:
+        """Every failed or errored rule that no defect of the validator explains."""
+        return {rule: status for rule, status in sorted(self.outcomes.items())
+                if status in ("failed", "errored") and rule not in self.excused}
+
+    def summary(self) -> str:
+        passed = sum(status == "passed" for status in self.outcomes.values())
+        return (f"focus-validator {VERSION} (FOCUS {FOCUS_VERSION}): Total: {self.tests} | Pass: {passed} | "
+                f"Fail: {self.failures} | Errored: {self.errors} | Skipped: {self.skipped} "
+                f"(excused: {', '.join(sorted(self.excused)) or 'none'}) in {self.seconds:.1f} s")
+
+
+def _non_ascii_columns(data_file: Path) -> set[str]:
+    import csv
+
+    with data_file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        found: set[str] = set()
+        for row in reader:
+            for name, value in zip(header, row):
+                if not value.isascii():
+                    found.add(name)
+    return found
+
+
+def main(argv: list[str]) -> int:
+    """Validate one FOCUS file by hand; exit 1 on any failed or errored rule that is not excused."""
+    if len(argv) != 1:
+        print("usage: python tests/focus_check.py FOCUS-FILE.csv", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from reports.outputs.focus import APPLICABILITY_CRITERIA
+
+    validator = ensure_validator()
+    if validator.built_in is not None:
+        print(f"built focus-validator {VERSION} in {validator.home} in {validator.built_in:.0f} s")
+    data = Path(argv[0])
+    verdict = validator.validate(data, APPLICABILITY_CRITERIA, validator.home / "last-report.xml")
+    print(verdict.summary())
+    for rule, why in sorted(verdict.excused.items()):
+        print(f"  excused {rule}: {why}")
+    for rule, status in verdict.unexcused.items():
+        print(f"  {status.upper()} {rule}")
+    return 1 if verdict.unexcused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
