@@ -575,13 +575,18 @@ class _Writer:
         ws.append([c.text("Sealed run", st.LABEL), c.text(restatement.sealed_run_id)])
         ws.append([c.text("Sealed at (UTC)", st.LABEL), c.text(restatement.sealed_at)])
         ws.append([c.text("Post", st.LABEL), c.text("only the Adjustment Journal; the sealed journal stays as posted")])
-        ws.append([])
-        ws.append(c.header_row(RESTATEMENT_HEADERS))
+        # R2 and later compare with what is posted (sealed plus the earlier adjustments), and say so in the header.
+        earlier = restatement.earlier
+        ws.append([c.text("Compared with", st.LABEL), c.text(
+            f"the sealed journal plus the adjustments of {', '.join(earlier)} (what is posted)" if earlier
+            else "the sealed journal (what is posted)")])
+        ws.append(c.header_row(RESTATEMENT_HEADERS if not earlier else
+                               ("Cost Center", "Name", "Posted", "Restated", "Difference")))
         for line in restatement.lines:
-            ws.append([c.text(line.code), c.text(line.name), c.number(line.sealed, st.MONEY),
+            ws.append([c.text(line.code), c.text(line.name), c.number(line.posted, st.MONEY),
                        c.number(line.restated, st.MONEY), c.number(line.difference, st.MONEY)])
         ws.append([c.text("Total", st.TOTAL_LABEL), c.text("", st.TOTAL_LABEL),
-                   c.number(restatement.sealed_total, st.TOTAL), c.number(restatement.restated_total, st.TOTAL),
+                   c.number(restatement.posted_before, st.TOTAL), c.number(restatement.restated_total, st.TOTAL),
                    c.number(restatement.difference, st.TOTAL)])
 
     def reconciliation(self) -> None:
