@@ -53,6 +53,7 @@ class RunOptions:
     retry: RetryPolicy | None = None
     restate: bool = False  # re-run a sealed month beside its sealed outputs
     source: str | None = None  # `run --source`: overrides the config's source
+    pdf: bool = True  # False: no executive summary (a backfilled month whose summary nobody will read)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
-    files = _render(report, settings, staging)
+    files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
     build_manifest(staging, report, raw, files, config_file=str(config_path),
@@ -266,7 +267,7 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
     )
 
 
-def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
+def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = True) -> list[str]:
     from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import write_journal_csv
     from reports.outputs.pdf import render_pdf
@@ -275,8 +276,11 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     month = report.month
     write_workbook(report, folder / names.workbook_name(month))
     write_journal_csv(report.journal, folder / names.journal_name(month))
-    render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
-    files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month)]
+    files = [names.workbook_name(month)]
+    if pdf:
+        render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
+        files.append(names.pdf_name(month))
+    files.append(names.journal_name(month))
     # The import layouts are of what is to be posted: the month's journal, or for a
     # restatement only its adjustment journal (the sealed journal is already posted).
     journal, stem = report.journal, names.journal_stem(month)

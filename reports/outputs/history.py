@@ -7,12 +7,15 @@ folder is a gap. A folder whose seal or manifest does not verify is reported by 
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
 
-from reports.core.history import CLOSED, NOT_CLOSED, Adjustment, Posted, Unreadable, window
-from reports.core.money import ZERO
+from reports.core.history import CLOSED, NOT_CLOSED, Adjustment, History, Posted, Unreadable, window
+from reports.core.money import ZERO, round_cents
 from reports.core.months import Month
 from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file
@@ -123,3 +126,70 @@ def read_history(output_dir: Path, month: Month) -> dict[Month, Posted | Unreada
         if item is not None:
             found[earlier] = item
     return found
+
+
+def read_all(output_dir: Path, month: Month) -> dict[Month, Posted | Unreadable]:
+    """The twelve months ending with ``month`` as posted, the reported month read from its folder too."""
+    found = read_history(output_dir, month)
+    item = read_month(output_dir, month)
+    if item is not None:
+        found[month] = item
+    return found
+
+
+def table(history: History) -> list[list[str]]:
+    """The History sheet as rows of text (header first; amounts as plain numbers with two decimals, gaps empty)."""
+    def amount(value: Decimal | None) -> str:
+        return "" if value is None else f"{round_cents(value):.2f}"
+
+    codes = list(history.codes)
+    rows = [["Month", "Status", "Total", *codes]]
+    for row in history.rows:
+        rows.append([str(row.month), row.status, amount(row.total), *(amount(row.amount(code)) for code in codes)])
+    lines = {line.code: line for line in history.lines}
+    span = f"{history.fiscal_start} to {history.month}"
+    rows.append(["Year to Date", span, amount(history.year_to_date),
+                 *(amount(lines[code].year_to_date) for code in codes)])
+    rows.append(["Budget to Date", span, amount(history.budget_to_date),
+                 *(amount(lines[code].budget_to_date) for code in codes)])
+    rows.append(["Variance", span, amount(history.variance), *(amount(lines[code].variance) for code in codes)])
+    return rows
+
+
+def notes(history: History) -> list[str]:
+    """What the table's figures are, as the sheet's notes say it."""
+    shown = [] if history.projection is None else [history.projection.sentence]
+    currency = history.table_currency
+    if currency not in (None, "USD"):
+        shown.insert(0, f"Amounts are the posted journals in {currency}, the ledger's currency.")
+    return shown + list(history.notes)
+
+
+def write_csv(history: History, path: Path) -> None:
+    """The table as CSV (UTF-8, a header row, amounts with two decimals), written whole or not at all."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in table(history):
+        writer.writerow([_inert(cell) for cell in row])
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _inert(cell: str) -> str:
+    # A cost center code is configuration text: never let a spreadsheet read it as a formula.
+    # (Amounts are plain numbers and may be negative, so only non-numeric text is quoted.)
+    if cell[:1] in ("=", "+", "-", "@") and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
