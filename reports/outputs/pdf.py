@@ -251,11 +251,6 @@ class TrendView:
     currency: str
     rows: tuple[HistoryRow, ...]
 
-    @property
-    def left_out(self) -> tuple[HistoryRow, ...]:
-        """Months whose folder exists but did not verify: named under the chart."""
-        return tuple(row for row in self.rows if row.note)
-
 
 def _month_tick(month: Month) -> str:
     return f"{calendar.month_abbr[month.month]} \u2019{month.year % 100:02d}"
