@@ -168,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Terminated) as exc:
-        print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
+        if args.command == "backfill":  # the months finished before the interruption are published
+            print("error: interrupted; the month in progress was not published, the months before it are",
+                  file=sys.stderr)
+        else:
+            print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
 
 

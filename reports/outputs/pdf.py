@@ -173,8 +173,10 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
             "prior_total": report.prior_total,
             "change": report.change,
         },
+        # slimmer bars when the year's lines and tile share the first page
         "budget_chart": charts.budget_bars(
-            [(c.code, c.name, c.total, c.budget) for c in centers]
+            [(c.code, c.name, c.total, c.budget) for c in centers],
+            **({} if report.history is None else {"bar_height": 15, "gap": 7}),
         ),
         # shorter below the year's trend, so that the drivers keep to their page
         "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily,
