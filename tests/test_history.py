@@ -331,3 +331,19 @@ def test_a_cost_center_no_longer_configured_keeps_its_posted_column():
     history = build_history(month, {month: _posted(month, A="1.00", OLD="4.00")}, _settings())
     assert history.codes == ("A", "B", "C", "OLD")
     assert history.row(month).amount("OLD") == Decimal("4.00") and history.row(month).amount("B") is None
+
+
+def test_the_config_takes_a_fiscal_year_start_and_annual_budgets_and_refuses_bad_ones():
+    from reports.config.schema import parse_settings
+    from reports.errors import ConfigError
+
+    base = ("organization: Org\nfiscal_year_start: {start}\ncost_centers:\n"
+            "  - {{code: A, name: Alpha, budget: 100, annual_budget: {annual}}}\n")
+    settings = parse_settings(base.format(start=4, annual="1200.50").encode(), "c.yaml")
+    assert settings.fiscal_year_start == 4 and settings.cost_centers[0].annual_budget == Decimal("1200.50")
+    assert parse_settings(b"organization: Org\ncost_centers: [{code: A, name: Alpha}]\n", "c.yaml").fiscal_year_start == 1
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(base.format(start=13, annual="-5").encode(), "c.yaml")
+    problems = caught.value.problems
+    assert any(p.startswith("c.yaml:2: fiscal_year_start") and "1 to 12" in p for p in problems), problems
+    assert any("cost_centers[0].annual_budget" in p and "negative" in p for p in problems), problems
