@@ -598,7 +598,7 @@ class _Writer:
         if history is None:
             return
         codes = history.codes
-        ws, c = self.sheet(SHEET_HISTORY, (14, 12, 15) + tuple(max(12.0, len(code) + 4.0) for code in codes))
+        ws, c = self.sheet(SHEET_HISTORY, (15, 18, 15) + tuple(max(12.0, len(code) + 4.0) for code in codes))
         ws.freeze_panes = "D2"
         ws.append(c.header_row(HISTORY_HEADERS + codes))
         for row in history.rows:
