@@ -31,7 +31,14 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils \
 	      libreoffice-calc-nogui hledger; }
 
+# The demo shows a year: the eleven months before the last complete one are backfilled from the
+# same simulator and closed (their workbooks, journals and manifests, without the PDF, to stay
+# quick; months already there are left alone), then the last complete month is run in full.
+DEMO_FROM = $(shell date -u -d "$$(date -u +%Y-%m-15) -12 months" +%Y-%m)
+DEMO_TO = $(shell date -u -d "$$(date -u +%Y-%m-15) -2 months" +%Y-%m)
+
 demo: $(STAMP)
+	$(BIN)/chargeback backfill --demo --from $(DEMO_FROM) --to $(DEMO_TO) --close --no-pdf
 	$(BIN)/chargeback run --demo
 
 test: $(STAMP) system-deps

@@ -33,6 +33,10 @@ EXAMPLES = {
                     "  chargeback check-config --month 2026-10 --output /srv/chargeback",
     "close": "example:\n  chargeback close --month 2026-10\n  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
+    "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
+               "  chargeback history --demo            # the demo's output folder, with the demo mapping",
+    "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
+                "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf",
 }
 
 
@@ -99,6 +103,31 @@ def build_parser() -> argparse.ArgumentParser:
                                     "check that the output folder can be written.")
     common(check)
 
+    history = command("history", "Print the History table: the twelve months ending with --month as posted "
+                                 "(closed, restated, not closed or gap), then the fiscal year to date against budget.")
+    common(history)
+    history.add_argument("--csv", type=Path, metavar="PATH", help="also write the table as CSV to PATH")
+    history.add_argument("--demo", action="store_true", help="read with the demo mapping (no config needed)")
+
+    backfill = command("backfill", "Run each month from --from to --to that was never run, in order; a month "
+                                   "already run or closed is left alone. Stops at the first month that fails.")
+    backfill.add_argument("--from", dest="first", type=_month, required=True, metavar="YYYY-MM",
+                          help="the first month to backfill")
+    backfill.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM",
+                          help="the last month (default: the last complete month, UTC)")
+    backfill.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG})")
+    backfill.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+                          help=f"output folder (default {DEFAULT_OUTPUT})")
+    backfill.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
+    backfill.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
+    backfill.add_argument("--demo", action="store_true", help="backfill the built-in simulated organization")
+    backfill.add_argument("--source", choices=("cost_report", "analytics"), help="which API to read (as for run)")
+    backfill.add_argument("--close", action="store_true",
+                          help="close each month after its run (for months whose journals are already posted)")
+    backfill.add_argument("--no-pdf", action="store_true",
+                          help="write each month without its PDF summary (quicker; workbook, journals and "
+                               "manifest are complete)")
+
     email = command("email", "Send the month's executive summary PDF to the configured recipients.")
     common(email)
     email.add_argument("--force", action="store_true", help="send again even if this month was already sent")
@@ -121,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
-                   "close": _close}
+                   "close": _close, "history": _history, "backfill": _backfill}
         status = handler[args.command](args)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return status
@@ -139,7 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Terminated) as exc:
-        print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
+        if args.command == "backfill":  # the months finished before the interruption are published
+            print("error: interrupted; the month in progress was not published, the months before it are",
+                  file=sys.stderr)
+        else:
+            print("error: interrupted; nothing was published, the previous outputs are unchanged", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
 
 
@@ -253,6 +286,62 @@ def _close(args: argparse.Namespace) -> int:
         if manifest.config_sha256 != settings.sha256:
             print(f"note: {month} was run with another configuration than {settings.source_path} "
                   f"(SHA-256 {manifest.config_sha256[:12]}…); the seal records the outputs as they are")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from reports.config import load_settings
+    from reports.core.history import build_history
+    from reports.outputs import history as output_history
+    from reports.outputs.folder import writing_to
+    from reports.pipeline import demo_config_path
+
+    month = args.month or Month.last_complete(_now())
+    settings = load_settings(args.config or (demo_config_path() if args.demo else DEFAULT_CONFIG))
+    history = build_history(month, output_history.read_all(args.output, month), settings)
+    rows = output_history.table(history)
+    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    print(f"History of {month} in {args.output}: the twelve months as posted, fiscal year from "
+          f"{history.fiscal_start.label}{'' if history.table_currency in (None, 'USD') else f' ({history.table_currency})'}")
+    for number, row in enumerate(rows):
+        if number == len(history.rows) + 1:
+            print("  " + "  ".join("-" * width for width in widths))
+        print("  " + "  ".join(cell.ljust(width) if index < 2 else cell.rjust(width)
+                               for index, (cell, width) in enumerate(zip(row, widths))))
+    for note in output_history.notes(history):
+        print(f"  note: {note}")
+    if args.csv is not None:
+        with writing_to(args.csv.parent if str(args.csv.parent) else Path(".")):
+            output_history.write_csv(history, args.csv)
+        print(f"  wrote {args.csv}")
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from reports.backfill import backfill
+    from reports.pipeline import RunOptions
+
+    last = args.last or Month.last_complete(_now())
+    _check_month(last)
+    options = RunOptions(
+        month=last, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        demo=args.demo, base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
+        api_key=None if args.demo else _api_key(args), source=args.source, pdf=not args.no_pdf,
+    )
+    if not args.demo:
+        from reports.sources.client import validate_base_url
+
+        validate_base_url(options.base_url or "")
+    result = backfill(options, args.first, last, close=args.close, now=_now)
+    demo = " (DEMO)" if args.demo else ""
+    print(f"backfill {result.first} to {result.last}{demo}: {len(result.ran)} month(s) run"
+          f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
+    for item in result.months:
+        if item.result is not None:
+            print(f"  ran            {item.month}  ${item.result.report.total:,.2f}  {item.result.folder}"
+                  f"{'  (closed)' if item.closed_now else ''}")
+        else:
+            print(f"  left alone     {item.month}  {item.outcome}")
     return 0
 
 

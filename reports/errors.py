@@ -70,3 +70,11 @@ class SealedMonthError(ChargebackError):
     """The month is closed (sealed) and the run did not ask to restate it."""
 
     exit_status = 2
+
+
+class BackfillStopped(ChargebackError):
+    """A month of a backfill failed: the months before it stay published; the exit status is that month's."""
+
+    def __init__(self, message: str, exit_status: int):
+        super().__init__(message)
+        self.exit_status = exit_status

@@ -31,7 +31,9 @@ from reports.outputs.folder import sha256_file
 from reports.outputs import names
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.resources import config_dir
+from reports.core.history import Adjustment, History, Posted, build_history, posted_of_report
 from reports.core.restate import build_restatement
+from reports.outputs.history import posted_for_closed, read_history
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.core.settings import ANALYTICS, Settings
 from reports.sources.snapshot import Snapshot, SnapshotWriter
@@ -51,6 +53,7 @@ class RunOptions:
     retry: RetryPolicy | None = None
     restate: bool = False  # re-run a sealed month beside its sealed outputs
     source: str | None = None  # `run --source`: overrides the config's source
+    pdf: bool = True  # False: no executive summary (a backfilled month whose summary nobody will read)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
         output_folder.recover(output_dir, options.month)
         sealed = _sealed_state(options)
         if sealed is not None:
-            _check_sealed_ledger(sealed[0], ledger, options.month)
+            _check_sealed_ledger(sealed.seal, ledger, options.month)
         staging = output_dir / output_folder.staging_name(options.month, run_id)
         try:
             staging.mkdir(parents=True)
@@ -104,7 +107,7 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
                 folder = output_folder.publish(staging, output_dir, options.month)
             else:
                 folder = output_folder.publish_beside(staging, output_dir / str(options.month) / RESTATEMENTS
-                                                      / f"R{sealed[1]}")
+                                                      / f"R{sealed.number}")
         except DataError as exc:
             try:
                 kept = output_folder.keep_failed_pages(staging, output_dir, options.month, run_id)
@@ -131,8 +134,17 @@ def _check_sealed_ledger(seal: Seal, ledger: Ledger, month: Month) -> None:
             f"journal.currency and journal.exchange_rates for {month} to restate it")
 
 
-def _sealed_state(options: RunOptions) -> tuple[Seal, int] | None:
-    """The month's seal and the next restatement number, or None for an open month."""
+@dataclass(frozen=True)
+class _Sealed:
+    """A closed month being restated: its seal, the next restatement's number, and what is posted so far."""
+
+    seal: Seal
+    number: int
+    posted: Posted  # the sealed journal plus every earlier restatement's adjustment
+
+
+def _sealed_state(options: RunOptions) -> _Sealed | None:
+    """The closed month's seal, next restatement number and posted figures, or None for an open month."""
     folder = options.output_dir / str(options.month)
     seal = read_seal(folder)
     if seal is None:
@@ -145,7 +157,7 @@ def _sealed_state(options: RunOptions) -> tuple[Seal, int] | None:
             f"{options.month} was closed on {seal.sealed_at} (run {seal.run_id}); a new run would rewrite "
             f"closed books. Use --restate to write a restatement beside the sealed outputs")
     verify_seal(folder, seal)
-    return seal, next_restatement_number(folder)
+    return _Sealed(seal, next_restatement_number(folder), posted_for_closed(folder, options.month, seal))
 
 
 @dataclass
@@ -157,7 +169,7 @@ class _Produced:
 
 
 def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
-             generated_at: datetime, sealed: tuple[Seal, int] | None) -> _Produced:
+             generated_at: datetime, sealed: _Sealed | None) -> _Produced:
     month = options.month
     source = source_for(settings.source)
     requests_made = bytes_received = None
@@ -192,11 +204,12 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
     ))
     if sealed is not None:
-        report = _with_restatement(report, settings, *sealed)
+        report = _with_restatement(report, settings, sealed)
+    report = replace(report, history=_history(options.output_dir, report, settings, sealed))
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
-    files = _render(report, settings, staging)
+    files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
     build_manifest(staging, report, raw, files, config_file=str(config_path),
@@ -204,17 +217,30 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
-def _with_restatement(report: Report, settings: Settings, seal: Seal, number: int) -> Report:
-    sealed_ledger = seal.totals.ledger
-    restatement = build_restatement(
-        report, settings, number=number, sealed_run_id=seal.run_id, sealed_at=seal.sealed_at,
-        sealed_totals=seal.cost_center_totals, sealed_names=seal.cost_center_names, sealed_total=seal.total,
-        sealed_ledger_totals=None if sealed_ledger is None else sealed_ledger.cost_center_totals)
+def _with_restatement(report: Report, settings: Settings, sealed: _Sealed) -> Report:
+    seal = sealed.seal
+    restatement = build_restatement(report, settings, number=sealed.number, sealed_run_id=seal.run_id,
+                                    sealed_at=seal.sealed_at, sealed_total=seal.total, posted=sealed.posted)
+    posted = ""
+    if restatement.earlier:
+        posted = (f", posted so far (sealed plus {', '.join(restatement.earlier)}) "
+                  f"${restatement.posted_before:,.2f}")
     note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
-            f"sealed total ${seal.total:,.2f}, restated ${restatement.restated_total:,.2f}, "
+            f"sealed total ${seal.total:,.2f}{posted}, restated ${restatement.restated_total:,.2f}, "
             f"difference {restatement.difference:+,.2f}. Post only the adjustment journal.")
     run_info = replace(report.run_info, notes=report.run_info.notes + (note,))
     return replace(report, restatement=restatement, run_info=run_info)
+
+
+def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Sealed | None) -> History:
+    """The trailing twelve months as posted: the month folders before this one, and this run itself."""
+    if sealed is None:
+        current = posted_of_report(report)
+    else:
+        assert report.restatement is not None
+        current = sealed.posted.plus(Adjustment.of(report.restatement.label, report.restatement.adjustment_journal))
+    posted = {**read_history(output_dir, report.month), report.month: current}
+    return build_history(report.month, posted, settings)
 
 
 def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:
@@ -241,7 +267,7 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
     )
 
 
-def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
+def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = True) -> list[str]:
     from reports.outputs.journals import layout_files
     from reports.outputs.focus import write_focus_csv, write_focus_schema
     from reports.outputs.journals.generic import write_journal_csv
@@ -251,12 +277,15 @@ def _render(report: Report, settings: Settings, folder: Path) -> list[str]:
     month = report.month
     write_workbook(report, folder / names.workbook_name(month))
     write_journal_csv(report.journal, folder / names.journal_name(month))
-    render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
+    files = [names.workbook_name(month)]
+    if pdf:
+        render_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper)
+        files.append(names.pdf_name(month))
+    files.append(names.journal_name(month))
     # A restatement's folder gets its own FOCUS file: the whole month again (see outputs/focus.py)
     write_focus_csv(report, folder / names.focus_name(month))
     write_focus_schema(folder / names.focus_schema_name(month), names.focus_name(month))
-    files = [names.workbook_name(month), names.pdf_name(month), names.journal_name(month),
-             names.focus_name(month), names.focus_schema_name(month)]
+    files += [names.focus_name(month), names.focus_schema_name(month)]
     # The import layouts are of what is to be posted: the month's journal, or for a
     # restatement only its adjustment journal (the sealed journal is already posted).
     journal, stem = report.journal, names.journal_stem(month)

@@ -161,3 +161,59 @@ def test_a_restatement_writes_its_adjustment_in_every_configured_layout(closed_m
     assert not {row["*Narration"] for row in sealed_xero} & {row["*Narration"] for row in xero}
     listed = {entry["file"] for entry in json.loads((folder / "manifest.json").read_text())["outputs"]}
     assert {"journal-adjustment-2026-10-R1-netsuite.csv", "journal-adjustment-2026-10-R1-xero.csv"} <= listed
+
+
+def _posted_by_center(rows: list[dict], debit: str = "Debit", credit: str = "Credit") -> dict[str, Decimal]:
+    """Each cost center's signed amount in a journal CSV (debits positive)."""
+    amounts: dict[str, Decimal] = {}
+    for row in rows:
+        if row["Cost Center"]:
+            amounts[row["Cost Center"]] = amounts.get(row["Cost Center"], Decimal(0)) + amount(row[debit]) - amount(
+                row[credit])
+    return amounts
+
+
+def _add(*journals: dict[str, Decimal]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = {}
+    for journal in journals:
+        for code, value in journal.items():
+            total[code] = total.get(code, Decimal(0)) + value
+    return {code: value for code, value in total.items() if value}
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR"])
+def test_a_second_restatement_journals_only_what_the_first_did_not_post(tmp_path, demo_server, currency):
+    # R1 then R2, each with more late data: posting the sealed journal, then R1's adjustment,
+    # then R2's must leave the books exactly at R2's restated journal, per cost center to the cent,
+    # in the ledger's currency and in USD (R2 against the seal alone would post R1's change twice).
+    from datetime import datetime, timezone
+
+    from test_ledger_currency import eur_config
+
+    config = eur_config(tmp_path) if currency == "EUR" else demo_config_path()
+    output = tmp_path / "out"
+    run(run_options(demo_server, output, config=config))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    folder = output / "2026-10"
+    with simulator(organization=demo_organization(revision=1)) as late:
+        first = run(run_options(late, output, config=config, restate=True))
+    with simulator(organization=demo_organization(revision=2)) as later:
+        second = run(run_options(later, output, config=config, restate=True))
+    r1 = second.folder.parent / "R1"
+    sealed = journal_rows(folder / "journal-2026-10.csv")
+    adjustments = [journal_rows(r1 / "journal-adjustment-2026-10-R1.csv"),
+                   journal_rows(second.folder / "journal-adjustment-2026-10-R2.csv")]
+    restated = journal_rows(second.folder / "journal-2026-10.csv")
+    columns = [("Debit", "Credit")] + ([("Debit (USD)", "Credit (USD)")] if currency == "EUR" else [])
+    for debit, credit in columns:
+        one, two = (_posted_by_center(rows, debit, credit) for rows in adjustments)
+        assert one and two, "each restatement should have late data to adjust"
+        assert _add(_posted_by_center(sealed, debit, credit), one, two) == _add(
+            _posted_by_center(restated, debit, credit)), debit
+    # the second restatement's sheet compares with what is posted, and says so
+    assert first.report.restatement.earlier == () and second.report.restatement.earlier == ("R1",)
+    sheet = list(openpyxl.load_workbook(second.folder / "chargeback-2026-10.xlsx")["Restatement"].iter_rows(
+        values_only=True))
+    assert ("Cost Center", "Name", "Posted", "Restated", "Difference") in sheet
+    posted_after_r1 = {line.code: line.total for line in first.report.cost_centers}
+    assert {line.code: line.posted for line in second.report.restatement.lines} == posted_after_r1

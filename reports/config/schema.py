@@ -38,7 +38,7 @@ from reports.core.settings import (
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
-    "shared", "email", "pdf",
+    "shared", "email", "pdf", "fiscal_year_start",
 }
 _RULE_LISTS = ("workspaces", "api_keys", "users", "service_accounts")
 _JOURNAL_KEYS = {"credit_account", "expense_account", "memo", "layouts", "account_names", "currency",
@@ -53,7 +53,7 @@ _LAYOUT_KEYS = {
 }
 _DIMENSIONS = {"netsuite": ("department", "class", "location"), "quickbooks": ("class", "location")}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "dimension", *_RULE_LISTS}
+_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "annual_budget", "dimension", *_RULE_LISTS}
 _SHARED_KEYS = {"workspace", "api_key", "split"}
 _EMAIL_KEYS = {
     "to", "cc", "workbook_to", "from", "smtp_host", "smtp_port", "security",
@@ -120,6 +120,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     _check_claims(claims, source, source_override, problems)
     email = _email(top.get("email"), problems)
     pdf = _pdf(top.get("pdf"), problems)
+    fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
 
     return Settings(
         organization=organization or "",
@@ -131,6 +132,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         email=email,
         pdf=pdf,
         source=source or COST_REPORT,
+        fiscal_year_start=fiscal_year_start,
     )
 
 
@@ -366,11 +368,7 @@ def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: lis
         name = _text(mapping.get("name"), f"{key}.name", problems, required=True, parent=item)
         owner = _text(mapping.get("owner"), f"{key}.owner", problems)
         account = _text(mapping.get("expense_account"), f"{key}.expense_account", problems)
-        budget = None
-        if mapping.get("budget") is not None and mapping["budget"].value is not None:
-            budget = _decimal(mapping["budget"], f"{key}.budget", problems)
-            if budget is not None and budget < 0:
-                problems.add(mapping["budget"], f"{key}.budget", "must not be negative")
+        budget, annual = (_budget(mapping.get(name), f"{key}.{name}", problems) for name in ("budget", "annual_budget"))
         lists = {field: _string_list(mapping.get(field), f"{key}.{field}", problems) for field in _RULE_LISTS}
         dimension = _text(mapping.get("dimension"), f"{key}.dimension", problems)
         if code is None:
@@ -384,9 +382,30 @@ def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: lis
                 if field == "users" and "@" in text and not _EMAIL.match(text):
                     problems.add(item_node, f"{key}.users", f"{text!r} is neither a user ID nor an email address")
                 claims.append(_Claim(field, text, item_node, f"{key}.{field}", f"cost center {code}"))
-        centers.append(CostCenter(code, name or code, owner, account, budget, dimension=dimension,
+        centers.append(CostCenter(code, name or code, owner, account, budget, dimension=dimension, annual_budget=annual,
                                   **{field: tuple(text for text, _ in items) for field, items in lists.items()}))
     return centers
+
+
+def _budget(node: Node | None, key: str, problems: Problems) -> Decimal | None:
+    """An optional budget in USD: a number, not negative."""
+    if node is None or node.value is None:
+        return None
+    budget = _decimal(node, key, problems)
+    if budget is not None and budget < 0:
+        problems.add(node, key, "must not be negative")
+    return budget
+
+
+def _fiscal_year_start(node: Node | None, problems: Problems) -> int:
+    """The month number (1-12) the fiscal year starts in; 1 (January) when not given."""
+    if node is None or node.value is None:
+        return 1
+    if isinstance(node.value, bool) or not isinstance(node.value, int) or not 1 <= node.value <= 12:
+        problems.add(node, "fiscal_year_start", f"must be a month number from 1 to 12 (4 for April), got "
+                     f"{node.text or node.value!r}")
+        return 1
+    return node.value
 
 
 def _code_ref(node: Node | None, key: str, codes: set[str], problems: Problems) -> str | None:

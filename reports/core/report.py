@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterator, Mapping, Sequence, overload
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
 
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
+
+if TYPE_CHECKING:  # history builds on the report's types; only the annotation is needed here
+    from reports.core.history import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,16 +381,20 @@ class RunInfo:
 
 @dataclass(frozen=True, slots=True)
 class RestatementLine:
-    """One cost center's sealed and restated journal debit."""
+    """One cost center's posted and restated journal debit (USD).
+
+    ``posted`` is what the books hold before this restatement: the sealed journal plus the
+    adjustments of every earlier restatement (for R1, the sealed journal).
+    """
 
     code: str
     name: str
-    sealed: Decimal
+    posted: Decimal
     restated: Decimal
 
     @property
     def difference(self) -> Decimal:
-        return self.restated - self.sealed
+        return self.restated - self.posted
 
 
 @dataclass(frozen=True)
@@ -397,9 +404,11 @@ class Restatement:
     number: int  # 1 for the first restatement of the month
     sealed_run_id: str
     sealed_at: str  # UTC, as recorded in the seal
-    sealed_total: Decimal
+    sealed_total: Decimal  # the sealed journal's total
     lines: tuple[RestatementLine, ...]
-    adjustment_journal: Journal  # only the differences; no lines when nothing changed
+    adjustment_journal: Journal  # only the differences from what is posted; no lines when nothing changed
+    posted_total: Decimal | None = None  # before this restatement (sealed + earlier adjustments); None: sealed_total
+    earlier: tuple[str, ...] = ()  # labels of the restatements already posted, R1 first
 
     @property
     def label(self) -> str:
@@ -410,8 +419,14 @@ class Restatement:
         return sum((line.restated for line in self.lines), Decimal("0"))
 
     @property
+    def posted_before(self) -> Decimal:
+        """What the books held for the month before this restatement."""
+        return self.sealed_total if self.posted_total is None else self.posted_total
+
+    @property
     def difference(self) -> Decimal:
-        return self.restated_total - self.sealed_total
+        """Restated minus posted: the adjustment journal's net debit in USD."""
+        return self.restated_total - self.posted_before
 
 
 @dataclass(frozen=True)
@@ -435,6 +450,7 @@ class Report:
     users: tuple[PayerLine, ...] = ()  # analytics: spend per user / service account / identity
     attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
+    history: "History | None" = None  # the trailing twelve months as posted (set by the pipeline)
 
     @property
     def data_source(self) -> str:

@@ -31,6 +31,7 @@ class CostCenter:
     users: tuple[str, ...] = ()  # emails or user IDs
     service_accounts: tuple[str, ...] = ()
     dimension: str | None = None  # the ERP's department/class/tracking option; None: the code
+    annual_budget: Decimal | None = None  # USD for the fiscal year; None: ``budget`` × 12 where one is set
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Settings:
     email: EmailSettings | None = None
     pdf: PdfSettings = field(default_factory=PdfSettings)
     source: str = COST_REPORT
+    fiscal_year_start: int = 1  # the month number the fiscal year starts in (year to date counts from it)
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

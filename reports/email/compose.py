@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 
 from reports.core.months import Month
-from reports.outputs.manifest import Manifest
+from reports.outputs.manifest import Manifest, YearToDate
 from reports.outputs import formatting
 from reports.resources import templates_dir
 from reports.core.settings import EmailSettings
@@ -65,6 +65,7 @@ class Headline:
     top: tuple[CostCenterLine, ...]  # the largest cost centers by total, at most five
     others_count: int  # cost centers not in ``top``
     others_total: Decimal
+    year_to_date: YearToDate | None = None  # the fiscal year so far, as the run's History sheet shows it
 
 
 def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
@@ -96,6 +97,7 @@ def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
         top=top,
         others_count=len(rest),
         others_total=sum((line.total for line in rest), Decimal("0")),
+        year_to_date=totals.year_to_date,
     )
 
 
@@ -153,10 +155,29 @@ def _template_context(headline: Headline, attachments: list[str], workbook: bool
             }
             for line in headline.top
         ],
+        "year": _year_context(headline.year_to_date),
         "others_count": headline.others_count,
         "others_total": money(headline.others_total),
         "attachments": attachments,
         "workbook": workbook,
+    }
+
+
+def _year_context(year: YearToDate | None) -> dict | None:
+    """The year-to-date line: the figure as the History sheet has it, with its months and budget."""
+    if year is None:
+        return None
+    months = f"{year.posted_months} of {year.months} month{'s' if year.months != 1 else ''} posted"
+    if year.not_closed_months:
+        months += f", {year.not_closed_months} not closed"
+    return {
+        "total": None if year.total is None or year.currency is None else format_money(year.total, year.currency),
+        "since": year.fiscal_year_start.label,
+        "through": year.through.label,
+        "months": months,
+        "budget": None if year.budget is None else format_money(year.budget),
+        "variance": None if year.variance is None else format_money(year.variance, signed=True),
+        "projection": year.projection,
     }
 
 

@@ -167,6 +167,9 @@ def send_month_summary(
     _check_settings(settings)
     pdf_path = month_dir / pdf_name(month)
     if not pdf_path.is_file():
+        if (month_dir / "manifest.json").is_file() and Manifest.read(month_dir, month).output(pdf_name(month)) is None:
+            raise UsageError(f"{month} in {month_dir} was run without its executive summary (backfill --no-pdf): "
+                             f"run `chargeback run --month {month}` again to write it")
         raise UsageError(
             f"no executive summary for {month} in {month_dir}: "
             f"run `chargeback run --month {month}` first"

@@ -317,3 +317,109 @@ def diverging(changes: Sequence[Decimal | None], *, width: float = 100) -> tuple
             DivergingBar(_r(half - extent if negative else half), _r(extent), negative)
         )
     return tuple(bars)
+
+
+# ------------------------------------------------------------------ twelve-month trend
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    x: float
+    y: float
+    value: Decimal
+    hollow: bool  # a month not closed: its figure may still change
+    restated: bool
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    key: str  # "total", or "cc1".. for the cost centers (CSS class and dash pattern)
+    label: str
+    path: str  # one "M…L…" run per stretch of months without a gap: gaps break the line
+    points: tuple[TrendPoint, ...]  # months with a figure only
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    x: float
+    label: str
+    gap: bool
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    width: float
+    height: float
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    band_width: float  # width of a month's column (gaps are shaded across it)
+    y_ticks: tuple[Tick, ...]
+    months: tuple[TrendMonth, ...]
+    series: tuple[TrendSeries, ...]  # the total first
+
+
+def trend_chart(
+    labels: Sequence[str],
+    statuses: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[Decimal | None]]],
+    *,
+    width: float = 700,
+    height: float = 114,
+    left: float = 62,
+    right: float = 12,
+    top: float = 8,
+    bottom: float = 40,  # room for three rows under each month: label, total, status
+    ticks: int = 3,
+) -> TrendChart:
+    """Monthly lines on one scale: ``series`` is (key, label, one value or None per month), the total first.
+
+    A None value is a gap: no point and a break in the line, never a drop to zero. Months whose
+    status is "not closed" get hollow markers; "restated" ones are flagged.
+    """
+    count = len(labels)
+    plot_left, plot_right = left, width - right
+    plot_top, plot_bottom = top, height - bottom
+    band = (plot_right - plot_left) / count if count else 0.0
+    values = [value for _, _, row in series for value in row if value is not None]
+    maximum = max(values + [ZERO])
+    step = nice_step(maximum, ticks)
+    y_max = step * ticks
+    while y_max - step >= maximum and y_max > step:  # no empty top band
+        y_max -= step
+
+    def x_at(index: int) -> float:
+        return plot_left + band * (index + 0.5)
+
+    def y_at(amount: Decimal) -> float:
+        share = _f(amount) / _f(y_max) if y_max > 0 else 0.0
+        return plot_bottom - (plot_bottom - plot_top) * max(share, 0.0)
+
+    drawn = []
+    for key, label, row in series:
+        runs: list[list[str]] = [[]]
+        points = []
+        for index, value in enumerate(row):
+            if value is None:
+                runs.append([])
+                continue
+            x, y = _r(x_at(index)), _r(y_at(value))
+            runs[-1].append(f"{x},{y}")
+            status = statuses[index]
+            points.append(TrendPoint(x, y, value, status == "not closed", status == "restated"))
+        path = " ".join("M" + " L".join(run) for run in runs if run)
+        drawn.append(TrendSeries(key, clip(label, 30), path, tuple(points)))
+
+    y_ticks = []
+    value = ZERO
+    while value <= y_max:
+        y_ticks.append(Tick(position=_r(y_at(value)), value=value))
+        value += step
+    gaps = [all(row[index] is None for _, _, row in series[:1]) for index in range(count)]
+    return TrendChart(
+        width=width, height=height, plot_left=plot_left, plot_right=plot_right, plot_top=plot_top,
+        plot_bottom=plot_bottom, band_width=_r(band), y_ticks=tuple(y_ticks),
+        months=tuple(TrendMonth(_r(x_at(i)), labels[i], gaps[i]) for i in range(count)),
+        series=tuple(drawn),
+    )

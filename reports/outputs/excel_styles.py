@@ -73,6 +73,14 @@ def _styles() -> list[NamedStyle]:
     ]
 
 
+def in_currency(base: str, currency: str, name: str) -> NamedStyle:
+    """A copy of the money style ``base`` whose number format names ``currency`` (``12,345.67 EUR``)."""
+    style = next(style for style in _styles() if style.name == base)
+    style.name = name
+    style.number_format = f'#,##0.00 "{currency}"'
+    return style
+
+
 def register(workbook: Workbook) -> None:
     """Add every named style to ``workbook`` (once)."""
     for style in _styles():

@@ -46,6 +46,14 @@ def in_currency(value: Decimal | int | None, currency: str) -> str:
     return f"-{text}" if cents < ZERO else text
 
 
+def plain_amount(value: Decimal | int | None) -> str:
+    """``12,345.67`` without a currency symbol (a table whose header names the currency)."""
+    if value is None:
+        return MISSING
+    cents = round_cents(_dec(value))
+    return f"{cents:,.2f}"
+
+
 def whole_money(value: Decimal | int | None) -> str:
     """Whole dollars for chart axes: ``$1,250``."""
     if value is None:
@@ -143,6 +151,7 @@ def short_date(value: date) -> str:
 FILTERS = {
     "money": money,
     "in_currency": in_currency,
+    "plain_amount": plain_amount,
     "whole_money": whole_money,
     "signed_money": signed_money,
     "percent": percent,

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from reports.core.history import Adjustment, History
 from reports.core.months import Month
 from reports.core.report import Report
 from reports.core.settings import COST_REPORT, SOURCES
@@ -90,6 +91,73 @@ class LedgerTotals:
         )
 
 
+def _adjustment_json(adjustment: Adjustment) -> dict[str, Any]:
+    return {"label": adjustment.label, "currency": adjustment.currency,
+            "cost_centers": {code: str(amount) for code, amount in adjustment.ledger.items()},
+            "cost_centers_usd": {code: str(amount) for code, amount in adjustment.usd.items()},
+            "names": dict(adjustment.names)}
+
+
+def _adjustment_from_json(data: Any, where: "_Reader") -> Adjustment:
+    item = where.mapping(data, "totals.adjustment")
+    names = where.mapping(item.get("names", {}), "totals.adjustment.names")
+
+    def amounts(key: str) -> dict[str, Decimal]:
+        return {code: where.amount(value, f"totals.adjustment.{key}.{code}")
+                for code, value in where.mapping(item.get(key), f"totals.adjustment.{key}").items()}
+
+    return Adjustment(label=where.text(item.get("label"), "totals.adjustment.label"),
+                      currency=where.text(item.get("currency"), "totals.adjustment.currency"),
+                      ledger=amounts("cost_centers"), usd=amounts("cost_centers_usd"),
+                      names={code: where.text(name, f"totals.adjustment.names.{code}") for code, name in names.items()})
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """The fiscal year so far as the run's History sheet shows it, for the email (amounts as text-exact Decimals)."""
+
+    fiscal_year_start: Month
+    through: Month
+    months: int  # months of the fiscal year so far
+    posted_months: int  # of them with posted figures (the others are gaps)
+    not_closed_months: int  # of them not closed yet
+    currency: str | None  # None: posted in different currencies, no sum made
+    total: Decimal | None
+    budget: Decimal | None  # budget to date of the budgeted cost centers
+    variance: Decimal | None
+    projection: str | None  # the projection sentence, method included
+
+    @classmethod
+    def of(cls, history: History) -> "YearToDate":
+        return cls(history.fiscal_start, history.month, len(history.year_months), history.posted_year_months,
+                   history.unclosed_year_months, history.currency, history.year_to_date, history.budget_to_date,
+                   history.variance, None if history.projection is None else history.projection.sentence)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fiscal_year_start": str(self.fiscal_year_start), "through": str(self.through), "months": self.months,
+                "posted_months": self.posted_months, "not_closed_months": self.not_closed_months,
+                "currency": self.currency, "total": _text(self.total), "budget": _text(self.budget),
+                "variance": _text(self.variance), "projection": self.projection}
+
+    @classmethod
+    def from_json(cls, data: Any, where: "_Reader") -> "YearToDate":
+        item = where.mapping(data, "totals.year_to_date")
+        key = "totals.year_to_date."
+        currency, projection = item.get("currency"), item.get("projection")
+        return cls(
+            fiscal_year_start=where.month(item.get("fiscal_year_start"), key + "fiscal_year_start"),
+            through=where.month(item.get("through"), key + "through"),
+            months=where.count(item.get("months"), key + "months"),
+            posted_months=where.count(item.get("posted_months"), key + "posted_months"),
+            not_closed_months=where.count(item.get("not_closed_months"), key + "not_closed_months"),
+            currency=None if currency is None else where.text(currency, key + "currency"),
+            total=where.optional_amount(item.get("total"), key + "total"),
+            budget=where.optional_amount(item.get("budget"), key + "budget"),
+            variance=where.optional_amount(item.get("variance"), key + "variance"),
+            projection=None if projection is None else where.text(projection, key + "projection"),
+        )
+
+
 @dataclass(frozen=True)
 class Totals:
     """The headline numbers of the run (what ``close`` seals and ``email`` quotes)."""
@@ -106,6 +174,8 @@ class Totals:
     cost_centers: tuple[CostCenterTotal, ...]
     currency: str = "USD"  # of every amount above (the API's amounts are in USD)
     ledger: LedgerTotals | None = None  # the journal in the ledger's currency; None in older manifests
+    adjustment: Adjustment | None = None  # a restatement's adjustment journal per cost center (what it posts)
+    year_to_date: YearToDate | None = None  # the fiscal year so far; None in older manifests
 
     @property
     def cost_center_totals(self) -> dict[str, Decimal]:
@@ -132,6 +202,9 @@ class Totals:
                                 line.change)
                 for line in report.cost_centers),
             ledger=LedgerTotals.of(report),
+            adjustment=None if report.restatement is None else Adjustment.of(
+                report.restatement.label, report.restatement.adjustment_journal),
+            year_to_date=None if report.history is None else YearToDate.of(report.history),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -153,6 +226,8 @@ class Totals:
                 for line in self.cost_centers
             ],
             **({"ledger": self.ledger.to_json()} if self.ledger is not None else {}),
+            **({"adjustment": _adjustment_json(self.adjustment)} if self.adjustment is not None else {}),
+            **({"year_to_date": self.year_to_date.to_json()} if self.year_to_date is not None else {}),
         }
 
     @classmethod
@@ -184,6 +259,9 @@ class Totals:
             cost_centers=tuple(centers),
             currency=where.text(totals.get("currency", "USD"), "totals.currency"),
             ledger=None if totals.get("ledger") is None else LedgerTotals.from_json(totals["ledger"], where),
+            adjustment=None if totals.get("adjustment") is None else _adjustment_from_json(totals["adjustment"], where),
+            year_to_date=None if totals.get("year_to_date") is None else YearToDate.from_json(
+                totals["year_to_date"], where),
         )
 
 

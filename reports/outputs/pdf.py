@@ -8,6 +8,7 @@ text that came from the API can never make the renderer touch the network.
 
 from __future__ import annotations
 
+import calendar
 import mimetypes
 import os
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from reports.core.history import HistoryRow
+from reports.core.months import Month
 from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
 from reports.core.money import ZERO
 from reports.outputs import charts
@@ -152,7 +155,8 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
     centers = _by_spend(report.cost_centers)
     budgets = [c.budget for c in centers if c.budget is not None]
     variances = [c.variance for c in centers if c.variance is not None]
-    top_workspaces = drivers.top_workspaces[:8]
+    # with the year's trend on the drivers' page, six workspaces keep the page whole (the rest are in the workbook)
+    top_workspaces = drivers.top_workspaces[:8 if report.history is None else 6]
     return {
         "report": report,
         "paper": paper,
@@ -169,10 +173,14 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
             "prior_total": report.prior_total,
             "change": report.change,
         },
+        # slimmer bars when the year's lines and tile share the first page
         "budget_chart": charts.budget_bars(
-            [(c.code, c.name, c.total, c.budget) for c in centers]
+            [(c.code, c.name, c.total, c.budget) for c in centers],
+            **({} if report.history is None else {"bar_height": 15, "gap": 7}),
         ),
-        "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily),
+        # shorter below the year's trend, so that the drivers keep to their page
+        "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily,
+                                          height=190 if report.history is None else 122),
         "has_prior": report.prior_total is not None,
         "by_model": _rows(drivers.by_model, report.total),
         "by_cost_type": _rows(drivers.by_cost_type, report.total),
@@ -197,6 +205,8 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "more_users": max(len(report.users) - TOP_PAYERS, 0),
         "list_price": _list_price(report),
         "ledger": _ledger(report),
+        "history": report.history,
+        "trend": _trend(report),
     }
 
 
@@ -230,6 +240,38 @@ def _ledger(report: Report) -> LedgerView | None:
     if journal.ledger.is_usd:
         return None
     return LedgerView(journal.ledger.currency, journal.ledger.rate, journal.debits, journal.by_cost_center())
+
+
+TREND_COST_CENTERS = 3  # the largest cost centers drawn beside the total
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """The twelve-month trend: its chart and what the axis rows print under each month."""
+
+    chart: charts.TrendChart
+    currency: str
+    rows: tuple[HistoryRow, ...]
+
+
+def _month_tick(month: Month) -> str:
+    return f"{calendar.month_abbr[month.month]} \u2019{month.year % 100:02d}"
+
+
+def _trend(report: Report) -> TrendView | None:
+    """The total and the largest cost centers over the History's months (none when months mix currencies)."""
+    history = report.history
+    currency = None if history is None else history.table_currency
+    if history is None or currency is None:
+        return None
+    spend = {code: sum((row.amount(code) or ZERO for row in history.rows), ZERO) for code in history.codes}
+    largest = sorted((code for code in history.codes if spend[code] > 0), key=lambda code: (-spend[code], code))
+    series = [("total", "Total", [row.total for row in history.rows])]
+    series += [(f"cc{index}", code, [row.amount(code) for row in history.rows])
+               for index, code in enumerate(largest[:TREND_COST_CENTERS], 1)]
+    chart = charts.trend_chart([_month_tick(row.month) for row in history.rows],
+                               [row.status for row in history.rows], series)
+    return TrendView(chart, currency, history.rows)
 
 
 # ------------------------------------------------------------------ rendering

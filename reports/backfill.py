@@ -1,0 +1,102 @@
+"""Backfill: run each month of a range that was never run, in order, never touching one already run or closed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from reports.core.months import Month
+from reports.errors import BackfillStopped, ChargebackError, UsageError
+from reports.outputs.folder import month_lock, writing_to
+from reports.outputs.names import MANIFEST
+from reports.outputs.seal import SEAL, close_month
+from reports.pipeline import RunOptions, RunResult, load_run_settings, run
+
+log = logging.getLogger("reports.backfill")
+
+RAN = "ran"
+CLOSED = "closed"  # left alone: the month is closed
+ALREADY_RUN = "already run"  # left alone: run before, not closed
+NOT_A_RUN = "not a run"  # left alone: a folder with files but no manifest
+
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    month: Month
+    outcome: str  # ran | closed | already run | not a run
+    result: RunResult | None = None
+    closed_now: bool = False  # closed by this backfill (--close)
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    first: Month
+    last: Month
+    months: tuple[MonthOutcome, ...]
+
+    @property
+    def ran(self) -> tuple[MonthOutcome, ...]:
+        return tuple(item for item in self.months if item.outcome == RAN)
+
+    @property
+    def left_alone(self) -> tuple[MonthOutcome, ...]:
+        return tuple(item for item in self.months if item.outcome != RAN)
+
+
+def month_range(first: Month, last: Month) -> list[Month]:
+    """Every month from ``first`` to ``last``, both included."""
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}: give the earlier month first")
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = month.next()
+    return months
+
+
+def state_of(output_dir: Path, month: Month) -> str | None:
+    """Why a month is left alone (closed, already run, not a run), or None when it was never run."""
+    folder = output_dir / str(month)
+    if (folder / SEAL).exists():
+        return CLOSED
+    if (folder / MANIFEST).exists():
+        return ALREADY_RUN
+    if folder.is_dir() and any(folder.iterdir()):
+        return NOT_A_RUN
+    return None
+
+
+def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = False,
+             now: Callable[[], datetime]) -> BackfillResult:
+    """Run every never-run month from ``first`` to ``last`` in order (closing each with ``close``).
+
+    ``options`` is the run of one month; its month is replaced by each month's. The first month
+    that fails stops the backfill with BackfillStopped (its own exit status), leaving the months
+    before it published.
+    """
+    months = month_range(first, last)
+    load_run_settings(options)  # a bad config stops the backfill before any month, and before any request
+    outcomes: list[MonthOutcome] = []
+    for index, month in enumerate(months, 1):
+        state = state_of(options.output_dir, month)
+        if state is not None:
+            log.info("%s [%d/%d] left alone: %s", month, index, len(months), state)
+            outcomes.append(MonthOutcome(month, state))
+            continue
+        log.info("%s [%d/%d] running…", month, index, len(months))
+        try:
+            result = run(replace(options, month=month), now=now)
+            if close:
+                with month_lock(options.output_dir, month), writing_to(options.output_dir):
+                    close_month(options.output_dir, month, now())
+        except ChargebackError as exc:
+            done = [str(item.month) for item in outcomes if item.outcome == RAN]
+            kept = f"; the {len(done)} month(s) run before it are kept ({', '.join(done)})" if done else ""
+            raise BackfillStopped(f"backfill stopped at {month}{kept}: {exc}", exc.exit_status) from None
+        log.info("%s [%d/%d] done: $%s%s", month, index, len(months), f"{result.report.total:,.2f}",
+                 ", closed" if close else "")
+        outcomes.append(MonthOutcome(month, RAN, result, closed_now=close))
+    return BackfillResult(first, last, tuple(outcomes))
