@@ -140,14 +140,13 @@ class LineItems(Sequence[LineItem]):
     payer). Reads like a tuple of LineItem; equal to a tuple with the same items.
     """
 
-    __slots__ = ("_rows", "_names", "_owners", "_show_default_id", "_usage")
+    __slots__ = ("_rows", "_names", "_owners", "_usage")
 
     def __init__(self, rows: Sequence[CostRow], names: Mapping[Attribution, tuple[str, str, str]],
-                 owners: Mapping[Attribution, str], show_default_id: bool = False, usage: UsageJoin | None = None):
+                 owners: Mapping[Attribution, str], usage: UsageJoin | None = None):
         self._rows = rows
         self._names = dict(names)  # payer -> (workspace name, API key name, actor label)
         self._owners = dict(owners)
-        self._show_default_id = show_default_id
         self._usage = usage  # None when the month's usage could not be had
 
     def _item(self, row: CostRow) -> LineItem:
