@@ -5,13 +5,15 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import MONTH, run_cli, run_options, simulator
 from runcheck import assert_nothing_published, assert_one_error_line, tree_hashes
 
-from reports.errors import OutputError
+from reports.errors import ChargebackError, OutputError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.server import DEMO_API_KEY
 
@@ -143,6 +145,43 @@ def test_disk_full_while_writing_the_workbook_is_one_error_and_nothing_half_writ
     assert "chargeback-2026-10.xlsx" in str(caught.value)
     assert tree_hashes(published / "2026-10") == before
     assert not list(published.glob(".staging-*")) and not list(published.glob(".previous-*"))
+
+
+def test_a_summary_that_cannot_be_rendered_is_one_error_and_nothing_published(monkeypatch, published):
+    # WeasyPrint does not fail on demand: the renderer is a real child process that fails as it would.
+    from reports.outputs import pdf
+
+    def failing(report, path, paper="letter"):
+        child = subprocess.Popen([sys.executable, "-c", "import sys; print('OSError: cannot load font', "
+                                  "file=sys.stderr); sys.exit(1)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return pdf.PendingPdf(path, child)
+
+    monkeypatch.setattr(pdf, "start_pdf", failing)
+    before = tree_hashes(published / "2026-10")
+    with simulator() as server, pytest.raises(ChargebackError, match=r"PDF could not be rendered \(OSError: cannot"):
+        run(run_options(server, published))
+    assert tree_hashes(published / "2026-10") == before
+    assert not list(published.glob(".staging-*")) and not list(published.glob(".previous-*"))
+
+
+def test_a_failed_workbook_stops_the_pdf_renderer(monkeypatch, published):
+    from reports.outputs import pdf, workbook
+
+    started = []
+    real_start = pdf.start_pdf
+
+    def recorded(*args, **kwargs):
+        started.append(real_start(*args, **kwargs))
+        return started[-1]
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[1]))
+
+    monkeypatch.setattr(pdf, "start_pdf", recorded)
+    monkeypatch.setattr(workbook, "write_workbook", full)
+    with simulator() as server, pytest.raises(OutputError):
+        run(run_options(server, published))
+    assert len(started) == 1 and started[0]._process.returncode is not None  # not left running
 
 
 def test_a_month_folder_that_cannot_be_replaced_keeps_the_previous_outputs(tmp_path, monkeypatch, published):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import re
 import subprocess
+import sys
 import threading
 import zlib
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,11 @@ import pytest
 from pypdf import PdfReader
 
 from reports.outputs import charts, formatting
-from reports.outputs.pdf import LocalFilesOnly, render_html, render_pdf, render_pdf_bytes
+import reports
+from reports.errors import ChargebackError
+from reports.outputs.pdf import (PendingPdf, child_environment, render_html, render_pdf, render_pdf_bytes,
+                                  start_pdf)
+from reports.outputs.pdf_engine import LocalFilesOnly
 from reports.resources import templates_dir
 from tests.factories import sample_report
 
@@ -334,3 +339,45 @@ def test_without_a_prior_month_changes_show_as_unknown(tmp_path_factory):
 
 def test_same_report_gives_the_same_bytes(plain_pdf, plain_report):
     assert render_pdf_bytes(plain_report) == plain_pdf.read_bytes()
+
+
+# ------------------------------------------------------------------ the renderer as a second process
+
+
+def test_the_second_process_renders_the_same_bytes(plain_report, plain_pdf, tmp_path):
+    path = tmp_path / "summary.pdf"
+    pending = start_pdf(plain_report, path)
+    assert not path.exists()  # nothing is written until the run asks for it
+    pending.finish()
+    assert path.read_bytes() == plain_pdf.read_bytes()
+
+
+def test_a_renderer_that_fails_is_one_error_naming_why(tmp_path):
+    # WeasyPrint does not fail on demand: a real child process fails as the renderer would.
+    child = subprocess.Popen([sys.executable, "-c", "import sys; print('Traceback ...', file=sys.stderr); "
+                              "print('OSError: cannot load font', file=sys.stderr); sys.exit(1)"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pending = PendingPdf(tmp_path / "summary.pdf", child)
+    with pytest.raises(ChargebackError, match=r"could not be rendered \(OSError: cannot load font\)") as caught:
+        pending.finish()
+    assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "summary.pdf").exists()
+
+
+def test_a_cancelled_renderer_is_stopped_and_writes_nothing(plain_report, tmp_path):
+    pending = start_pdf(plain_report, tmp_path / "summary.pdf")
+    pending.cancel()
+    assert pending._process.returncode is not None  # stopped and reaped, not left running
+    pending.cancel()  # twice is harmless, as after finish()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_renderer_gets_no_secrets_and_this_copy_of_the_package(tmp_path):
+    env = child_environment({"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-secret", "SMTP_PASSWORD": "hunter2",
+                             "CHARGEBACK_SMTP_PASSWORD": "x", "HOME": "/root", "PATH": "/usr/bin"})
+    assert "sk-ant-admin01-secret" not in env.values() and "hunter2" not in env.values()
+    assert not {"ANTHROPIC_ADMIN_API_KEY", "SMTP_PASSWORD", "CHARGEBACK_SMTP_PASSWORD"} & set(env)
+    assert env["HOME"] == "/root" and env["PATH"] == "/usr/bin"
+    done = subprocess.run([sys.executable, "-c", "import reports; print(reports.__file__)"], env=env,
+                          capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert Path(done.stdout.strip()) == Path(reports.__file__).resolve()

@@ -2,30 +2,30 @@
 
 The view model only picks, orders and labels what the Report already holds (plus chart
 geometry from ``charts``); the template formats; the CSS does all of the print layout.
-WeasyPrint gets a URL fetcher that serves files under ``templates/`` and nothing else, so
-text that came from the API can never make the renderer touch the network.
+WeasyPrint itself (``pdf_engine``) runs in this process or, for a run, in a second process
+while the other outputs are written (``start_pdf``).
 """
 
 from __future__ import annotations
 
 import calendar
-import mimetypes
+import json
 import os
-from contextlib import contextmanager
+import re
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import unquote, urlsplit
+from typing import Any, Mapping
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
+import reports
 from reports.core.history import HistoryRow
 from reports.core.months import Month
 from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
 from reports.core.money import ZERO
+from reports.errors import ChargebackError
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment
 from reports.resources import templates_dir
@@ -35,37 +35,19 @@ TOP_PAYERS = 6  # largest API keys and users named in the summary
 TOP_UNMAPPED = 8  # the rest are on the workbook's Reconciliation sheet
 PAPERS = ("letter", "a4")
 
+# The renderer needs none of the run's secrets (the Admin API key, the SMTP password).
+_SECRET_NAME = re.compile(r"(KEY|PASSWORD|SECRET|TOKEN)$", re.IGNORECASE)
+
 __all__ = [
     "PAPERS",
-    "LocalFilesOnly",
+    "PendingPdf",
     "build_environment",
     "build_view_model",
     "render_html",
     "render_pdf",
     "render_pdf_bytes",
+    "start_pdf",
 ]
-
-
-class LocalFilesOnly(URLFetcher):
-    """Serves ``file:`` URLs inside one folder; refuses everything else (http, data, ...)."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(allowed_protocols=("file",))
-        self.root = root.resolve()
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ValueError(f"refusing to fetch {url!r}: only the shipped templates are used")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
-            raise ValueError(f"refusing to fetch {url!r}: not a file under {self.root}")
-        mime, _ = mimetypes.guess_type(path.name)
-        return URLFetcherResponse(
-            path.as_uri(),
-            body=path.read_bytes(),
-            headers={"Content-Type": mime or "application/octet-stream"},
-        )
 
 
 # ------------------------------------------------------------------ view model
@@ -283,37 +265,80 @@ def render_html(report: Report, *, paper: str = "letter") -> str:
     return build_environment(templates_dir()).get_template(TEMPLATE).render(**model)
 
 
-@contextmanager
-def _font_timestamps(moment: datetime) -> Iterator[None]:
-    # fontTools stamps the subset fonts it embeds with "now" unless SOURCE_DATE_EPOCH is
-    # set; pinning it to the run's generated-at makes the same Report give the same bytes.
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
+def _epoch(report: Report) -> int:
+    return int(report.run_info.generated_at.timestamp())
 
 
 def render_pdf_bytes(report: Report, *, paper: str = "letter") -> bytes:
-    """The executive summary PDF as bytes; the same Report gives the same bytes.
+    """The executive summary PDF as bytes, rendered in this process; the same Report gives the same bytes.
 
     Raises ValueError for an unknown ``paper``.
     """
-    root = templates_dir()
-    html = HTML(
-        string=render_html(report, paper=paper),
-        base_url=root.as_uri() + "/",
-        url_fetcher=LocalFilesOnly(root),
-    )
-    with _font_timestamps(report.run_info.generated_at):
-        return html.write_pdf()
+    from reports.outputs.pdf_engine import html_to_pdf  # WeasyPrint is slow to import: only when used
+
+    return html_to_pdf(render_html(report, paper=paper), templates_dir(), _epoch(report))
 
 
 def render_pdf(report: Report, path: Path, *, paper: str = "letter") -> None:
     """Write the executive summary to exactly ``path`` (the caller renames it into place)."""
-    data = render_pdf_bytes(report, paper=paper)
-    Path(path).write_bytes(data)
+    Path(path).write_bytes(render_pdf_bytes(report, paper=paper))
+
+
+class PendingPdf:
+    """The executive summary being rendered by a child process while the run writes its other outputs.
+
+    ``finish()`` waits for it and writes exactly ``path``; ``cancel()`` (always safe, also after
+    ``finish``) stops the child. The child only reads its job and writes the PDF's bytes to a
+    pipe, so stopping the run at any point leaves no file behind. The bytes are the ones
+    ``render_pdf_bytes`` gives for the same Report.
+    """
+
+    def __init__(self, path: Path, process: subprocess.Popen[bytes]):
+        self.path = Path(path)
+        self._process = process
+        self._done = False
+
+    def finish(self) -> None:
+        data, errors = self._process.communicate()
+        self._done = True
+        if self._process.returncode != 0:
+            lines = errors.decode("utf-8", "replace").strip().splitlines()
+            detail = lines[-1] if lines else f"the renderer exited with status {self._process.returncode}"
+            raise ChargebackError(f"the executive summary PDF could not be rendered ({detail}); nothing was published")
+        self.path.write_bytes(data)
+
+    def cancel(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()  # reaps it and closes the pipes
+
+
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The renderer's environment: this one without its secrets, importing this copy of the package."""
+    env = {name: value for name, value in environ.items() if not _SECRET_NAME.search(name)}
+    package_parent = Path(reports.__file__).resolve().parent.parent
+    if package_parent.name != "site-packages":  # a checkout: the child would not find it by itself
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_parent), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_pdf(report: Report, path: Path, *, paper: str = "letter") -> PendingPdf:
+    """Start rendering the executive summary in a second process; see PendingPdf.
+
+    The HTML is made here (a bad ``paper`` is a ValueError now, not later); the child is this
+    Python running ``reports.outputs.pdf_engine`` from the same copy of the package.
+    """
+    job = json.dumps({"html": render_html(report, paper=paper), "root": str(templates_dir()),
+                      "epoch": _epoch(report)}).encode()
+    # The job goes in through an unnamed temporary file rather than a pipe: a pipe would hold
+    # the run until the child had imported WeasyPrint and read it.
+    with tempfile.TemporaryFile() as stdin:
+        stdin.write(job)
+        stdin.seek(0)
+        process = subprocess.Popen([sys.executable, "-m", "reports.outputs.pdf_engine"], stdin=stdin,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=child_environment(os.environ))
+    return PendingPdf(path, process)
