@@ -41,6 +41,9 @@ import analytics_scenarios as analytics  # noqa: E402  (beside this file)
 
 MEMORY_TARGET = 512 * 2**20  # peak RSS of a large month, either source
 FLOOR_TARGET = 0.5  # run --offline at most this fraction of the floor
+# "Linear" growth, for both sources: the larger run may cost up to 10% more per row than the
+# smaller one (one sample each on a shared machine; sorting a month is n log n).
+LINEAR_SLACK = 1.1
 COST_CENTERS = 10
 DESCRIPTIONS = 30
 KEYS = 3
@@ -371,17 +374,18 @@ def targets(results: dict) -> list[tuple[str, bool, str]]:
             # memory above the interpreter's own (~60 MiB) is what grows with rows
             base = 60 * 2**20
             memory_growth = (big["offline"]["peak_rss"] - base) / max(small["offline"]["peak_rss"] - base, 1)
-            out.append(("analytics growth: time at most linear in rows", time_growth <= scale * 1.1,
+            out.append(("analytics growth: time at most linear in rows", time_growth <= scale * LINEAR_SLACK,
                         f"x{time_growth:.2f} for x{scale:.2f} rows"))
-            out.append(("analytics growth: memory at most linear in rows", memory_growth <= scale * 1.1,
+            out.append(("analytics growth: memory at most linear in rows", memory_growth <= scale * LINEAR_SLACK,
                         f"x{memory_growth:.2f} for x{scale:.2f} rows"))
     sizes = sorted(int(s) for s in results["offline"])
     if 150 in sizes and LARGE in sizes:
         small, big = results["offline"]["150"], large
         scale = LARGE / 150
-        out.append(("growth 150 -> 500: time at most linear", big["wall"] / small["wall"] <= scale,
+        out.append(("growth 150 -> 500: time at most linear", big["wall"] / small["wall"] <= scale * LINEAR_SLACK,
                     f"x{big['wall'] / small['wall']:.2f} for x{scale:.2f}"))
-        out.append(("growth 150 -> 500: memory at most linear", big["peak_rss"] / small["peak_rss"] <= scale,
+        out.append(("growth 150 -> 500: memory at most linear",
+                    big["peak_rss"] / small["peak_rss"] <= scale * LINEAR_SLACK,
                     f"x{big['peak_rss'] / small['peak_rss']:.2f} for x{scale:.2f}"))
     return out
 
