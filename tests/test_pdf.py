@@ -364,6 +364,15 @@ def test_a_renderer_that_fails_is_one_error_naming_why(tmp_path):
     assert not (tmp_path / "summary.pdf").exists()
 
 
+def test_a_renderer_killed_from_outside_is_named_as_such(tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "import os, signal, sys; print('UserWarning: a warning', "
+                              "file=sys.stderr, flush=True); os.kill(os.getpid(), signal.SIGKILL)"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with pytest.raises(ChargebackError, match=r"could not be rendered \(the renderer was stopped by signal 9\)"):
+        PendingPdf(tmp_path / "summary.pdf", child).finish()
+    assert not (tmp_path / "summary.pdf").exists()
+
+
 def test_a_cancelled_renderer_is_stopped_and_writes_nothing(plain_report, tmp_path):
     pending = start_pdf(plain_report, tmp_path / "summary.pdf")
     pending.cancel()

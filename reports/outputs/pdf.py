@@ -301,9 +301,13 @@ class PendingPdf:
     def finish(self) -> None:
         data, errors = self._process.communicate()
         self._done = True
-        if self._process.returncode != 0:
+        status = self._process.returncode
+        if status != 0:
             lines = errors.decode("utf-8", "replace").strip().splitlines()
-            detail = lines[-1] if lines else f"the renderer exited with status {self._process.returncode}"
+            if status < 0:  # killed (out of memory?): whatever it printed before is not the reason
+                detail = f"the renderer was stopped by signal {-status}"
+            else:  # the child's last line is its error (warnings may come before it)
+                detail = lines[-1] if lines else f"the renderer exited with status {status}"
             raise ChargebackError(f"the executive summary PDF could not be rendered ({detail}); nothing was published")
         self.path.write_bytes(data)
 
