@@ -271,8 +271,8 @@ def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = Tru
     from reports.outputs.pdf import start_pdf
 
     month = report.month
-    # The PDF renders in a second process meanwhile: it needs only the finished Report, and
-    # on two cores the run then takes about as long as its other outputs alone.
+    # The PDF renders in a second process meanwhile: it needs only the finished HTML, and on
+    # two cores the run then takes about as long as its other outputs alone.
     pending = start_pdf(report, folder / names.pdf_name(month), paper=settings.pdf.paper) if pdf else None
     try:
         files = _write_tables(report, settings, folder)
@@ -286,7 +286,7 @@ def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = Tru
 
 
 def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]:
-    """The workbook, the journals and the FOCUS file, in the order the manifest lists them."""
+    """The workbook, the journals and the FOCUS file; their names in the manifest's order (the PDF goes second)."""
     from reports.outputs.journals import layout_files
     from reports.outputs.focus import write_focus_csv, write_focus_schema
     from reports.outputs.journals.generic import write_journal_csv
