@@ -149,6 +149,29 @@ class Tick:
     day: date | None = None
 
 
+
+class _ValueAxis:
+    """A vertical money axis from zero: a nice step, no empty top band, and where a value is drawn."""
+
+    def __init__(self, maximum: Decimal, ticks: int, top: float, bottom: float):
+        self.step = nice_step(maximum, ticks)
+        y_max = self.step * ticks
+        while y_max - self.step >= maximum and y_max > self.step:  # no empty top band
+            y_max -= self.step
+        self.y_max, self.top, self.bottom = y_max, top, bottom
+
+    def y_at(self, amount: Decimal) -> float:
+        share = _f(amount) / _f(self.y_max) if self.y_max > 0 else 0.0
+        return self.bottom - (self.bottom - self.top) * max(share, 0.0)
+
+    def ticks(self) -> tuple[Tick, ...]:
+        out = []
+        value = ZERO
+        while value <= self.y_max:
+            out.append(Tick(position=_r(self.y_at(value)), value=value))
+            value += self.step
+        return tuple(out)
+
 @dataclass(frozen=True)
 class LineChart:
     width: float
@@ -188,19 +211,13 @@ def daily_chart(
     plot_top, plot_bottom = top, height - bottom
     values = [d.amount for d in daily] + [d.amount for d in prior_daily[:days]]
     maximum = max(values + [ZERO])
-    step = nice_step(maximum, ticks)
-    y_max = step * ticks
-    while y_max - step >= maximum and y_max > step:  # no empty top band
-        y_max -= step
+    axis = _ValueAxis(maximum, ticks, plot_top, plot_bottom)
+    y_at = axis.y_at
 
     def x_at(index: int) -> float:
         if days <= 1:
             return plot_left
         return plot_left + (plot_right - plot_left) * index / (days - 1)
-
-    def y_at(amount: Decimal) -> float:
-        share = _f(amount) / _f(y_max) if y_max > 0 else 0.0
-        return plot_bottom - (plot_bottom - plot_top) * max(share, 0.0)
 
     def path(series: Sequence[DailySpend]) -> str:
         points = [f"{_r(x_at(i))},{_r(y_at(d.amount))}" for i, d in enumerate(series[:days])]
@@ -211,11 +228,6 @@ def daily_chart(
     if daily:
         area = f"{line} L{_r(x_at(days - 1))},{plot_bottom} L{_r(x_at(0))},{plot_bottom} Z"
 
-    y_ticks = []
-    value = ZERO
-    while value <= y_max:
-        y_ticks.append(Tick(position=_r(y_at(value)), value=value))
-        value += step
     x_ticks = tuple(
         Tick(position=_r(x_at(i)), day=daily[i].day) for i in range(0, days, 7)
     )
@@ -235,7 +247,7 @@ def daily_chart(
         area_path=area,
         line_path=line,
         prior_path=path(prior_daily),
-        y_ticks=tuple(y_ticks),
+        y_ticks=axis.ticks(),
         x_ticks=x_ticks,
         peak=peak,
         peak_y=peak_y,
@@ -383,18 +395,11 @@ def trend_chart(
     plot_top, plot_bottom = top, height - bottom
     band = (plot_right - plot_left) / count if count else 0.0
     values = [value for _, _, row in series for value in row if value is not None]
-    maximum = max(values + [ZERO])
-    step = nice_step(maximum, ticks)
-    y_max = step * ticks
-    while y_max - step >= maximum and y_max > step:  # no empty top band
-        y_max -= step
+    axis = _ValueAxis(max(values + [ZERO]), ticks, plot_top, plot_bottom)
+    y_at = axis.y_at
 
     def x_at(index: int) -> float:
         return plot_left + band * (index + 0.5)
-
-    def y_at(amount: Decimal) -> float:
-        share = _f(amount) / _f(y_max) if y_max > 0 else 0.0
-        return plot_bottom - (plot_bottom - plot_top) * max(share, 0.0)
 
     drawn = []
     for key, label, row in series:
@@ -411,15 +416,10 @@ def trend_chart(
         path = " ".join("M" + " L".join(run) for run in runs if run)
         drawn.append(TrendSeries(key, clip(label, 30), path, tuple(points)))
 
-    y_ticks = []
-    value = ZERO
-    while value <= y_max:
-        y_ticks.append(Tick(position=_r(y_at(value)), value=value))
-        value += step
     gaps = [all(row[index] is None for _, _, row in series[:1]) for index in range(count)]
     return TrendChart(
         width=width, height=height, plot_left=plot_left, plot_right=plot_right, plot_top=plot_top,
-        plot_bottom=plot_bottom, band_width=_r(band), y_ticks=tuple(y_ticks),
+        plot_bottom=plot_bottom, band_width=_r(band), y_ticks=axis.ticks(),
         months=tuple(TrendMonth(_r(x_at(i)), labels[i], gaps[i]) for i in range(count)),
         series=tuple(drawn),
     )
