@@ -273,6 +273,17 @@ class Refused(Exception):
         self.status, self.kind, self.message = status, kind, message
 
 
+def _limit(one: dict[str, str]) -> int:
+    """The page size a query asked for (1 to 1000, default 20), or the API's 400."""
+    try:
+        limit = int(one.get("limit", "20"))
+    except ValueError:
+        raise Refused(400, "invalid_request_error", "limit: not an integer") from None
+    if not 1 <= limit <= 1000:
+        raise Refused(400, "invalid_request_error", "limit: must be between 1 and 1000")
+    return limit
+
+
 def parse_time(value: str, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -366,12 +377,7 @@ class AnalyticsOrg:
         if len([g for g in groups if g not in FAN_OUT]) > 5:
             raise Refused(400, "invalid_request_error",
                           "group_by[]: at most 5 values" + (", not counting cost_type and token_type" if cost else ""))
-        try:
-            limit = int(one.get("limit", "20"))
-        except ValueError:
-            raise Refused(400, "invalid_request_error", "limit: not an integer") from None
-        if not 1 <= limit <= 1000:
-            raise Refused(400, "invalid_request_error", "limit: must be between 1 and 1000")
+        limit = _limit(one)
         order_by = one.get("order_by", "amount" if cost else "total_tokens")
         if order_by not in (COST_ORDER if cost else USAGE_ORDER):
             raise Refused(400, "invalid_request_error", f"order_by: {order_by!r} not allowed")
@@ -488,12 +494,7 @@ class AnalyticsOrg:
 
     def listing(self, endpoint: str, query: dict[str, list[str]]) -> dict:
         one = {k: v[-1] for k, v in query.items()}
-        try:
-            limit = int(one.get("limit", "20"))
-        except ValueError:
-            raise Refused(400, "invalid_request_error", "limit: not an integer") from None
-        if not 1 <= limit <= 1000:
-            raise Refused(400, "invalid_request_error", "limit: must be between 1 and 1000")
+        limit = _limit(one)
         if endpoint == "workspaces":
             flags = {name: one.get(name, "false") for name in ("include_default", "include_archived")}
             if any(v not in ("true", "false") for v in flags.values()):
