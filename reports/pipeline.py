@@ -263,7 +263,8 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
         prior_cost_rows=data.prior_cost, prior_usage_rows=() if data.prior_usage_available else None,
         directory=data.directory, run_info=run_info, days_with_data=data.days_with_data,
         unknown_cost_types=data.unknown_cost_types, daily_cents=data.daily_cents,
-        prior_daily_cents=data.prior_daily_cents, extra_checks=data.checks, source_notes=data.notes,
+        prior_daily_cents=data.prior_daily_cents, extra_checks=data.checks + snapshot.text_checks(),
+        source_notes=data.notes,
     )
 
 

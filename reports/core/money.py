@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Mapping, TypeVar
@@ -13,24 +14,63 @@ ROUNDING = ROUND_HALF_UP
 
 K = TypeVar("K")
 
+# The sane range of one amount from the API, in cents: below a trillion dollars, and no finer than
+# a trillionth of a cent. Within it, sums of a month's rows stay exact in Decimal's 28 digits.
+MAX_CENTS = Decimal(10) ** 14
+MIN_EXPONENT = -12
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 40
+
 
 class AmountError(ValueError):
     """An amount string from the API is not a finite decimal number."""
 
 
+def json_kind(value: object) -> str:
+    """A JSON value as a message names it: ``null``, ``number 12.5``, ``object {'a': 1}`` (short)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    if isinstance(value, (int, float, Decimal)):
+        return f"number {_SHOWN.repr(value) if isinstance(value, float) else _SHOWN.repr(str(value))[1:-1]}"
+    kind = {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    return f"{kind} {_SHOWN.repr(value)}"
+
+
 def parse_cents(text: object) -> Decimal:
     """Parse the API's ``amount`` (a decimal string in cents) exactly; never guess."""
     if not isinstance(text, str):
-        raise AmountError(f"amount must be a decimal string, got {type(text).__name__} {text!r}")
+        raise AmountError(f"amount must be a decimal string, got {json_kind(text)}")
+    shown = _SHOWN.repr(text)
     stripped = text.strip()
     if not stripped or stripped != text:
-        raise AmountError(f"amount {text!r} is not a decimal number")
+        raise AmountError(f"amount {shown} is not a decimal number")
     try:
         value = Decimal(stripped)
     except InvalidOperation:
-        raise AmountError(f"amount {text!r} is not a decimal number") from None
+        raise AmountError(f"amount {shown} is not a decimal number") from None
     if not value.is_finite():
-        raise AmountError(f"amount {text!r} is not a finite number")
+        raise AmountError(f"amount {shown} is not a finite number")
+    if not value:
+        return ZERO  # "-0", "0E-50": one zero, whose exponent cannot widen the sums it joins
+    if abs(value) >= MAX_CENTS or value.as_tuple().exponent < MIN_EXPONENT:  # type: ignore[operator]
+        raise AmountError(f"amount {shown} is outside any sane range (under {MAX_CENTS:,.0f} cents, "
+                          f"at most {-MIN_EXPONENT} decimal places)")
+    return value
+
+
+def parse_cost_cents(text: object) -> Decimal:
+    """A usage cost in cents (``parse_cents``) that is not negative.
+
+    Both reports give usage at its price before credits (credits and refunds belong to the
+    invoice), so a negative cost is not a figure either API gives: it would credit a cost center
+    for spend that never happened.
+    """
+    value = parse_cents(text)
+    if value < 0:
+        raise AmountError(f"amount {_SHOWN.repr(text)} is negative; a usage cost is never below zero")
     return value
 
 

@@ -592,6 +592,8 @@ class AnalyticsService:
         faults = self.faults
         wanted = [(faults.malformed_amount, "malformed"), (faults.missing_amount, "missing"),
                   (faults.unknown_cost_type, "cost_type"), (faults.non_usd_currency, "currency")]
+        if faults.patch is not None and faults.patch.applies_to("analytics_cost"):
+            wanted.append((faults.patch.at, "patch"))
         wanted = [(fault, kind) for fault, kind in wanted if fault is not None]
         if not q.cost or not wanted or not rows:
             return rows
@@ -608,9 +610,13 @@ class AnalyticsService:
                 row["cost"].pop("amount", None)
             elif kind == "cost_type":
                 row["group"]["cost_type"] = "session_usage_v9"
-            else:
+            elif kind == "currency":
                 row["cost"]["currency"] = "EUR"
+            else:
+                faults.patch.apply(row)  # type: ignore[union-attr]
             out[index] = json.dumps(row, separators=(",", ":"))
+            if kind == "patch":
+                out[index] = faults.patch.splice(out[index])  # type: ignore[union-attr]
         return out
 
 

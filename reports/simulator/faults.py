@@ -7,6 +7,7 @@ counters and, through ``only``, can be limited to some endpoints, e.g.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,6 +54,40 @@ class RowFault:
         return wanted == bucket_day
 
 
+@dataclass(frozen=True)
+class RowPatch:
+    """One field of one cost row set to raw JSON text: any value a malformed page can hold.
+
+    ``path`` is the field in the row (``("amount",)`` on the cost report, ``("cost", "amount")``
+    or ``("group", "workspace_id")`` on the analytics cost endpoint); ``raw`` is put there as
+    is: ``'"1e400"'``, ``'{"a":1}'``, ``'"\\ud800"'`` (a lone surrogate), or a value nested
+    thousands of levels deep, which no JSON encoder would write. ``endpoints`` limits it to
+    some endpoints (``cost_report``, ``analytics_cost``); None is both.
+    """
+
+    path: tuple[str, ...]
+    raw: str
+    at: RowFault = RowFault()
+    endpoints: Collection[str] | None = None
+
+    def applies_to(self, endpoint: str) -> bool:
+        return self.endpoints is None or endpoint in self.endpoints
+
+    def apply(self, row: dict) -> None:
+        """Mark the field in ``row``; ``splice`` puts the raw text there once the row is JSON."""
+        node = row
+        for key in self.path[:-1]:
+            node = node.setdefault(key, {})
+        node[self.path[-1]] = _PLACEHOLDER
+
+    def splice(self, text: str) -> str:
+        return text.replace(_PLACEHOLDER_JSON, self.raw)
+
+
+_PLACEHOLDER = "\x00patched by the simulator\x00"
+_PLACEHOLDER_JSON = json.dumps(_PLACEHOLDER)
+
+
 @dataclass
 class Faults:
     # --- counted transport faults: the first N matching requests
@@ -74,6 +109,7 @@ class Faults:
     missing_amount: RowFault | None = None  # "amount" key absent
     unknown_cost_type: RowFault | None = None  # cost_type "session_usage_v9"
     non_usd_currency: RowFault | None = None  # currency "EUR"
+    patch: RowPatch | None = None  # any field of a cost row set to any JSON text
     extra_fields: bool = False  # unknown keys in rows and envelopes (clients must ignore)
     # --- data
     empty: bool = False  # no cost and no usage at all

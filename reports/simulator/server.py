@@ -433,7 +433,7 @@ class SimulatorServer:
         fmt = format_units
 
         plain = not (faults.extra_fields or faults.malformed_amount or faults.missing_amount
-                     or faults.unknown_cost_type or faults.non_usd_currency)
+                     or faults.unknown_cost_type or faults.non_usd_currency or faults.patch)
         tails = [
             "," + json.dumps({
                 "description": d.description, "cost_type": d.cost_type,
@@ -492,7 +492,8 @@ class SimulatorServer:
                         "inference_geo": None,
                     })
             self._row_faults(day, rows)
-            return json.dumps(rows, separators=(",", ":"))
+            text = json.dumps(rows, separators=(",", ":"))
+            return faults.patch.splice(text) if faults.patch else text
 
         return self._page(window, results)
 
@@ -508,6 +509,8 @@ class SimulatorServer:
             (faults.missing_amount, lambda row: row.pop("amount", None)),
             (faults.unknown_cost_type, lambda row: row.__setitem__("cost_type", "session_usage_v9")),
             (faults.non_usd_currency, lambda row: row.__setitem__("currency", "EUR")),
+            (faults.patch.at if faults.patch and faults.patch.applies_to("cost_report") else None,
+             lambda row: faults.patch.apply(row)),  # type: ignore[union-attr]
         ):
             if fault is not None and fault.matches(day) and fault.index < len(rows):
                 change(rows[fault.index])

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 from reports.core.aggregate import sum_costs, sum_usage
-from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cents
+from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import (
     API_KEY,
@@ -42,12 +42,12 @@ from reports.core.records import (
 )
 from reports.core.report import Check
 from reports.core.settings import ANALYTICS
-from reports.errors import UsageError
+from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
 from reports.sources.base import LIST, REPORT, MonthData, Query
 from reports.sources.base import ANALYTICS as ANALYTICS_PAGES
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
-from reports.sources.pages import RawPage, Where, count, text_or_null
+from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
 BETA = "analytics-usage-cost-2026-08-24"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10.0 sends
@@ -168,13 +168,12 @@ class AnalyticsSource:
         total = sum((row.amount_cents for row in current), ZERO)
         checks = [_daily_check(total, daily)]
         notes = list(analytics_notes(min(refreshed) if refreshed else None))
-        if snapshot.has(legacy_total_query(month)):
-            legacy = sum((row.amount_cents for row in legacy_cost_rows(
-                snapshot.pages(legacy_total_query(month)), month)), ZERO)
+        legacy, unreadable = _legacy_total(snapshot, month)
+        if legacy is not None:
             checks.append(_legacy_check(total, legacy))
         else:
-            notes.append(f"The legacy cost report's total for {month} could not be read, so the two APIs "
-                         "were not cross-checked.")
+            notes.append(f"The legacy cost report's total for {month} could not be read{unreadable}, so the two "
+                         "APIs were not cross-checked.")
         if not reachable(prior):
             notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
         return MonthData(
@@ -183,6 +182,21 @@ class AnalyticsSource:
             prior_daily_cents=prior_daily, checks=tuple(checks), notes=tuple(notes),
             data_refreshed_at=min(refreshed) if refreshed else None,
         )
+
+
+def _legacy_total(snapshot: Any, month: Month) -> tuple[Decimal | None, str]:
+    """The legacy report's total in cents, or None and why not: a cross-check that cannot be read is a note.
+
+    The month is charged back from the analytics pages alone, so a legacy page that is missing or
+    malformed must not stop it (SPEC: the cross-check is a note when it cannot be read).
+    """
+    if not snapshot.has(legacy_total_query(month)):
+        return None, ""
+    try:
+        return sum((row.amount_cents for row in legacy_cost_rows(
+            snapshot.pages(legacy_total_query(month)), month)), ZERO), ""
+    except DataError as exc:
+        return None, f" ({exc})"
 
 
 def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
@@ -243,10 +257,13 @@ class _Periods:
     def day(self, row: dict, where: Where, index: int) -> date:
         """The row's first day; fails unless its period lies in the month."""
         key = (row.get("starting_at"), row.get("ending_at"))
+        if type(key[0]) is not str or type(key[1]) is not str:
+            raise where.error(f"the row's starting_at/ending_at ({shown(key[0])}, {shown(key[1])}) is not an "
+                              "RFC 3339 period", row=index)
         found = self.known.get(key)
         if found is not None:
             return found
-        label = str(key[0])
+        label = key[0]
         try:
             start, end = parse_rfc3339(key[0]), parse_rfc3339(key[1])  # type: ignore[arg-type]
         except (TypeError, ValueError, AttributeError):
@@ -270,7 +287,7 @@ def _rows(page: RawPage, endpoint: str, periods: _Periods,
         if type(row) is not dict:
             raise where.error("the row is not an object", row=index)
         day = periods.day(row, where, index)
-        yield where, row.get("starting_at"), index, row, day
+        yield where, row["starting_at"], index, row, day
     if not page.has_data_list():
         raise where.error("the response has no 'data' list")
     stamp = page.get("data_refreshed_at")
@@ -278,7 +295,7 @@ def _rows(page: RawPage, endpoint: str, periods: _Periods,
         try:
             refreshed.append(parse_rfc3339(stamp))
         except ValueError:
-            raise where.error(f"data_refreshed_at {stamp!r} is not an RFC 3339 time") from None
+            raise where.error(f"data_refreshed_at {shown(stamp)} is not an RFC 3339 time") from None
 
 
 def _group(row: dict, where: Where, label: str, index: int) -> dict:
@@ -298,17 +315,20 @@ def _actor(group: dict, where: Where, label: str, index: int, known: dict) -> Ac
         try:
             found = known.get(key)
         except TypeError:  # a nested value (a federated identity's provider): a slower key
-            key = json.dumps(actor, sort_keys=True, default=str)
+            try:
+                key = json.dumps(actor, sort_keys=True, default=str)
+            except (ValueError, RecursionError):
+                raise where.error(f"actor {shown(actor)} is not one of the API's actor shapes", label, index) from None
             found = known.get(key)
         if found is None:
             found = known[key] = _read_actor(actor, where, label, index)
         return found
-    raise where.error(f"actor {actor!r} is not one of the API's actor shapes", label, index)
+    raise where.error(f"actor {shown(actor)} is not one of the API's actor shapes", label, index)
 
 
 def _read_actor(actor: dict, where: Where, label: str, index: int) -> Actor:
-    if actor.get("type") not in _ACTOR_KINDS:
-        raise where.error(f"actor {actor!r} is not one of the API's actor shapes", label, index)
+    if type(actor.get("type")) is not str or actor["type"] not in _ACTOR_KINDS:
+        raise where.error(f"actor {shown(actor)} is not one of the API's actor shapes", label, index)
     kind = _ACTOR_KINDS[actor["type"]]
     if kind == USER:
         return Actor(USER, _required_text(actor, "user_id", where, label, index),
@@ -319,8 +339,9 @@ def _read_actor(actor: dict, where: Where, label: str, index: int) -> Actor:
     if kind == API_KEY:
         return Actor(API_KEY, _required_text(actor, "api_key_id", where, label, index))
     provider = actor.get("provider") if isinstance(actor.get("provider"), dict) else {}
+    kind = provider.get("type") if isinstance(provider.get("type"), str) else "federated"
     subject = text_or_null(actor, "subject", where, label, index)
-    return Actor(FEDERATED, subject, name=f"{provider.get('type', 'federated')} identity {subject or '(no subject)'}")
+    return Actor(FEDERATED, subject, name=f"{kind} identity {subject or '(no subject)'}")
 
 
 def _required_text(mapping: dict, key: str, where: Where, label: str, index: int) -> str:
@@ -340,11 +361,11 @@ class _Payers:
 
     def of(self, group: dict, where: Where, label: str, index: int) -> Attribution:
         actor = _actor(group, where, label, index, self.actors)
-        workspace, key = group.get("workspace_id"), group.get("api_key_id")
+        # text or null, checked before either is used as a key (an object there is not hashable)
+        workspace = text_or_null(group, "workspace_id", where, label, index)
+        key = text_or_null(group, "api_key_id", where, label, index)
         found = self.known.get((workspace, key, actor))
         if found is None:
-            workspace = text_or_null(group, "workspace_id", where, label, index)
-            key = text_or_null(group, "api_key_id", where, label, index)
             found = self.known[(workspace, key, actor)] = Attribution(
                 workspace, default_workspace=workspace is not None and workspace == self.names.default_workspace_id,
                 api_key_id=key, actor=actor)
@@ -367,26 +388,32 @@ def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_
                 raise where.error("the row has no 'group' object", label, index)
             if type(cost) is not dict:
                 raise where.error("the row has no 'cost' object", label, index)
-            try:
-                amount = parse_cents(cost["amount"])
-                list_amount = parse_cents(cost["list_amount"])
-            except KeyError as missing:
-                raise where.error(f"the row has no 'cost.{missing.args[0]}'", label, index) from None
-            except AmountError as exc:
-                raise where.error(str(exc), label, index) from None
+            amount = _cost(cost, "amount", where, label, index)
+            list_amount = _cost(cost, "list_amount", where, label, index)
             if cost.get("currency") != "USD":
-                raise where.error(f"currency is {cost.get('currency')!r}; only USD amounts can be summed", label, index)
+                raise where.error(f"currency is {shown(cost.get('currency'))}; only USD amounts can be summed",
+                                  label, index)
             values = []
             for field in _COST_FIELDS:
                 value = group.get(field)
                 if value is not None:
                     if type(value) is not str:
-                        raise where.error(f"{field} must be text or null, got {value!r}", label, index)
+                        raise where.error(f"{field} must be text or null, got {shown(value)}", label, index)
                     value = shared.setdefault(value, value)
                 values.append(value)
             if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
                 unknown_cost_types.add(values[0])
             yield CostRow(day, payers.of(group, where, label, index), None, *values, amount, list_amount)
+
+
+def _cost(cost: dict, field: str, where: Where, label: str, index: int) -> Decimal:
+    """``cost.<field>`` in cents, exact; an error naming the field unless it is a sane cost."""
+    if field not in cost:
+        raise where.error(f"the row has no 'cost.{field}'", label, index)
+    try:
+        return parse_cost_cents(cost[field])
+    except AmountError as exc:  # its message begins "amount …": name the field it was read from
+        raise where.error(field + str(exc).removeprefix("amount"), label, index) from None
 
 
 def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime]) -> dict[date, Decimal]:
@@ -396,12 +423,9 @@ def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime
     for page in pages:
         for where, label, index, row, day in _rows(page, "analytics/cost", periods, refreshed):
             cost = row.get("cost")
-            if not isinstance(cost, dict) or "amount" not in cost:
-                raise where.error("the row has no 'cost.amount'", label, index)
-            try:
-                amount = parse_cents(cost["amount"])
-            except AmountError as exc:
-                raise where.error(str(exc), label, index) from None
+            if not isinstance(cost, dict):
+                raise where.error("the row has no 'cost' object", label, index)
+            amount = _cost(cost, "amount", where, label, index)
             by_day[day] = by_day.get(day, ZERO) + amount
     return by_day
 

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import Any, Iterable, Iterator
 
 from reports.core.aggregate import legacy_notes, sum_costs, sum_usage
-from reports.core.money import AmountError, parse_cents
+from reports.core.money import AmountError, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.settings import COST_REPORT
 from reports.sources import pages as listing
 from reports.sources.base import LIST, REPORT, MonthData, Query
-from reports.sources.pages import RawPage, Where, count, text_or_null
+from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
 KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",
@@ -119,7 +119,8 @@ def _buckets(page: RawPage, endpoint: str, month: Month, days: _Days) -> Iterato
     for position, bucket in enumerate(page.items()):
         if not isinstance(bucket, dict):
             raise where.error("a bucket is not an object")
-        label = str(bucket.get("starting_at"))
+        label = bucket.get("starting_at")
+        label = label if type(label) is str and len(label) <= 40 else shown(label)
         try:
             start: datetime = parse_rfc3339(bucket["starting_at"])
         except (KeyError, TypeError, ValueError):
@@ -169,12 +170,12 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 if "amount" not in row:
                     raise where.error("the row has no 'amount'", label, index)
                 try:
-                    amount = parse_cents(row["amount"])
+                    amount = parse_cost_cents(row["amount"])
                 except AmountError as exc:
                     raise where.error(str(exc), label, index) from None
                 currency = row.get("currency")
                 if currency != "USD":
-                    raise where.error(f"currency is {currency!r}; only USD amounts can be summed", label, index)
+                    raise where.error(f"currency is {shown(currency)}; only USD amounts can be summed", label, index)
                 values = [text_or_null(row, key, where, label, index) for key in _COST_DIMENSIONS]
                 values = [None if value is None else shared.setdefault(value, value) for value in values]
                 _once(keys, tuple(values), where, label, index)

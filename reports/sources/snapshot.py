@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from reports.sources.client import Page
+from reports.core.report import Check
 from reports.errors import DataError, UsageError
 from reports.sources.pages import RawPage
 
@@ -136,6 +137,8 @@ class Snapshot:
             self.source = str(index.get("source", "cost_report"))  # snapshots before sources were named
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{index_path} is not a readable snapshot index ({exc})") from None
+        # "raw/…json data item 3" wherever API text was not valid Unicode and is shown with U+FFFD
+        self.mended_text: list[str] = []
 
     def has(self, query: str) -> bool:
         return any(record.query == query for record in self.records)
@@ -180,7 +183,7 @@ class Snapshot:
         except UnicodeDecodeError:
             raise DataError(f"snapshot page {record.file} is not valid JSON (not UTF-8)") from None
         del body  # a large page: hold its text once, not its bytes as well
-        return RawPage(record.file, text=text)
+        return RawPage(record.file, text=text, mended=self.mended_text)
 
     def _check_asked(self, query: str, record: PageRecord, previous: dict | None) -> None:
         asked = {param: record.params.get(param) for param, _ in _CURSORS if record.params.get(param) is not None}
@@ -203,6 +206,17 @@ class Snapshot:
                             "the last pages are missing; re-run the month online")
         if not last and has_more is False:
             raise DataError(f"{record.file} says it is the last page of {query}, but the snapshot lists more")
+
+    def text_checks(self) -> tuple[Check, ...]:
+        """A WARN for the pages read so far whose text was not valid Unicode (shown with U+FFFD)."""
+        places = sorted(set(self.mended_text))
+        if not places:
+            return ()
+        listed = "; ".join(places[:5]) + (f"; and {len(places) - 5} more" if len(places) > 5 else "")
+        return (Check("Text from the API is valid Unicode", "valid text",
+                      f"{len(places)} item{'s' if len(places) != 1 else ''} mended", "WARN",
+                      "text that is not valid Unicode (a lone UTF-16 surrogate) is shown as \ufffd "
+                      f"in every output; the API sent it in {listed}"),)
 
     @property
     def fetched_at(self) -> datetime | None:
