@@ -81,14 +81,21 @@ def test_an_amount_finer_than_a_cent_is_refused_not_rounded(tmp_path):
 
 def test_csv_injection_is_escaped(tmp_path):
     path = tmp_path / "j.csv"
-    nasty = ['=HYPERLINK("http://x")', "+1-2", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain, text"]
+    nasty = {'=HYPERLINK("http://x")': "'=HYPERLINK(\"http://x\")", "+1-2": "'+1-2", "-2+3": "'-2+3",
+             "@SUM(A1)": "'@SUM(A1)", "plain, text": "plain, text",
+             # tab and line breaks become a space, other control characters U+FFFD: none reaches the file raw
+             "\tx": " x", "\rx": " x", "a\nb": "a b", "nul\x00esc\x1b": "nul\ufffdesc\ufffd",
+             "=\x07bell": "'=\ufffdbell"}
     journal = [_line(memo=value, cost_center_name=value) for value in nasty]
     write_journal_csv(_journal(journal), path)
-    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))[1:]
-    for row, value in zip(rows, nasty):
-        expected = value if value == "plain, text" else "'" + value
+    data = path.read_bytes().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(data, newline="")))[1:]
+    assert len(rows) == len(nasty)
+    for row, expected in zip(rows, nasty.values()):
         assert row[5] == expected and row[8] == expected
         assert row[6] == "12.50"  # amounts are never prefixed
+    assert not any(ord(char) < 32 and char not in "\r\n" for char in data)
+    assert data.count("\r\n") == len(nasty) + 1  # one line per row: no line break from the text
 
 
 def test_deterministic_bytes(tmp_path):

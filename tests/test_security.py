@@ -34,6 +34,7 @@ from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
+from reports.outputs.inert import visible
 
 ALPHABET = string.ascii_letters + string.digits
 KEY = "sk-ant-admin01-" + "".join(secrets.choice(ALPHABET) for _ in range(40))
@@ -269,7 +270,8 @@ def hostile_run(tmp_path_factory):
 
 def expected_texts(port: int) -> list[str]:
     # cost center names come through the config, which strips surrounding whitespace ("\tTabbed" -> "Tabbed")
-    return [name.replace("{port}", str(port)) for name in HOSTILE_WORKSPACES.values()] + [
+    # and no control character reaches a cell or a CSV raw: a tab or a carriage return is a space there
+    return [visible(name.replace("{port}", str(port))) for name in HOSTILE_WORKSPACES.values()] + [
         name.replace("{port}", str(port)).strip() for name in HOSTILE_CENTERS.values()]
 
 

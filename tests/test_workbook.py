@@ -318,7 +318,7 @@ def test_api_text_never_becomes_a_formula(tmp_path, name):
                 assert b"<f>" not in archive.read(entry) and b"<f " not in archive.read(entry)
     book = openpyxl.load_workbook(path)
     seen = 0
-    expected = name.replace("\r", "\n")  # XML parsers normalise a bare CR to LF
+    expected = name.replace("\t", " ").replace("\r", " ")  # no control character reaches a cell raw
     for ws in book:
         for row in ws.iter_rows():
             for cell in row:

@@ -40,6 +40,7 @@ from reports import __version__
 from reports.core.money import fraction_to_decimal
 from reports.core.months import rfc3339
 from reports.core.report import LineItem, Report
+from reports.outputs.inert import csv_field
 
 FOCUS_VERSION = "1.2"
 PROVIDER = "Anthropic"  # provider = publisher = invoice issuer: SaaS bought from its maker
@@ -69,7 +70,6 @@ SEARCH_PRICE_BLOCK = 3  # 1000 Requests
 TOKEN_PRICING_UNIT = f"{10 ** TOKEN_PRICE_BLOCK} {TOKENS}"
 SEARCH_PRICING_UNIT = f"{10 ** SEARCH_PRICE_BLOCK} {REQUESTS}"
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TWO_PLACES = Decimal("0.01")
 
 STRING, DECIMAL, DATETIME, JSON = "STRING", "DECIMAL", "DATETIME", "JSON"
@@ -134,7 +134,7 @@ def _text(value: str | None) -> str | None:
     """Text as written: null for a missing or empty value, formula triggers made inert."""
     if not value:
         return None
-    return "'" + value if value.startswith(_FORMULA_TRIGGERS) else value
+    return csv_field(value)
 
 
 def _json(value: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ from reports.core.money import ZERO, round_cents
 from reports.core.months import Month
 from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file
+from reports.outputs.inert import csv_field
 from reports.outputs.manifest import LedgerTotals, Manifest, Totals
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import RESTATEMENTS, Seal, read_seal, verify_seal
@@ -182,9 +183,7 @@ def write_csv(history: History, path: Path) -> None:
 def _inert(cell: str) -> str:
     # A cost center code is configuration text: never let a spreadsheet read it as a formula.
     # (Amounts are plain numbers and may be negative, so only non-numeric text is quoted.)
-    if cell[:1] in ("=", "+", "-", "@") and not _is_number(cell):
-        return "'" + cell
-    return cell
+    return cell if _is_number(cell) else csv_field(cell)
 
 
 def _is_number(text: str) -> bool:

@@ -33,7 +33,6 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.utils.datetime import to_excel
 from openpyxl.utils import get_column_letter
@@ -43,6 +42,7 @@ from reports.core.records import TokenCounts
 from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
 from reports.outputs import excel_styles as st
+from reports.outputs.inert import looks_like_formula, visible
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -50,7 +50,6 @@ EXCEL_MAX_CELL_TEXT = 32_767
 ZIP_LEVEL = 6  # deflate level of the streamed sheets (openpyxl's own parts keep theirs)
 DEMO_BANNER = "DEMO — simulated organization, not real spend"
 USAGE_NOT_AVAILABLE = "Usage data was not available for this month."
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 SHEET_SUMMARY = "Summary"
 SHEET_WORKSPACES = "Workspaces"
@@ -95,7 +94,7 @@ class _Column:
 
 
 def _sanitize(text: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    text = visible(text)
     if len(text) > EXCEL_MAX_CELL_TEXT:
         text = text[: EXCEL_MAX_CELL_TEXT - 1] + "…"
     return text
@@ -132,7 +131,7 @@ class _Cells:
         cell._value = text
         cell.data_type = "s"
         self._style(cell, style)
-        if text.startswith(FORMULA_TRIGGERS):
+        if looks_like_formula(text):
             cell.quotePrefix = True
         return cell
 
@@ -262,7 +261,7 @@ def _encoder(ws: WriteOnlyWorksheet, style: str) -> Callable[[Any], str]:
             else:
                 # Always an inline string, never a formula; a formula trigger also gets
                 # Excel's quote prefix so that editing the cell keeps it text.
-                style_id = quoted if clean.startswith(FORMULA_TRIGGERS) else sid
+                style_id = quoted if looks_like_formula(clean) else sid
                 space = ' xml:space="preserve"' if clean != clean.strip() else ""
                 found = f'" s="{style_id}" t="inlineStr"><is><t{space}>{_xml_text(clean)}</t></is></c>'
             if type(value) is str and len(texts) < _TEXT_CACHE_LIMIT:

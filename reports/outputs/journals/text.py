@@ -24,8 +24,8 @@ from typing import Callable, Iterable, Sequence
 from reports.core.money import CENT
 from reports.core.report import JournalLine
 from reports.core.settings import DATE_FORMATS
+from reports.outputs.inert import csv_field
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _DATES: dict[str, Callable[[date], str]] = {
@@ -39,10 +39,10 @@ assert set(_DATES) == set(DATE_FORMATS), "every configurable date format needs a
 
 
 def inert(value: str | None) -> str:
-    """Text as written to a journal file: empty for None, quote-prefixed if it could be a formula."""
+    """Text as written to a journal file: empty for None, else ``inert.csv_field``."""
     if value is None:
         return ""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    return csv_field(value)
 
 
 def amount(value: Decimal | None) -> str:
