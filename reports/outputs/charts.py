@@ -15,6 +15,7 @@ from typing import Sequence
 
 from reports.core.records import TokenCounts
 from reports.core.report import DailySpend
+from reports.outputs.formatting import clipped
 
 ZERO = Decimal(0)
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
@@ -30,8 +31,8 @@ def _r(value: float) -> float:
 
 
 def clip(label: str, limit: int = 26) -> str:
-    """SVG text does not wrap: long labels are cut (the tables show them in full)."""
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
+    """SVG text does not wrap: long labels are cut shorter than a table's names (``formatting.clipped``)."""
+    return clipped(label, limit)
 
 
 def nice_step(maximum: Decimal, ticks: int = 4) -> Decimal:

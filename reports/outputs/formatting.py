@@ -148,7 +148,27 @@ def short_date(value: date) -> str:
     return f"{value:%b} {value.day}"
 
 
+# Text is laid out in the PDF within bounds: a name from the API can be any length (a megabyte of
+# it took the renderer minutes), while the workbook's cells and the CSVs keep it whole.
+NAME_LENGTH = 80  # a name in a table or a chart
+TEXT_LENGTH = 2000  # any other value on the page (a note, a check's detail)
+
+
+def clipped(text: object, limit: int = NAME_LENGTH) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: how a name is laid out in a document."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _bounded(value: object) -> object:
+    # Every {{ value }} passes here before it is escaped; markup the templates made is left whole.
+    if type(value) is str and len(value) > TEXT_LENGTH:
+        return clipped(value, TEXT_LENGTH)
+    return value
+
+
 FILTERS = {
+    "short": clipped,
     "money": money,
     "in_currency": in_currency,
     "plain_amount": plain_amount,
@@ -179,6 +199,7 @@ def build_environment(templates: Path | None = None) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_bounded,
     )
     env.filters.update(FILTERS)
     return env
