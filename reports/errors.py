@@ -60,6 +60,10 @@ class OutputError(ChargebackError):
     exit_status = 2
 
 
+class RenderError(OutputError):
+    """The executive summary PDF could not be rendered: the renderer failed or was stopped (nothing published)."""
+
+
 class LockError(ChargebackError):
     """Another run for the same month holds the output folder's lock."""
 

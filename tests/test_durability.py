@@ -8,6 +8,7 @@ run must succeed and clean up what the killed one left.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -212,3 +213,104 @@ def test_two_runs_started_at_once_never_corrupt_the_outputs(previous):
     assert after != before  # the winner published whole new outputs (new run id)...
     assert after[JOURNAL] == before[JOURNAL]  # ...of the same data
     assert not list(output.glob(".staging-*")) and not list(output.glob(".previous-*"))
+
+
+# ---------------------------------------------------------------- no orphan: the PDF renderer ends with its run
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (or able to run): not gone and not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _renderer_of(process: subprocess.Popen) -> int:
+    """The PDF renderer the run has started, as soon as it guards against outliving the run."""
+    began = time.monotonic()
+    while True:
+        for child in _children(process.pid):
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            # its second thread watches the lifeline: both guards are set from then on
+            if b"reports.outputs.pdf_child" in command and len(list(Path(f"/proc/{child}/task").iterdir())) > 1:
+                return child
+        assert process.poll() is None, f"the run ended before its renderer was seen: {process.communicate()}"
+        assert time.monotonic() - began < 120, "the run never started its renderer"
+        time.sleep(0.002)
+
+
+def _wait_gone(pid: int) -> bool:
+    # The kernel stops the renderer when its parent dies; this only waits for that to be visible
+    # (a bound on waiting, not on speed: a renderer left running stays alive and fails the test).
+    began = time.monotonic()
+    while _alive(pid) and time.monotonic() - began < 60:
+        time.sleep(0.01)
+    return not _alive(pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_sigkill_while_the_pdf_renders_leaves_no_renderer_and_the_next_run_succeeds(tmp_path):
+    """A supervisor, a CI timeout or the OOM killer stops the run by its PID alone: no runaway renderer."""
+    output = tmp_path / "out"
+    with simulator() as server:
+        process = start(server, output)
+        renderer = _renderer_of(process)
+        # Held still, the renderer cannot finish (or notice anything) by itself: only the kernel's
+        # parent death signal can end it now, so a renderer without it would stay, stopped, forever.
+        os.kill(renderer, signal.SIGSTOP)
+        try:
+            process.kill()
+            process.communicate(timeout=60)
+            assert process.returncode == -signal.SIGKILL
+            assert _wait_gone(renderer), f"the PDF renderer {renderer} outlived the killed run"
+        finally:
+            if _alive(renderer):
+                os.kill(renderer, signal.SIGKILL)
+    assert not (output / "2026-10").exists()
+    follow_up_run_succeeds(output)
+
+
+def test_the_renderer_stops_when_its_lifeline_closes(tmp_path):
+    """The second guard (for systems without the parent death signal): end of file on the lifeline pipe."""
+    import sys
+
+    from reports.outputs.pdf import child_environment
+
+    watched, lifeline = os.pipe()
+    job_read, job_write = os.pipe()  # the job never comes: the renderer waits for it
+    try:
+        renderer = subprocess.Popen([sys.executable, "-m", "reports.outputs.pdf_child", "--lifeline", str(watched)],
+                                    stdin=job_read, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    pass_fds=(watched,), env=child_environment(os.environ))
+        os.close(watched)
+        os.close(job_read)
+        with pytest.raises(subprocess.TimeoutExpired):
+            renderer.wait(timeout=1)  # alive while the lifeline is open (its parent, this test, lives on)
+        os.close(lifeline)
+        lifeline = -1
+        assert renderer.wait(timeout=60) == 1
+        assert renderer.stdout.read() == b""
+    finally:
+        if lifeline >= 0:
+            os.close(lifeline)
+        os.close(job_write)
+        renderer.stdout.close()
+        renderer.stderr.close()

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from reports.outputs import charts, formatting
 import reports
-from reports.errors import ChargebackError
+from reports.errors import RenderError
 from reports.outputs.pdf import (PendingPdf, child_environment, render_html, render_pdf, render_pdf_bytes,
                                   start_pdf)
 from reports.outputs.pdf_engine import LocalFilesOnly
@@ -358,9 +358,10 @@ def test_a_renderer_that_fails_is_one_error_naming_why(tmp_path):
                               "print('OSError: cannot load font', file=sys.stderr); sys.exit(1)"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     pending = PendingPdf(tmp_path / "summary.pdf", child)
-    with pytest.raises(ChargebackError, match=r"could not be rendered \(OSError: cannot load font\)") as caught:
+    with pytest.raises(RenderError, match=r"could not be rendered \(OSError: cannot load font\)") as caught:
         pending.finish()
     assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)
+    assert caught.value.exit_status == 2  # the README's exit-status table: an output that could not be made
     assert not (tmp_path / "summary.pdf").exists()
 
 
@@ -368,8 +369,9 @@ def test_a_renderer_killed_from_outside_is_named_as_such(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", "import os, signal, sys; print('UserWarning: a warning', "
                               "file=sys.stderr, flush=True); os.kill(os.getpid(), signal.SIGKILL)"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    with pytest.raises(ChargebackError, match=r"could not be rendered \(the renderer was stopped by signal 9\)"):
+    with pytest.raises(RenderError, match=r"could not be rendered \(the renderer was stopped by signal 9\)") as caught:
         PendingPdf(tmp_path / "summary.pdf", child).finish()
+    assert caught.value.exit_status == 2
     assert not (tmp_path / "summary.pdf").exists()
 
 

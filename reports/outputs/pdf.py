@@ -25,7 +25,7 @@ from reports.core.history import HistoryRow
 from reports.core.months import Month
 from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
 from reports.core.money import ZERO
-from reports.errors import ChargebackError
+from reports.errors import RenderError
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment
 from reports.resources import templates_dir
@@ -293,14 +293,16 @@ class PendingPdf:
     ``render_pdf_bytes`` gives for the same Report.
     """
 
-    def __init__(self, path: Path, process: subprocess.Popen[bytes]):
+    def __init__(self, path: Path, process: subprocess.Popen[bytes], lifeline: int = -1):
         self.path = Path(path)
         self._process = process
+        self._lifeline = lifeline  # the write end of the pipe the child watches: open while this run lives
         self._done = False
 
     def finish(self) -> None:
         data, errors = self._process.communicate()
         self._done = True
+        self._cut_lifeline()
         status = self._process.returncode
         if status != 0:
             lines = errors.decode("utf-8", "replace").strip().splitlines()
@@ -308,7 +310,7 @@ class PendingPdf:
                 detail = f"the renderer was stopped by signal {-status}"
             else:  # the child's last line is its error (warnings may come before it)
                 detail = lines[-1] if lines else f"the renderer exited with status {status}"
-            raise ChargebackError(f"the executive summary PDF could not be rendered ({detail}); nothing was published")
+            raise RenderError(f"the executive summary PDF could not be rendered ({detail}); nothing was published")
         self.path.write_bytes(data)
 
     def cancel(self) -> None:
@@ -318,6 +320,12 @@ class PendingPdf:
         if self._process.poll() is None:
             self._process.kill()
         self._process.communicate()  # reaps it and closes the pipes
+        self._cut_lifeline()
+
+    def _cut_lifeline(self) -> None:
+        if self._lifeline >= 0:
+            os.close(self._lifeline)
+            self._lifeline = -1
 
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -333,16 +341,27 @@ def start_pdf(report: Report, path: Path, *, paper: str = "letter") -> PendingPd
     """Start rendering the executive summary in a second process; see PendingPdf.
 
     The HTML is made here (a bad ``paper`` is a ValueError now, not later); the child is this
-    Python running ``reports.outputs.pdf_engine`` from the same copy of the package.
+    Python running ``reports.outputs.pdf_child`` from the same copy of the package.
     """
     job = json.dumps({"html": render_html(report, paper=paper), "root": str(templates_dir()),
                       "epoch": _epoch(report)}).encode()
     # The job goes in through an unnamed temporary file rather than a pipe: a pipe would hold
     # the run until the child had imported WeasyPrint and read it.
-    with tempfile.TemporaryFile() as stdin:
-        stdin.write(job)
-        stdin.seek(0)
-        process = subprocess.Popen([sys.executable, "-m", "reports.outputs.pdf_engine"], stdin=stdin,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   env=child_environment(os.environ))
-    return PendingPdf(path, process)
+    # The lifeline: a pipe whose write end only this process holds (os.pipe's ends are not
+    # inherited), so the kernel closes it when this process ends in any way, SIGKILL included,
+    # and the child, which watches the read end, stops instead of rendering on as an orphan.
+    watched, lifeline = os.pipe()
+    try:
+        with tempfile.TemporaryFile() as stdin:
+            stdin.write(job)
+            stdin.seek(0)
+            process = subprocess.Popen([sys.executable, "-m", "reports.outputs.pdf_child", "--lifeline",
+                                        str(watched), "--parent", str(os.getpid())], stdin=stdin,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(watched,),
+                                       env=child_environment(os.environ))
+    except BaseException:
+        os.close(lifeline)
+        raise
+    finally:
+        os.close(watched)
+    return PendingPdf(path, process, lifeline)

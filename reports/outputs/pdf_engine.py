@@ -2,7 +2,7 @@
 
 Rendering the executive summary is the slowest single output after the workbook, and it
 needs nothing but the finished HTML, so a run hands it to a second process
-(``python -m reports.outputs.pdf_engine``) and writes the workbook, journals and FOCUS file
+(``python -m reports.outputs.pdf_child``, which runs ``main`` here) and writes the workbook, journals and FOCUS file
 meanwhile (see ``pdf.start_pdf``). The child reads one JSON object on stdin
 (``{"html": ..., "root": ..., "epoch": ...}``), writes the PDF's bytes to stdout and exits 0;
 on failure it writes one line to stderr and exits 1. It never touches a file, so a run that
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,9 +72,7 @@ def html_to_pdf(html: str, root: Path, epoch: int) -> bytes:
 
 
 def main() -> int:
-    """The child process: JSON job on stdin, PDF bytes on stdout."""
-    # Ctrl-C reaches the whole process group; the parent handles it and stops this process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """The child process's work (started by ``pdf_child``): JSON job on stdin, PDF bytes on stdout."""
     try:
         job = json.loads(sys.stdin.buffer.read())
         data = html_to_pdf(job["html"], Path(job["root"]), int(job["epoch"]))
@@ -89,7 +86,3 @@ def main() -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
