@@ -193,3 +193,18 @@ def test_a_megabyte_long_name_is_laid_out_clipped_and_kept_whole_in_the_csv(tmp_
 
 def _pdf_text(path: Path) -> str:
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_body_larger_than_any_page_is_exit_3_and_leaves_nothing(tmp_path, monkeypatch):
+    """A server that sends without end: the client stops at a bound instead of filling the disk."""
+    from reports.errors import ApiError
+    from reports.sources import client
+
+    monkeypatch.setattr(client, "MAX_PAGE_BYTES", 50_000)  # the demo's cost pages are larger than this
+    with simulator() as server, pytest.raises(ApiError) as caught:
+        run(options(server, tmp_path / "out", LEGACY, pdf=False))
+    assert caught.value.exit_status == 3
+    assert "cost_report sent a body of more than" in str(caught.value), caught.value
+    assert "larger than any page of results" in str(caught.value)
+    assert_nothing_published(tmp_path / "out")
+    assert not list((tmp_path / "out").glob(".staging-*"))

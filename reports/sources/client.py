@@ -33,6 +33,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 # Parsing holds the GIL, so parallel queries gain nothing by parsing at once; one at a time
 # keeps a single large page's objects in memory instead of one per query.
 _PARSING = threading.Lock()
+# No page of results is this large (a month's 465,000 cost rows are about 160 MB on one page):
+# a body beyond it is not a page, and reading it on would only fill the disk or the memory.
+MAX_PAGE_BYTES = 2 << 30
 USER_AGENT = f"chargeback/{__version__} (+month-end chargeback reports)"
 
 
@@ -210,7 +213,7 @@ class AdminClient:
                         spooled, digest, size = self._receive(response)  # a short body raises here
                         body = b""
                     else:
-                        body = response.content  # reads the whole body; a short body raises here
+                        body = _bounded_body(response)  # a short body raises here
                         digest, size = hashlib.sha256(body).hexdigest(), len(body)
             except requests.RequestException as exc:
                 last_problem = f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})"
@@ -267,9 +270,11 @@ class AdminClient:
         try:
             with handle:
                 for chunk in response.iter_content(chunk_size=1 << 20):
+                    size += len(chunk)
+                    if size > MAX_PAGE_BYTES:
+                        raise _too_large(response)
                     handle.write(chunk)
                     digest.update(chunk)
-                    size += len(chunk)
         except BaseException:
             _discard(path)
             raise
@@ -286,6 +291,23 @@ class AdminClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "[redacted]") if self._key else text
+
+
+def _too_large(response: requests.Response) -> ApiError:
+    endpoint = urlsplit(response.url).path.rsplit("/organizations/", 1)[-1]
+    return ApiError(f"{endpoint} sent a body of more than {MAX_PAGE_BYTES:,} bytes, larger than any page of "
+                    "results; stopping rather than filling the disk")
+
+
+def _bounded_body(response: requests.Response) -> bytes:
+    """The whole body of a response that is not spooled (an error's, or in tests), up to MAX_PAGE_BYTES."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=1 << 20):
+        size += len(chunk)
+        if size > MAX_PAGE_BYTES:
+            raise _too_large(response)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _discard(path: Path | None) -> None:
