@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.errors import BackfillStopped, ChargebackError, UsageError
 from reports.outputs.folder import month_lock, writing_to
@@ -96,7 +97,7 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
             done = [str(item.month) for item in outcomes if item.outcome == RAN]
             kept = f"; the {len(done)} month(s) run before it are kept ({', '.join(done)})" if done else ""
             raise BackfillStopped(f"backfill stopped at {month}{kept}: {exc}", exc.exit_status) from None
-        log.info("%s [%d/%d] done: $%s%s", month, index, len(months), f"{result.report.total:,.2f}",
+        log.info("%s [%d/%d] done: %s%s", month, index, len(months), money_text(result.report.total),
                  ", closed" if close else "")
         outcomes.append(MonthOutcome(month, RAN, result, closed_now=close))
     return BackfillResult(first, last, tuple(outcomes))

@@ -25,6 +25,7 @@ from reports.sources.fetch import fetch_month
 from reports.sources.registry import source_for
 from reports.core.journal import ledger_for
 from reports.core.report import Ledger, Report, RunInfo
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.outputs import folder as output_folder
 from reports.outputs.folder import sha256_file
@@ -224,10 +225,10 @@ def _with_restatement(report: Report, settings: Settings, sealed: _Sealed) -> Re
     posted = ""
     if restatement.earlier:
         posted = (f", posted so far (sealed plus {', '.join(restatement.earlier)}) "
-                  f"${restatement.posted_before:,.2f}")
+                  f"{money_text(restatement.posted_before)}")
     note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
-            f"sealed total ${seal.total:,.2f}{posted}, restated ${restatement.restated_total:,.2f}, "
-            f"difference {restatement.difference:+,.2f}. Post only the adjustment journal.")
+            f"sealed total {money_text(seal.total)}{posted}, restated {money_text(restatement.restated_total)}, "
+            f"difference {money_text(restatement.difference, signed=True)}. Post only the adjustment journal.")
     run_info = replace(report.run_info, notes=report.run_info.notes + (note,))
     return replace(report, restatement=restatement, run_info=run_info)
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
 from reports.core.money import ZERO, round_cents
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.report import Journal, Report
 from reports.core.settings import USD, Settings
@@ -50,13 +51,6 @@ def fiscal_months(month: Month, start_month: int) -> tuple[Month, ...]:
     first = fiscal_year_start(month, start_month)
     count = (month.year - first.year) * 12 + month.month - first.month + 1
     return window(month, count)
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """``$1,234.56`` in USD, ``EUR 1,234.56`` otherwise (half-up to the cent), for the sentences below."""
-    cents = round_cents(amount)
-    text = f"${abs(cents):,.2f}" if currency == USD else f"{currency} {abs(cents):,.2f}"
-    return f"-{text}" if cents < 0 else text
 
 
 # ---------------------------------------------------------------- what was posted

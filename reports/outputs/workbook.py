@@ -42,6 +42,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reports.core.records import TokenCounts
 from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
+from reports.core.money_text import money_text
 from reports.outputs import excel_styles as st
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
 
@@ -730,7 +731,7 @@ def _ledger_rows(report: Report) -> list[tuple[str, str]]:
         return [("Ledger Currency", "USD (the journal is in USD; no conversion)")]
     return [("Ledger Currency", ledger.currency),
             ("Exchange Rate", f"{ledger.rate} {ledger.currency} per 1 USD for {report.month} (journal.exchange_rates); "
-                              f"journal total {ledger.currency} {report.journal.debits:,.2f} = USD "
+                              f"journal total {money_text(report.journal.debits, ledger.currency)} = USD "
                               f"{report.reconciliation.source_total} × {ledger.rate}, rounded half-up")]
 
 
