@@ -378,13 +378,6 @@ def test_missing_credential_variable_names_it(start_server, month_dir):
         send(settings, month_dir, environ={"SMTP_USERNAME": USER})
 
 
-def test_password_is_not_sent_in_clear_to_a_remote_host(month_dir):
-    settings = settings_for(25, smtp_host="smtp.acme.example",
-                            username_env="SMTP_USERNAME", password_env="SMTP_PASSWORD")
-    with pytest.raises(UsageError, match="refusing to send the SMTP password unencrypted"):
-        send(settings, month_dir, environ=ENV)
-
-
 def test_451_once_then_accepted_is_delivered_once(start_server, month_dir):
     server = start_server(Recorder(defer_data=1))
     waits: list[float] = []

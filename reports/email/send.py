@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import json
 import logging
 import os
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 
 RECORD_NAME = "email-sent.json"
 RECORD_VERSION = 1
-SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_TIMEOUT = 60.0  # seconds per socket operation
 
 
@@ -164,7 +162,6 @@ def send_month_summary(
     ``EmailError`` (login, recipients or message refused; server unreachable after retries).
     """
     month_dir = Path(month_dir)
-    _check_settings(settings)
     pdf_path = month_dir / pdf_name(month)
     if not pdf_path.is_file():
         if (month_dir / "manifest.json").is_file() and Manifest.read(month_dir, month).output(pdf_name(month)) is None:
@@ -213,7 +210,6 @@ def send_month_summary(
                            _prior(record) if record else None)
 
     username, password = _credentials(settings, environ)
-    _check_plaintext_login(settings, username)
     # The run's lock: a run publishing this month must not swap the folder under us.
     with month_lock(month_dir.parent, month):
         record = load_send_record(month_dir)
@@ -268,19 +264,6 @@ def load_send_record(month_dir: Path) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- checks
 
 
-def _check_settings(settings: EmailSettings) -> None:
-    if settings.security not in SECURITY_MODES:
-        raise UsageError(
-            f"email.security must be one of {', '.join(SECURITY_MODES)}, not {settings.security!r}"
-        )
-    if not settings.to:
-        raise UsageError("email.to lists no recipients")
-    if not settings.sender:
-        raise UsageError("email.from is empty")
-    if bool(settings.username_env) != bool(settings.password_env):
-        raise UsageError("email.username_env and email.password_env must be set together")
-
-
 def _credentials(settings: EmailSettings, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
     if not settings.username_env:
         return None, None
@@ -293,23 +276,6 @@ def _credentials(settings: EmailSettings, environ: Mapping[str, str]) -> tuple[s
             "email.password_env)"
         )
     return environ[settings.username_env], environ[settings.password_env or ""]
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_plaintext_login(settings: EmailSettings, username: str | None) -> None:
-    if username and settings.security == "none" and not _is_loopback(settings.smtp_host):
-        raise UsageError(
-            f"email.security is none: refusing to send the SMTP password unencrypted to "
-            f"{settings.smtp_host}; use security: starttls (port 587) or ssl (port 465)"
-        )
 
 
 def _check_manifest_hash(manifest: Manifest, pdf: Attachment) -> None:
