@@ -15,7 +15,6 @@ import logging
 import os
 import smtplib
 import ssl
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +33,7 @@ from reports.email.compose import (
 )
 from reports.errors import DataError, EmailError, UsageError
 from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import month_lock
 from reports.outputs.names import pdf_name, workbook_name
 from reports.core.settings import EmailSettings
@@ -203,7 +203,7 @@ def send_month_summary(
             composed = build(kind)
             suffix = "" if kind == SUMMARY else "-workbook"
             eml_path = month_dir / f"executive-summary-{month}{suffix}.eml"
-            _write_atomic(eml_path, composed.message.as_bytes(policy=policy.SMTP))
+            write_atomic(eml_path, composed.message.as_bytes(policy=policy.SMTP))
             written.append(_sent(composed, sent_at=None, attempts=0, eml_path=eml_path))
             log.info("dry run: wrote %s", eml_path)
         return SendOutcome(month, True, tuple(written), (), pdf.sha256, None,
@@ -238,7 +238,7 @@ def send_month_summary(
             sent_at = now.astimezone(timezone.utc) if now else datetime.now(timezone.utc)
             message = _sent(composed, sent_at=sent_at, attempts=attempts)
             record = _add_to_record(record, month, settings, message, pdf, reply)
-            _write_atomic(month_dir / RECORD_NAME, _dump(record))
+            write_atomic(month_dir / RECORD_NAME, _dump(record))
             sent.append(message)
         return SendOutcome(month, False, tuple(sent), skipped, pdf.sha256,
                            month_dir / RECORD_NAME, previous)
@@ -396,21 +396,6 @@ def _add_to_record(record: dict[str, Any] | None, month: Month, settings: EmailS
 
 def _dump(record: Mapping[str, Any]) -> bytes:
     return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, fsync, then rename: readers see the old file or the new one."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 # ---------------------------------------------------------------- SMTP

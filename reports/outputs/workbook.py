@@ -22,7 +22,6 @@ A table longer than ``max_rows_per_sheet`` (header included) continues on sheets
 from __future__ import annotations
 
 import math
-import os
 import pathlib
 import zipfile
 from copy import copy
@@ -44,6 +43,7 @@ from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
 from reports.core.money_text import money_text
 from reports.outputs import excel_styles as st
+from reports.outputs.atomic import replacing
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -323,10 +323,9 @@ class _TableRows:
 def _stream_rows(path: pathlib.Path, tables: list[_TableRows]) -> None:
     """Put each table's rows into its sheet of the saved workbook at ``path``."""
     by_part = {table.ws.path.lstrip("/"): table for table in tables}
-    temporary = path.with_name(path.name + ".rows")
-    try:
+    with replacing(path) as stream:
         with zipfile.ZipFile(path) as source, \
-                zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
+                zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
             for info in source.infolist():
                 data = source.read(info)
                 table = by_part.pop(info.filename, None)
@@ -345,9 +344,6 @@ def _stream_rows(path: pathlib.Path, tables: list[_TableRows]) -> None:
                     out.write(end + tail)
         if by_part:
             raise AssertionError(f"sheets not found in the saved workbook: {sorted(by_part)}")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _set_widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
