@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from reports.core.money_text import money_text
-from reports.core.months import Month
+from reports.core.months import Month, month_span
 from reports.errors import BackfillStopped, ChargebackError, UsageError
 from reports.outputs.folder import month_lock, writing_to
 from reports.outputs.names import MANIFEST
@@ -51,11 +51,7 @@ def month_range(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last``, both included."""
     if first > last:
         raise UsageError(f"--from {first} is after --to {last}: give the earlier month first")
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = month.next()
-    return months
+    return list(month_span(first, last))
 
 
 def state_of(output_dir: Path, month: Month) -> str | None:
