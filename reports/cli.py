@@ -17,12 +17,12 @@ from reports.sources.client import DEFAULT_BASE_URL
 from reports.errors import ChargebackError, UsageError
 from reports.core.money_text import money_text
 from reports.core.months import Month
+from reports.resources import DEFAULT_CONFIG, config_to_read
 
 log = logging.getLogger("reports")
 
 KEY_ENV = "ANTHROPIC_ADMIN_API_KEY"
 BASE_URL_ENV = "ANTHROPIC_ADMIN_BASE_URL"
-DEFAULT_CONFIG = Path("config/chargeback.yaml")
 DEFAULT_OUTPUT = Path("output")
 
 EXAMPLES = {
@@ -219,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
     month = args.month or Month.last_complete(_now())
     _check_month(month)
     options = RunOptions(
-        month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        month=month, output_dir=args.output, config_path=args.config,
         demo=args.demo, offline=args.offline,
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if (args.demo or args.offline) else _api_key(args),
@@ -301,10 +301,9 @@ def _history(args: argparse.Namespace) -> int:
     from reports.core.history import build_history
     from reports.outputs import history as output_history
     from reports.outputs.folder import writing_to
-    from reports.pipeline import demo_config_path
 
     month = args.month or Month.last_complete(_now())
-    settings = load_settings(args.config or (demo_config_path() if args.demo else DEFAULT_CONFIG))
+    settings = load_settings(config_to_read(args.config, demo=args.demo))
     history = build_history(month, output_history.read_all(args.output, month), settings)
     rows = output_history.table(history)
     widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
@@ -331,7 +330,7 @@ def _backfill(args: argparse.Namespace) -> int:
     last = args.last or Month.last_complete(_now())
     _check_month(last)
     options = RunOptions(
-        month=last, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        month=last, output_dir=args.output, config_path=args.config,
         demo=args.demo, base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if args.demo else _api_key(args), source=args.source, pdf=not args.no_pdf,
     )
@@ -376,7 +375,7 @@ def _check_config(args: argparse.Namespace) -> int:
     from reports.config import load_settings
     from reports.outputs.folder import check_writable
 
-    config = args.config or DEFAULT_CONFIG
+    config = config_to_read(args.config)
     settings = load_settings(config)
     centers = settings.cost_centers
     workspaces = sum(len(center.workspaces) for center in centers) + sum(1 for r in settings.shared if r.workspace)
@@ -416,10 +415,8 @@ def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool)
     from reports.config import load_settings
     from reports.email.send import send_month_summary
     from reports.outputs.folder import writing_to
-    from reports.pipeline import demo_config_path
 
-    config = args.config or (demo_config_path(getattr(args, "source", None)) if getattr(args, "demo", False)
-                             else DEFAULT_CONFIG)
+    config = config_to_read(args.config, demo=getattr(args, "demo", False), source=getattr(args, "source", None))
     settings = load_settings(config)
     if settings.email is None:
         raise UsageError(f"{config} has no email: section; add one to send the summary")

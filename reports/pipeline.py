@@ -31,7 +31,7 @@ from reports.outputs import folder as output_folder
 from reports.outputs.folder import sha256_file
 from reports.outputs import names
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
-from reports.resources import config_dir
+from reports.resources import config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
 from reports.core.history import Adjustment, History, Posted, build_history, posted_of_report
 from reports.core.restate import build_restatement
 from reports.outputs.history import posted_for_closed, read_history
@@ -46,7 +46,7 @@ log = logging.getLogger("reports.pipeline")
 class RunOptions:
     month: Month
     output_dir: Path
-    config_path: Path | None = None  # None with demo: the shipped demo mapping
+    config_path: Path | None = None  # None: the shipped demo mapping with demo, else resources.DEFAULT_CONFIG
     demo: bool = False
     offline: bool = False
     base_url: str | None = None
@@ -66,13 +66,8 @@ class RunResult:
     bytes_received: int | None
 
 
-def demo_config_path(source: str | None = None) -> Path:
-    """The shipped demo mapping: the legacy one, or the analytics one for ``--source analytics``."""
-    return config_dir() / ("demo-analytics.yaml" if source == ANALYTICS else "demo.yaml")
-
-
 def load_run_settings(options: RunOptions) -> tuple[Settings, Path]:
-    path = options.config_path or (demo_config_path(options.source) if options.demo else Path("config/chargeback.yaml"))
+    path = config_to_read(options.config_path, demo=options.demo, source=options.source)
     return load_settings(path, source=options.source), path
 
 
