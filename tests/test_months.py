@@ -29,3 +29,13 @@ def test_the_history_window_the_fiscal_year_and_a_backfill_count_months_alike():
     assert month_range(Month(2025, 4), month) == list(fiscal_months(month, 4))
     with pytest.raises(UsageError, match="is after"):
         month_range(month, Month(2025, 4))
+
+
+def test_every_file_records_a_moment_in_utc_even_from_another_zone_or_a_naive_time():
+    from datetime import datetime, timedelta, timezone
+
+    from reports.core.months import rfc3339
+
+    paris = timezone(timedelta(hours=1))
+    assert rfc3339(datetime(2026, 11, 1, 7, 12, 3, tzinfo=paris)) == "2026-11-01T06:12:03Z"
+    assert rfc3339(datetime(2026, 11, 1, 6, 12, 3)) == "2026-11-01T06:12:03Z"  # naive is UTC, not local time

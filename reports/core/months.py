@@ -85,7 +85,12 @@ def month_span(first: Month, last: Month) -> tuple[Month, ...]:
 
 
 def rfc3339(moment: datetime) -> str:
-    """``2026-10-01T00:00:00Z`` as the API writes timestamps."""
+    """``2026-10-01T00:00:00Z`` as the API writes timestamps: how every file records a moment.
+
+    A naive datetime is taken as UTC (the package's times are UTC), never as the machine's local time.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

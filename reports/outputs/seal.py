@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from reports.core.months import Month
+from reports.core.months import Month, rfc3339
 from reports.errors import DataError, SealedMonthError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
@@ -69,7 +69,7 @@ def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
     files = {MANIFEST: sha256_file(folder / MANIFEST)}
     for entry in manifest.files:
         files[entry.file] = entry.sha256
-    seal = Seal(str(month), now.strftime("%Y-%m-%dT%H:%M:%SZ"), manifest.run_id, files, manifest.totals)
+    seal = Seal(str(month), rfc3339(now), manifest.run_id, files, manifest.totals)
     verify_seal(folder, seal)
     write_atomic(folder / SEAL, (json.dumps(seal.to_json(), indent=2) + "\n").encode("utf-8"))
     return seal

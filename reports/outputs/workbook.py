@@ -42,6 +42,7 @@ from reports.core.records import TokenCounts
 from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
 from reports.core.money_text import money_text
+from reports.core.months import rfc3339
 from reports.outputs import excel_styles as st
 from reports.outputs.atomic import replacing
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
@@ -686,21 +687,21 @@ class _Writer:
         ws.append(c.header_row(("Field", "Value")))
         rows: list[tuple[str, str]] = [
             ("Run ID", info.run_id),
-            ("Generated At", _iso_utc(info.generated_at)),
+            ("Generated At", rfc3339(info.generated_at)),
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
             ("Data Source", "Usage and Cost Analytics API (analytics)" if info.data_source == "analytics"
              else "Admin API cost report (cost_report)"),
             ("Data Fetched At",
-             _iso_utc(info.data_fetched_at) if info.data_fetched_at else "unknown"),
+             rfc3339(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
             *_ledger_rows(self.report),
         ]
         if info.data_source == "analytics":
             rows.append(("Data Refreshed At",
-                         _iso_utc(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
+                         rfc3339(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
         rows += [("Note", note) for note in info.notes]
         rows += [("Note", note) for note in self.split_notes]
         for key, value in rows:
@@ -744,10 +745,6 @@ def _naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _iso_utc(moment: datetime) -> str:
-    return _naive_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_workbook(report: Report, path: pathlib.Path, *,
