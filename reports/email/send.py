@@ -265,6 +265,8 @@ def load_send_record(month_dir: Path) -> dict[str, Any] | None:
 
 
 def _credentials(settings: EmailSettings, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    # The settings' own rules (both names or neither, no login in clear to another host) are
+    # config rules, checked by reports.config for check-config and this command alike.
     if not settings.username_env:
         return None, None
     missing = [name for name in (settings.username_env, settings.password_env)
