@@ -1,4 +1,4 @@
-"""Where the shipped templates and config live (in a source checkout or an installed wheel), and which config a command reads.
+"""Where the shipped templates and config live, and which config a command reads.
 
 In a checkout they are the top-level ``templates/`` and ``config/`` folders; a wheel installs
 them inside the package as ``reports/templates`` and ``reports/bundled_config`` (see the

@@ -112,8 +112,8 @@ def test_the_smtp_login_needs_both_variable_names_and_encryption_to_another_host
         local = GOOD.replace(b"security: starttls", b"security: none").replace(b"smtp_host: smtp.acme.example",
                                                                                  b"smtp_host: " + host)
         assert parse_settings(local, "chargeback.yaml").email.security == "none"
-    without_login = GOOD.replace(b"security: starttls", b"security: none").replace(b"  username_env: SMTP_USERNAME\n",
-                                                                                    b"").replace(b"  password_env: SMTP_PASSWORD\n", b"")
+    without_login = (GOOD.replace(b"security: starttls", b"security: none")
+                     .replace(b"  username_env: SMTP_USERNAME\n", b"").replace(b"  password_env: SMTP_PASSWORD\n", b""))
     assert parse_settings(without_login, "chargeback.yaml").email.username_env is None
 
 
