@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from reports.core.months import Month
+from reports.core.money_text import money_text
+from reports.core.months import Month, month_span
 from reports.errors import BackfillStopped, ChargebackError, UsageError
 from reports.outputs.folder import month_lock, writing_to
 from reports.outputs.names import MANIFEST
@@ -50,11 +51,7 @@ def month_range(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last``, both included."""
     if first > last:
         raise UsageError(f"--from {first} is after --to {last}: give the earlier month first")
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = month.next()
-    return months
+    return list(month_span(first, last))
 
 
 def state_of(output_dir: Path, month: Month) -> str | None:
@@ -96,7 +93,7 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
             done = [str(item.month) for item in outcomes if item.outcome == RAN]
             kept = f"; the {len(done)} month(s) run before it are kept ({', '.join(done)})" if done else ""
             raise BackfillStopped(f"backfill stopped at {month}{kept}: {exc}", exc.exit_status) from None
-        log.info("%s [%d/%d] done: $%s%s", month, index, len(months), f"{result.report.total:,.2f}",
+        log.info("%s [%d/%d] done: %s%s", month, index, len(months), money_text(result.report.total),
                  ", closed" if close else "")
         outcomes.append(MonthOutcome(month, RAN, result, closed_now=close))
     return BackfillResult(first, last, tuple(outcomes))

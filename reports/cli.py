@@ -15,13 +15,14 @@ from typing import NoReturn, Sequence
 from reports import __version__
 from reports.sources.client import DEFAULT_BASE_URL
 from reports.errors import ChargebackError, UsageError
+from reports.core.money_text import money_text
 from reports.core.months import Month
+from reports.resources import DEFAULT_CONFIG, config_to_read
 
 log = logging.getLogger("reports")
 
 KEY_ENV = "ANTHROPIC_ADMIN_API_KEY"
 BASE_URL_ENV = "ANTHROPIC_ADMIN_BASE_URL"
-DEFAULT_CONFIG = Path("config/chargeback.yaml")
 DEFAULT_OUTPUT = Path("output")
 
 EXAMPLES = {
@@ -218,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
     month = args.month or Month.last_complete(_now())
     _check_month(month)
     options = RunOptions(
-        month=month, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        month=month, output_dir=args.output, config_path=args.config,
         demo=args.demo, offline=args.offline,
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if (args.demo or args.offline) else _api_key(args),
@@ -238,8 +239,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(result) -> None:
-    from reports.core.money import round_cents
-
     report = result.report
     demo = " (DEMO)" if report.run_info.demo else ""
     recon = report.reconciliation
@@ -248,25 +247,28 @@ def _print_run_summary(result) -> None:
     change = ""
     if report.prior_total is not None:
         ratio = f", {report.change_ratio:+.1%}" if report.change_ratio is not None else ""
-        change = f"  ({report.change:+,.2f}{ratio} vs {report.month.prior().label}: ${report.prior_total:,.2f})"
-    print(f"  total          ${report.total:,.2f}{change}")
+        change = (f"  ({money_text(report.change, signed=True)}{ratio} vs {report.month.prior().label}: "
+                  f"{money_text(report.prior_total)})")
+    print(f"  total          {money_text(report.total)}{change}")
     journal = report.journal
     print(f"  cost centers   {sum(1 for line in report.cost_centers if line.total)} with spend of "
-          f"{len(report.cost_centers)}; journal {len(journal.lines)} lines, debits = credits = ${recon.journal_debits:,.2f}")
+          f"{len(report.cost_centers)}; journal {len(journal.lines)} lines, "
+          f"debits = credits = {money_text(recon.journal_debits)}")
     if not journal.ledger.is_usd:
-        print(f"  ledger         {journal.ledger.currency} {journal.debits:,.2f} at {journal.ledger.rate} "
+        print(f"  ledger         {money_text(journal.debits, journal.ledger.currency)} at {journal.ledger.rate} "
               f"{journal.ledger.currency} per USD; debits = credits in {journal.ledger.currency}")
     print(f"  line items     {recon.line_item_count:,}")
     if recon.unmapped:
         names = list(dict.fromkeys(item.name for item in recon.unmapped))
-        amount = round_cents(sum(item.amount for item in recon.unmapped))
-        print(f"  unmapped       ${amount:,} in {len(names)} workspace(s) taken by {report.unallocated_code}: "
+        amount = sum(item.amount for item in recon.unmapped)
+        print(f"  unmapped       {money_text(amount)} in {len(names)} workspace(s) taken by {report.unallocated_code}: "
               f"{', '.join(names)}")
     print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
     if report.restatement is not None:
         restated = report.restatement
         print(f"  restatement    {restated.label} of the sealed run {restated.sealed_run_id}: "
-              f"{restated.difference:+,.2f} over {sum(1 for line in restated.lines if line.difference)} cost center(s); "
+              f"{money_text(restated.difference, signed=True)} over "
+              f"{sum(1 for line in restated.lines if line.difference)} cost center(s); "
               f"post only the adjustment journal")
     if result.requests_made is not None:
         print(f"  API requests   {result.requests_made}")
@@ -284,7 +286,7 @@ def _close(args: argparse.Namespace) -> int:
     settings = _optional_settings(args)
     with month_lock(args.output, month), writing_to(args.output):
         seal = close_month(args.output, month, _now())
-    print(f"closed {month}: run {seal.run_id}, total ${seal.total:,.2f}, {len(seal.files)} files sealed "
+    print(f"closed {month}: run {seal.run_id}, total {money_text(seal.total)}, {len(seal.files)} files sealed "
           f"in {args.output / str(month) / 'seal.json'}")
     if settings is not None:
         manifest = Manifest.read(args.output / str(month), month)
@@ -299,10 +301,9 @@ def _history(args: argparse.Namespace) -> int:
     from reports.core.history import build_history
     from reports.outputs import history as output_history
     from reports.outputs.folder import writing_to
-    from reports.pipeline import demo_config_path
 
     month = args.month or Month.last_complete(_now())
-    settings = load_settings(args.config or (demo_config_path() if args.demo else DEFAULT_CONFIG))
+    settings = load_settings(config_to_read(args.config, demo=args.demo))
     history = build_history(month, output_history.read_all(args.output, month), settings)
     rows = output_history.table(history)
     widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
@@ -329,7 +330,7 @@ def _backfill(args: argparse.Namespace) -> int:
     last = args.last or Month.last_complete(_now())
     _check_month(last)
     options = RunOptions(
-        month=last, output_dir=args.output, config_path=args.config or (None if args.demo else DEFAULT_CONFIG),
+        month=last, output_dir=args.output, config_path=args.config,
         demo=args.demo, base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if args.demo else _api_key(args), source=args.source, pdf=not args.no_pdf,
     )
@@ -343,7 +344,7 @@ def _backfill(args: argparse.Namespace) -> int:
           f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
     for item in result.months:
         if item.result is not None:
-            print(f"  ran            {item.month}  ${item.result.report.total:,.2f}  {item.result.folder}"
+            print(f"  ran            {item.month}  {money_text(item.result.report.total)}  {item.result.folder}"
                   f"{'  (closed)' if item.closed_now else ''}")
         else:
             print(f"  left alone     {item.month}  {item.outcome}")
@@ -374,7 +375,7 @@ def _check_config(args: argparse.Namespace) -> int:
     from reports.config import load_settings
     from reports.outputs.folder import check_writable
 
-    config = args.config or DEFAULT_CONFIG
+    config = config_to_read(args.config)
     settings = load_settings(config)
     centers = settings.cost_centers
     workspaces = sum(len(center.workspaces) for center in centers) + sum(1 for r in settings.shared if r.workspace)
@@ -414,10 +415,8 @@ def _send(args: argparse.Namespace, month: Month, *, force: bool, dry_run: bool)
     from reports.config import load_settings
     from reports.email.send import send_month_summary
     from reports.outputs.folder import writing_to
-    from reports.pipeline import demo_config_path
 
-    config = args.config or (demo_config_path(getattr(args, "source", None)) if getattr(args, "demo", False)
-                             else DEFAULT_CONFIG)
+    config = config_to_read(args.config, demo=getattr(args, "demo", False), source=getattr(args, "source", None))
     settings = load_settings(config)
     if settings.email is None:
         raise UsageError(f"{config} has no email: section; add one to send the summary")

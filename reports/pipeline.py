@@ -25,12 +25,13 @@ from reports.sources.fetch import fetch_month
 from reports.sources.registry import source_for
 from reports.core.journal import ledger_for
 from reports.core.report import Ledger, Report, RunInfo
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.outputs import folder as output_folder
 from reports.outputs.folder import sha256_file
 from reports.outputs import names
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
-from reports.resources import config_dir
+from reports.resources import config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
 from reports.core.history import Adjustment, History, Posted, build_history, posted_of_report
 from reports.core.restate import build_restatement
 from reports.outputs.history import posted_for_closed, read_history
@@ -45,7 +46,7 @@ log = logging.getLogger("reports.pipeline")
 class RunOptions:
     month: Month
     output_dir: Path
-    config_path: Path | None = None  # None with demo: the shipped demo mapping
+    config_path: Path | None = None  # None: the shipped demo mapping with demo, else resources.DEFAULT_CONFIG
     demo: bool = False
     offline: bool = False
     base_url: str | None = None
@@ -65,13 +66,8 @@ class RunResult:
     bytes_received: int | None
 
 
-def demo_config_path(source: str | None = None) -> Path:
-    """The shipped demo mapping: the legacy one, or the analytics one for ``--source analytics``."""
-    return config_dir() / ("demo-analytics.yaml" if source == ANALYTICS else "demo.yaml")
-
-
 def load_run_settings(options: RunOptions) -> tuple[Settings, Path]:
-    path = options.config_path or (demo_config_path(options.source) if options.demo else Path("config/chargeback.yaml"))
+    path = config_to_read(options.config_path, demo=options.demo, source=options.source)
     return load_settings(path, source=options.source), path
 
 
@@ -224,10 +220,10 @@ def _with_restatement(report: Report, settings: Settings, sealed: _Sealed) -> Re
     posted = ""
     if restatement.earlier:
         posted = (f", posted so far (sealed plus {', '.join(restatement.earlier)}) "
-                  f"${restatement.posted_before:,.2f}")
+                  f"{money_text(restatement.posted_before)}")
     note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
-            f"sealed total ${seal.total:,.2f}{posted}, restated ${restatement.restated_total:,.2f}, "
-            f"difference {restatement.difference:+,.2f}. Post only the adjustment journal.")
+            f"sealed total {money_text(seal.total)}{posted}, restated {money_text(restatement.restated_total)}, "
+            f"difference {money_text(restatement.difference, signed=True)}. Post only the adjustment journal.")
     run_info = replace(report.run_info, notes=report.run_info.notes + (note,))
     return replace(report, restatement=restatement, run_info=run_info)
 

@@ -1,4 +1,4 @@
-"""Where the shipped templates and config live, in a source checkout or an installed wheel.
+"""Where the shipped templates and config live, and which config a command reads.
 
 In a checkout they are the top-level ``templates/`` and ``config/`` folders; a wheel installs
 them inside the package as ``reports/templates`` and ``reports/bundled_config`` (see the
@@ -8,6 +8,11 @@ package-dir mapping in pyproject.toml).
 from __future__ import annotations
 
 from pathlib import Path
+
+from reports.core.settings import ANALYTICS
+
+# The user's mapping when no --config is given, relative to the folder chargeback runs in.
+DEFAULT_CONFIG = Path("config/chargeback.yaml")
 
 _PACKAGE = Path(__file__).resolve().parent
 _SOURCE_ROOT = _PACKAGE.parent
@@ -28,3 +33,15 @@ def templates_dir() -> Path:
 def config_dir() -> Path:
     """``config/``: the demo mapping and the documented example configuration."""
     return _locate("config", "bundled_config")
+
+
+def demo_config_path(source: str | None = None) -> Path:
+    """The shipped demo mapping: the legacy one, or the analytics one for ``--source analytics``."""
+    return config_dir() / ("demo-analytics.yaml" if source == ANALYTICS else "demo.yaml")
+
+
+def config_to_read(given: Path | None, *, demo: bool = False, source: str | None = None) -> Path:
+    """The configuration a command reads: ``--config``, else the demo mapping with ``--demo``, else DEFAULT_CONFIG."""
+    if given is not None:
+        return given
+    return demo_config_path(source) if demo else DEFAULT_CONFIG

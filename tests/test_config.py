@@ -101,6 +101,22 @@ def test_passwords_are_never_read_from_yaml():
     assert not any("hunter2" in p for p in problems)
 
 
+def test_the_smtp_login_needs_both_variable_names_and_encryption_to_another_host():
+    alone = problems_of(GOOD.replace(b"  password_env: SMTP_PASSWORD\n", b""))
+    assert alone == ["chargeback.yaml:30: email.password_env: must be set together with email.username_env: "
+                     "the SMTP login needs both"]
+    in_clear = problems_of(GOOD.replace(b"security: starttls", b"security: none"))
+    assert in_clear == ["chargeback.yaml:29: email.security: none would send the SMTP password unencrypted to "
+                        "smtp.acme.example; use starttls (port 587) or ssl (port 465)"]
+    for host in (b"localhost", b"127.0.0.1", b"'[::1]'"):  # the password never leaves this machine
+        local = GOOD.replace(b"security: starttls", b"security: none").replace(b"smtp_host: smtp.acme.example",
+                                                                                 b"smtp_host: " + host)
+        assert parse_settings(local, "chargeback.yaml").email.security == "none"
+    without_login = (GOOD.replace(b"security: starttls", b"security: none")
+                     .replace(b"  username_env: SMTP_USERNAME\n", b"").replace(b"  password_env: SMTP_PASSWORD\n", b""))
+    assert parse_settings(without_login, "chargeback.yaml").email.username_env is None
+
+
 def test_missing_file_is_a_config_error(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path / "nope.yaml")

@@ -75,3 +75,22 @@ def test_email_for_a_month_never_run_says_to_run_it(tmp_path, smtp):
     done = run_cli("email", "--month", "2026-08", "--config", str(config_with_email(tmp_path, port)),
                    "--output", str(tmp_path / "out"))
     assert done.returncode == 2 and "run `chargeback run --month 2026-08` first" in done.stderr
+
+
+@pytest.mark.parametrize("login, problem", [
+    ({"username_env": "SMTP_USERNAME"}, "email.password_env: must be set together with email.username_env"),
+    ({"smtp_host": "smtp.acme.example", "username_env": "SMTP_USERNAME", "password_env": "SMTP_PASSWORD"},
+     "email.security: none would send the SMTP password unencrypted to smtp.acme.example"),
+])
+def test_check_config_refuses_the_login_that_email_refuses_with_the_same_line(tmp_path, login, problem):
+    config = yaml.safe_load(demo_config_path().read_text())
+    config["email"] = {"to": ["cfo@acme.example"], "from": "finops@acme.example", "smtp_host": "127.0.0.1",
+                       "security": "none", **login}
+    path = tmp_path / "chargeback.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {"SMTP_USERNAME": "finops", "SMTP_PASSWORD": "secret"}
+    checked = run_cli("check-config", "--config", str(path), "--output", str(tmp_path), env=env)
+    emailed = run_cli("email", "--month", "2026-10", "--config", str(path), "--output", str(tmp_path), env=env)
+    assert checked.returncode == emailed.returncode == 2, (checked.stderr, emailed.stderr)
+    [line] = [text for text in checked.stderr.splitlines() if problem in text]
+    assert line.lstrip(" -").startswith(f"{path}:") and line in emailed.stderr.splitlines()

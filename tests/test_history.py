@@ -19,7 +19,7 @@ from conftest import MONTH, run_cli, run_options, simulator
 from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
 from reports.core.history import (CLOSED, GAP, NOT_CLOSED, RESTATED, Posted, Unreadable, build_history,
-                                  fiscal_months, months_back)
+                                  fiscal_months)
 from reports.core.months import Month
 from reports.core.settings import CostCenter, Settings
 from reports.email.compose import headline_from_manifest, render_bodies
@@ -35,7 +35,7 @@ MISSING = Month(2026, 5)
 CLOSED_MONTHS = (Month(2026, 6), Month(2026, 8))
 RESTATED_MONTH = Month(2026, 7)
 OPEN_MONTH = Month(2026, 9)
-WINDOW = [months_back(MONTH, back) for back in range(11, -1, -1)]
+WINDOW = [MONTH.plus(-back) for back in range(11, -1, -1)]
 
 
 def _money(text: str) -> Decimal:

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from conftest import MONTH, run_cli, run_options, simulator
 from test_run import independent_debits, independent_exact, table
 
+from reports.core.money_text import money_text
 from reports.errors import ConfigError, UsageError
 from reports.outputs.pdf import render_pdf_bytes
 from reports.outputs.seal import close_month
@@ -144,6 +145,22 @@ def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(
     # the DEMO banner is the tightest first page: the EUR column and lines must still leave three pages
     demo = dataclasses.replace(eur_run.report, run_info=dataclasses.replace(eur_run.report.run_info, demo=True))
     assert len(PdfReader(io.BytesIO(render_pdf_bytes(demo))).pages) <= MAX_PAGES
+
+
+def test_the_ledger_total_reads_the_same_in_the_pdf_the_workbook_and_on_stdout(eur_run, capsys):
+    from test_pdf import _pages_text
+
+    from reports.cli import _print_run_summary
+
+    eur_total = sum(money(row["Credit"]) for row in rows(eur_run.folder / "journal-2026-10.csv"))
+    expected = money_text(eur_total, "EUR")
+    assert expected == f"EUR {eur_total:,.2f}"  # the code where the dollar sign stands, as the README shows
+    assert expected in " ".join(_pages_text(eur_run.folder / "executive-summary-2026-10.pdf")[0].split())
+    workbook = openpyxl.load_workbook(eur_run.folder / "chargeback-2026-10.xlsx", read_only=True)
+    info = {row[0]: row[1] for row in workbook["Run Info"].iter_rows(values_only=True) if row[0] != "Note"}
+    assert f"journal total {expected} = USD" in info["Exchange Rate"]
+    _print_run_summary(eur_run)
+    assert f"ledger         {expected} at 0.9210" in capsys.readouterr().out
 
 
 def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(tmp_path, demo_server):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.errors import ConfigError
+from reports.hosts import is_loopback
 from reports.core.months import Month
 from reports.core.settings import (
     ANALYTICS,
@@ -550,10 +551,24 @@ def _email(node: Node | None, problems: Problems) -> EmailSettings | None:
             problems.add(mapping.get(key), f"email.{key}", "must be the name of an environment variable, for example SMTP_PASSWORD")
             name = None
         envs[key] = name
+    _check_login(mapping, security, host, problems)
     return EmailSettings(
         to=tuple(to), sender=sender or "", smtp_host=host or "", smtp_port=port, security=security,
         cc=tuple(cc), workbook_to=tuple(workbook_to), **envs,
     )
+
+
+def _check_login(mapping: dict[str, Node], security: str, host: str | None, problems: Problems) -> None:
+    """The SMTP login: both variable names or neither, and never a password in clear to another machine."""
+    given = [key for key in ("username_env", "password_env") if key in mapping and mapping[key].value is not None]
+    if len(given) == 1:
+        missing = "password_env" if given == ["username_env"] else "username_env"
+        problems.add(mapping[given[0]], f"email.{missing}",
+                     f"must be set together with email.{given[0]}: the SMTP login needs both")
+    if given and security == "none" and host and not is_loopback(host):
+        problems.add(mapping.get("security"), "email.security",
+                     f"none would send the SMTP password unencrypted to {host}; "
+                     "use starttls (port 587) or ssl (port 465)")
 
 
 def _addresses(node: Node | None, key: str, problems: Problems) -> list[str]:

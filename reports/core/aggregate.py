@@ -36,6 +36,7 @@ from reports.core.report import (
 )
 from reports.core.journal import ledger_checks, ledger_for, month_journal
 from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
+from reports.core.money_text import amount_text, money_text
 from reports.core.months import Month
 from reports.core.settings import Settings
 
@@ -477,10 +478,6 @@ def _exact_approx(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.000001"))
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCenterLine],
                     journal: Journal, line_items: LineItems, directory: Directory,
                     settings: Settings, days_with_data: set[date] | None,
@@ -504,10 +501,10 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
               f"{len(line_items)} line items, one per API cost row"),
         check("Allocated total equals source total (exact)", f"{current.source_total}", f"{allocated_decimal}",
               allocated == source),
-        check("Cost center totals add up to the rounded month total", _money(current.rounded_total),
-              _money(center_sum), center_sum == current.rounded_total),
-        check("Journal debits equal credits", _money(debits), _money(credits), debits == credits),
-        check("Journal total equals the rounded month total", _money(current.rounded_total), _money(debits),
+        check("Cost center totals add up to the rounded month total", amount_text(current.rounded_total),
+              amount_text(center_sum), center_sum == current.rounded_total),
+        check("Journal debits equal credits", amount_text(debits), amount_text(credits), debits == credits),
+        check("Journal total equals the rounded month total", amount_text(current.rounded_total), amount_text(debits),
               debits == current.rounded_total),
         check("Each Summary row: Direct + Shared = Total", "all rows", "all rows" if all(
             line.direct + line.shared == line.total for line in centers) else "mismatch",
@@ -538,7 +535,8 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         # the legacy Default workspace has no ID; the analytics API's null workspace is no workspace at all
         checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
                             f"{name} ({workspace_id})" if workspace_id else name, "WARN",
-                            f"${_money(amount)} went to {settings.unallocated}; add it to a cost center in the config"
+                            f"{money_text(amount)} went to {settings.unallocated}; "
+                            "add it to a cost center in the config"
                             + ("" if directory.null_workspace_is_default else
                                " (or its API keys and users: the Reconciliation sheet lists them)")))
     return Reconciliation(

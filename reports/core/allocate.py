@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Mapping, Union
 
-from reports.core.money import round_cents
+from reports.core.money_text import money_text
 from reports.core.records import SERVICE_ACCOUNT, USER, Attribution
 from reports.core.settings import Settings, SharedRule
 from reports.errors import DataError
@@ -171,7 +171,7 @@ def allocate(spend: Mapping[Attribution, Decimal], settings: Settings,
     if unmapped:
         if settings.unallocated is None:
             shown = "; ".join(
-                f"{(describe or {}).get(payer) or _describe(payer)}: ${round_cents(amount):,}"
+                f"{(describe or {}).get(payer) or _describe(payer)}: {money_text(amount)}"
                 for payer, amount in sorted(unmapped.items(), key=lambda item: -item[1]))
             where = f" in {period}" if period else ""
             raise DataError(

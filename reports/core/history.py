@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
 from reports.core.money import ZERO, round_cents
-from reports.core.months import Month
+from reports.core.money_text import money_text
+from reports.core.months import Month, month_span
 from reports.core.report import Journal, Report
 from reports.core.settings import USD, Settings
 
@@ -27,15 +28,9 @@ WINDOW = 12  # months in the History table, ending with the reported month
 YEAR = 12  # months in a fiscal year
 
 
-def months_back(month: Month, count: int) -> Month:
-    """The month ``count`` months before ``month`` (0 is itself)."""
-    index = month.year * 12 + (month.month - 1) - count
-    return Month(index // 12, index % 12 + 1)
-
-
 def window(month: Month, size: int = WINDOW) -> tuple[Month, ...]:
     """The ``size`` months ending with ``month``, oldest first."""
-    return tuple(months_back(month, back) for back in range(size - 1, -1, -1))
+    return month_span(month.plus(1 - size), month)
 
 
 def fiscal_year_start(month: Month, start_month: int) -> Month:
@@ -47,16 +42,7 @@ def fiscal_year_start(month: Month, start_month: int) -> Month:
 
 def fiscal_months(month: Month, start_month: int) -> tuple[Month, ...]:
     """The fiscal year's months from its first month up to ``month``, oldest first."""
-    first = fiscal_year_start(month, start_month)
-    count = (month.year - first.year) * 12 + month.month - first.month + 1
-    return window(month, count)
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """``$1,234.56`` in USD, ``EUR 1,234.56`` otherwise (half-up to the cent), for the sentences below."""
-    cents = round_cents(amount)
-    text = f"${abs(cents):,.2f}" if currency == USD else f"{currency} {abs(cents):,.2f}"
-    return f"-{text}" if cents < 0 else text
+    return month_span(fiscal_year_start(month, start_month), month)
 
 
 # ---------------------------------------------------------------- what was posted
@@ -292,7 +278,7 @@ def build_history(month: Month, posted: Mapping[Month, Posted | Unreadable], set
     if year_to_date is not None and posted_rows:
         n = len(posted_rows)
         projection = Projection(year_to_date, n, round_cents(year_to_date * YEAR / n), currency or USD, first,
-                                months_back(first, -(YEAR - 1)))
+                                first.plus(YEAR - 1))
     gaps = [row for row in year_rows if row.is_gap]
     if gaps and posted_rows:
         notes.append(f"Year to date covers the {len(posted_rows)} of the fiscal year's {len(year_months)} months "

@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
+from reports.core.money_text import amount_text
 from reports.core.months import Month
 from reports.core.report import Check, Journal, JournalLine, Ledger
 from reports.core.settings import USD, Settings
@@ -207,10 +208,6 @@ def split(journal: Journal, max_lines: int) -> tuple[Journal, ...]:
 # ---------------------------------------------------------------- proof
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 def ledger_checks(journal: Journal, exact: Mapping[str, Fraction], exact_total: Fraction) -> tuple[Check, ...]:
     """Reconciliation checks of a journal in another currency than USD (none for a USD ledger)."""
     ledger = journal.ledger
@@ -227,10 +224,10 @@ def ledger_checks(journal: Journal, exact: Mapping[str, Fraction], exact_total: 
         return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
 
     return (
-        check(f"Journal debits equal credits ({currency})", _money(journal.debits), _money(journal.credits),
+        check(f"Journal debits equal credits ({currency})", amount_text(journal.debits), amount_text(journal.credits),
               journal.debits == journal.credits),
         # short names, so each check stays on one line of the PDF's notes page (the rate is in Run Info)
-        check(f"Journal total ({currency}) = exact USD total × rate", _money(target), _money(journal.debits),
+        check(f"Journal total ({currency}) = exact USD total × rate", amount_text(target), amount_text(journal.debits),
               journal.debits == target),
         check(f"Each cost center within one cent of its {currency} share", "less than 0.01", worst_text,
               worst < Fraction(CENT)),

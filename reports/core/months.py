@@ -66,15 +66,31 @@ class Month:
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range(self.last_day.day)]
 
+    def plus(self, count: int) -> "Month":
+        """The month ``count`` months later (earlier when negative): the one month arithmetic."""
+        index = self.year * 12 + (self.month - 1) + count
+        return Month(index // 12, index % 12 + 1)
+
     def prior(self) -> "Month":
-        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+        return self.plus(-1)
 
     def next(self) -> "Month":
-        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+        return self.plus(1)
+
+
+def month_span(first: Month, last: Month) -> tuple[Month, ...]:
+    """Every month from ``first`` to ``last``, both included, oldest first; empty when ``first`` is later."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return tuple(first.plus(offset) for offset in range(max(count, 0)))
 
 
 def rfc3339(moment: datetime) -> str:
-    """``2026-10-01T00:00:00Z`` as the API writes timestamps."""
+    """``2026-10-01T00:00:00Z`` as the API writes timestamps: how every file records a moment.
+
+    A naive datetime is taken as UTC (the package's times are UTC), never as the machine's local time.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.outputs.manifest import Manifest, YearToDate
 from reports.outputs import formatting
@@ -104,12 +105,6 @@ def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
 # ---------------------------------------------------------------- formatting
 
 
-def format_money(amount: Decimal, currency: str = "USD", *, signed: bool = False) -> str:
-    """``$12,345.68``; ``-$3.00``; with ``signed``: ``+$945.68`` (the PDF's own filters)."""
-    text = formatting.signed_money(amount) if signed else formatting.money(amount)
-    return text if currency == "USD" else f"{text.replace('$', '')} {currency}"
-
-
 def format_ratio(ratio: Decimal, *, signed: bool = True) -> str:
     """A fraction as a percentage to one decimal, half-up: ``0.08295`` -> ``+8.3%``."""
     return formatting.signed_percent(ratio) if signed else formatting.percent(ratio)
@@ -119,7 +114,7 @@ def subject_for(headline: Headline) -> str:
     """``Claude API chargeback — October 2026 — $12,345.67 (+8.2% vs September)``."""
     subject = (
         f"Claude API chargeback {EM_DASH} {headline.month.label} {EM_DASH} "
-        f"{format_money(headline.total, headline.currency)}"
+        f"{money_text(headline.total, headline.currency)}"
     )
     if headline.change_ratio is not None and headline.prior_total is not None:
         prior_name = calendar.month_name[headline.prior_month.month]
@@ -129,7 +124,7 @@ def subject_for(headline: Headline) -> str:
 
 def _template_context(headline: Headline, attachments: list[str], workbook: bool) -> dict:
     money = lambda value, signed=False: (  # noqa: E731 - a tiny formatter for the templates
-        "" if value is None else format_money(value, headline.currency, signed=signed)
+        "" if value is None else money_text(value, headline.currency, signed=signed)
     )
     return {
         "h": headline,
@@ -171,12 +166,12 @@ def _year_context(year: YearToDate | None) -> dict | None:
     if year.not_closed_months:
         months += f", {year.not_closed_months} not closed"
     return {
-        "total": None if year.total is None or year.currency is None else format_money(year.total, year.currency),
+        "total": None if year.total is None or year.currency is None else money_text(year.total, year.currency),
         "since": year.fiscal_year_start.label,
         "through": year.through.label,
         "months": months,
-        "budget": None if year.budget is None else format_money(year.budget),
-        "variance": None if year.variance is None else format_money(year.variance, signed=True),
+        "budget": None if year.budget is None else money_text(year.budget),
+        "variance": None if year.variance is None else money_text(year.variance, signed=True),
         "projection": year.projection,
     }
 

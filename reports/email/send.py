@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import json
 import logging
 import os
 import smtplib
 import ssl
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +33,7 @@ from reports.email.compose import (
 )
 from reports.errors import DataError, EmailError, UsageError
 from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import month_lock
 from reports.outputs.names import pdf_name, workbook_name
 from reports.core.settings import EmailSettings
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 
 RECORD_NAME = "email-sent.json"
 RECORD_VERSION = 1
-SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_TIMEOUT = 60.0  # seconds per socket operation
 
 
@@ -164,7 +162,6 @@ def send_month_summary(
     ``EmailError`` (login, recipients or message refused; server unreachable after retries).
     """
     month_dir = Path(month_dir)
-    _check_settings(settings)
     pdf_path = month_dir / pdf_name(month)
     if not pdf_path.is_file():
         if (month_dir / "manifest.json").is_file() and Manifest.read(month_dir, month).output(pdf_name(month)) is None:
@@ -206,14 +203,13 @@ def send_month_summary(
             composed = build(kind)
             suffix = "" if kind == SUMMARY else "-workbook"
             eml_path = month_dir / f"executive-summary-{month}{suffix}.eml"
-            _write_atomic(eml_path, composed.message.as_bytes(policy=policy.SMTP))
+            write_atomic(eml_path, composed.message.as_bytes(policy=policy.SMTP))
             written.append(_sent(composed, sent_at=None, attempts=0, eml_path=eml_path))
             log.info("dry run: wrote %s", eml_path)
         return SendOutcome(month, True, tuple(written), (), pdf.sha256, None,
                            _prior(record) if record else None)
 
     username, password = _credentials(settings, environ)
-    _check_plaintext_login(settings, username)
     # The run's lock: a run publishing this month must not swap the folder under us.
     with month_lock(month_dir.parent, month):
         record = load_send_record(month_dir)
@@ -242,7 +238,7 @@ def send_month_summary(
             sent_at = now.astimezone(timezone.utc) if now else datetime.now(timezone.utc)
             message = _sent(composed, sent_at=sent_at, attempts=attempts)
             record = _add_to_record(record, month, settings, message, pdf, reply)
-            _write_atomic(month_dir / RECORD_NAME, _dump(record))
+            write_atomic(month_dir / RECORD_NAME, _dump(record))
             sent.append(message)
         return SendOutcome(month, False, tuple(sent), skipped, pdf.sha256,
                            month_dir / RECORD_NAME, previous)
@@ -268,20 +264,9 @@ def load_send_record(month_dir: Path) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- checks
 
 
-def _check_settings(settings: EmailSettings) -> None:
-    if settings.security not in SECURITY_MODES:
-        raise UsageError(
-            f"email.security must be one of {', '.join(SECURITY_MODES)}, not {settings.security!r}"
-        )
-    if not settings.to:
-        raise UsageError("email.to lists no recipients")
-    if not settings.sender:
-        raise UsageError("email.from is empty")
-    if bool(settings.username_env) != bool(settings.password_env):
-        raise UsageError("email.username_env and email.password_env must be set together")
-
-
 def _credentials(settings: EmailSettings, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    # The settings' own rules (both names or neither, no login in clear to another host) are
+    # config rules, checked by reports.config for check-config and this command alike.
     if not settings.username_env:
         return None, None
     missing = [name for name in (settings.username_env, settings.password_env)
@@ -293,23 +278,6 @@ def _credentials(settings: EmailSettings, environ: Mapping[str, str]) -> tuple[s
             "email.password_env)"
         )
     return environ[settings.username_env], environ[settings.password_env or ""]
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_plaintext_login(settings: EmailSettings, username: str | None) -> None:
-    if username and settings.security == "none" and not _is_loopback(settings.smtp_host):
-        raise UsageError(
-            f"email.security is none: refusing to send the SMTP password unencrypted to "
-            f"{settings.smtp_host}; use security: starttls (port 587) or ssl (port 465)"
-        )
 
 
 def _check_manifest_hash(manifest: Manifest, pdf: Attachment) -> None:
@@ -430,21 +398,6 @@ def _add_to_record(record: dict[str, Any] | None, month: Month, settings: EmailS
 
 def _dump(record: Mapping[str, Any]) -> bytes:
     return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target, fsync, then rename: readers see the old file or the new one."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 # ---------------------------------------------------------------- SMTP

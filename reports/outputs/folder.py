@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from reports.errors import LockError, OutputError
+from reports.outputs.atomic import fsync_folder
 from reports.core.months import Month
 
 # Files a run does not produce but must carry over from the previous outputs of the month.
@@ -144,6 +145,7 @@ def publish(staging: Path, output_dir: Path, month: Month) -> Path:
             raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    fsync_folder(output_dir)  # the renames themselves survive a crash, as a replaced file's does
     shutil.rmtree(previous, ignore_errors=True)
     return final
 
@@ -155,6 +157,7 @@ def publish_beside(staging: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     _fsync_tree(staging)
     os.replace(staging, target)
+    fsync_folder(target.parent)
     return target
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from reports.core.money import ZERO, round_cents
+from reports.core.money import ZERO
+from reports.core.money_text import amount_text, money_text
 
 MISSING = "\u2014"  # em dash: "not known", never "zero"
 _TENTH = Decimal("0.1")
@@ -30,28 +31,17 @@ def _dec(value: object) -> Decimal:
 
 def money(value: Decimal | int | None) -> str:
     """``$12,345.67``; negative ``-$12,345.67``. Rounds half-up to the cent (exact amounts)."""
-    if value is None:
-        return MISSING
-    cents = round_cents(_dec(value))
-    text = f"${abs(cents):,.2f}"
-    return f"-{text}" if cents < ZERO else text
+    return MISSING if value is None else money_text(_dec(value))
 
 
 def in_currency(value: Decimal | int | None, currency: str) -> str:
-    """An amount in another currency than USD, by its ISO code: ``EUR 12,345.67``, ``-EUR 3.10``."""
-    if value is None:
-        return MISSING
-    cents = round_cents(_dec(value))
-    text = f"{currency} {abs(cents):,.2f}"
-    return f"-{text}" if cents < ZERO else text
+    """An amount in its currency: ``EUR 12,345.67``, ``-EUR 3.10`` (``$`` for USD), as every channel writes it."""
+    return MISSING if value is None else money_text(_dec(value), currency)
 
 
 def plain_amount(value: Decimal | int | None) -> str:
     """``12,345.67`` without a currency symbol (a table whose header names the currency)."""
-    if value is None:
-        return MISSING
-    cents = round_cents(_dec(value))
-    return f"{cents:,.2f}"
+    return MISSING if value is None else amount_text(_dec(value))
 
 
 def whole_money(value: Decimal | int | None) -> str:
@@ -65,12 +55,7 @@ def whole_money(value: Decimal | int | None) -> str:
 
 def signed_money(value: Decimal | int | None) -> str:
     """A change: ``+$945.67`` / ``-$945.67``; exactly zero is ``$0.00`` (no sign)."""
-    if value is None:
-        return MISSING
-    cents = round_cents(_dec(value))
-    if cents == ZERO:
-        return "$0.00"
-    return ("+" if cents > ZERO else "-") + f"${abs(cents):,.2f}"
+    return MISSING if value is None else money_text(_dec(value), signed=True)
 
 
 def _one_decimal_percent(fraction: Decimal) -> Decimal:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
@@ -18,6 +17,7 @@ from reports.core.history import CLOSED, NOT_CLOSED, Adjustment, History, Posted
 from reports.core.money import ZERO, round_cents
 from reports.core.months import Month
 from reports.errors import DataError, UsageError
+from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
 from reports.outputs.inert import csv_field
 from reports.outputs.manifest import LedgerTotals, Manifest, Totals
@@ -172,12 +172,7 @@ def write_csv(history: History, path: Path) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     for row in table(history):
         writer.writerow([_inert(cell) for cell in row])
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
 def _inert(cell: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from reports.core.history import Adjustment, History
-from reports.core.months import Month
+from reports.core.months import Month, rfc3339
 from reports.core.report import Report
 from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
@@ -382,9 +382,9 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         fetched=info.source,
         demo=info.demo,
         organization=report.organization,
-        generated_at=_utc(info.generated_at),
-        data_fetched_at=_utc(info.data_fetched_at) if info.data_fetched_at else None,
-        data_refreshed_at=_utc(info.data_refreshed_at) if info.data_refreshed_at else None,
+        generated_at=rfc3339(info.generated_at),
+        data_fetched_at=rfc3339(info.data_fetched_at) if info.data_fetched_at else None,
+        data_refreshed_at=rfc3339(info.data_refreshed_at) if info.data_refreshed_at else None,
         config_file=config_file,
         config_sha256=info.config_sha256,
         requests_made=requests_made,
@@ -394,10 +394,6 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         reconciliation={check.name: check.status for check in report.reconciliation.checks
                         if check.status != "WARN"} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
     )
-
-
-def _utc(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str | None:

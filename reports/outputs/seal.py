@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from reports.core.months import Month
+from reports.core.months import Month, rfc3339
 from reports.errors import DataError, SealedMonthError
+from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
 from reports.outputs.manifest import Manifest, Totals, read_json_values
 from reports.outputs.names import MANIFEST
@@ -69,13 +69,9 @@ def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
     files = {MANIFEST: sha256_file(folder / MANIFEST)}
     for entry in manifest.files:
         files[entry.file] = entry.sha256
-    seal = Seal(str(month), now.strftime("%Y-%m-%dT%H:%M:%SZ"), manifest.run_id, files, manifest.totals)
+    seal = Seal(str(month), rfc3339(now), manifest.run_id, files, manifest.totals)
     verify_seal(folder, seal)
-    temporary = folder / f".{SEAL}.tmp"
-    temporary.write_text(json.dumps(seal.to_json(), indent=2) + "\n", encoding="utf-8")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / SEAL)
+    write_atomic(folder / SEAL, (json.dumps(seal.to_json(), indent=2) + "\n").encode("utf-8"))
     return seal
 
 

@@ -22,7 +22,6 @@ A table longer than ``max_rows_per_sheet`` (header included) continues on sheets
 from __future__ import annotations
 
 import math
-import os
 import pathlib
 import zipfile
 from copy import copy
@@ -41,7 +40,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reports.core.records import TokenCounts
 from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
+from reports.core.money_text import money_text
+from reports.core.months import rfc3339
 from reports.outputs import excel_styles as st
+from reports.outputs.atomic import replacing
 from reports.outputs.inert import looks_like_formula, visible
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
 
@@ -321,10 +323,9 @@ class _TableRows:
 def _stream_rows(path: pathlib.Path, tables: list[_TableRows]) -> None:
     """Put each table's rows into its sheet of the saved workbook at ``path``."""
     by_part = {table.ws.path.lstrip("/"): table for table in tables}
-    temporary = path.with_name(path.name + ".rows")
-    try:
+    with replacing(path) as stream:
         with zipfile.ZipFile(path) as source, \
-                zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
+                zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
             for info in source.infolist():
                 data = source.read(info)
                 table = by_part.pop(info.filename, None)
@@ -343,9 +344,6 @@ def _stream_rows(path: pathlib.Path, tables: list[_TableRows]) -> None:
                     out.write(end + tail)
         if by_part:
             raise AssertionError(f"sheets not found in the saved workbook: {sorted(by_part)}")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _set_widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
@@ -688,21 +686,21 @@ class _Writer:
         ws.append(c.header_row(("Field", "Value")))
         rows: list[tuple[str, str]] = [
             ("Run ID", info.run_id),
-            ("Generated At", _iso_utc(info.generated_at)),
+            ("Generated At", rfc3339(info.generated_at)),
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
             ("Data Source", "Usage and Cost Analytics API (analytics)" if info.data_source == "analytics"
              else "Admin API cost report (cost_report)"),
             ("Data Fetched At",
-             _iso_utc(info.data_fetched_at) if info.data_fetched_at else "unknown"),
+             rfc3339(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
             *_ledger_rows(self.report),
         ]
         if info.data_source == "analytics":
             rows.append(("Data Refreshed At",
-                         _iso_utc(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
+                         rfc3339(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
         rows += [("Note", note) for note in info.notes]
         rows += [("Note", note) for note in self.split_notes]
         for key, value in rows:
@@ -729,7 +727,7 @@ def _ledger_rows(report: Report) -> list[tuple[str, str]]:
         return [("Ledger Currency", "USD (the journal is in USD; no conversion)")]
     return [("Ledger Currency", ledger.currency),
             ("Exchange Rate", f"{ledger.rate} {ledger.currency} per 1 USD for {report.month} (journal.exchange_rates); "
-                              f"journal total {ledger.currency} {report.journal.debits:,.2f} = USD "
+                              f"journal total {money_text(report.journal.debits, ledger.currency)} = USD "
                               f"{report.reconciliation.source_total} × {ledger.rate}, rounded half-up")]
 
 
@@ -746,10 +744,6 @@ def _naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _iso_utc(moment: datetime) -> str:
-    return _naive_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_workbook(report: Report, path: pathlib.Path, *,

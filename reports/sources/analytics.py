@@ -44,8 +44,7 @@ from reports.core.report import Check
 from reports.core.settings import ANALYTICS
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
-from reports.sources.base import LIST, REPORT, MonthData, Query
-from reports.sources.base import ANALYTICS as ANALYTICS_PAGES
+from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, MonthData, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
@@ -67,7 +66,6 @@ COST_GROUPS = DIMENSIONS + ["cost_type", "token_type"]
 # row: the SPEC's grouping (workspace, key, actor, model, cost and token type) without the
 # service tier, which the comparison does not need, is fewer rows to read.
 PRIOR_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "cost_type", "token_type"]
-KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _ACTOR_KINDS = {"user_actor": USER, "service_account_actor": SERVICE_ACCOUNT, "api_actor": API_KEY,
                 "federated_actor": FEDERATED}
 

@@ -19,8 +19,11 @@ from reports.core.records import CostRow, Directory
 from reports.core.report import Check
 
 REPORT = "report"  # pages follow next_page until has_more is false
-ANALYTICS = "analytics"  # the same, but has_more may be null: then next_page decides
+ANALYTICS_PAGES = "analytics_pages"  # the same, but has_more may be null: then next_page decides
 LIST = "list"  # pages follow last_id until has_more is false
+
+# The cost types this tool knows how to report; any other is included as reported, with a warning.
+KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ any text that could reach a message.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import random
@@ -23,6 +22,7 @@ import requests
 
 from reports import __version__
 from reports.errors import ApiError, AuthenticationError, UsageError
+from reports.hosts import is_loopback
 from reports.sources.pages import scan_page
 
 log = logging.getLogger("reports.sources.client")
@@ -90,18 +90,9 @@ def validate_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(f"base URL {url!r} must look like https://api.anthropic.com")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(f"base URL {url!r} uses plain http; only https is allowed except for loopback hosts")
     return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def make_session(api_key: str) -> requests.Session:

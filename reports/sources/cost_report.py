@@ -16,10 +16,9 @@ from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.settings import COST_REPORT
 from reports.sources import pages as listing
-from reports.sources.base import LIST, REPORT, MonthData, Query
+from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, MonthData, Query
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
-KNOWN_COST_TYPES = frozenset({"tokens", "web_search", "code_execution", "session_usage"})
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",
                     "service_tier", "context_window")
 _USAGE_DIMENSIONS = ("workspace_id", "api_key_id", "model", "service_tier", "context_window")

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.errors import ApiError
-from reports.sources.base import ANALYTICS, LIST, Query
+from reports.sources.base import ANALYTICS_PAGES, LIST, Query
 from reports.sources.snapshot import PageRecord, SnapshotClosed, SnapshotWriter
 
 log = logging.getLogger("reports.sources.fetch")
@@ -50,7 +50,7 @@ def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: s
                 pages = client.list_pages(query.endpoint, query.params, headers=query.headers)
             else:
                 pages = client.report_pages(query.endpoint, query.params, headers=query.headers,
-                                            optional_has_more=query.kind == ANALYTICS)
+                                            optional_has_more=query.kind == ANALYTICS_PAGES)
             try:
                 for page in pages:
                     if stop.is_set():
