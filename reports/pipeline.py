@@ -31,7 +31,8 @@ from reports.outputs.folder import sha256_file
 from reports.outputs import names
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.resources import config_dir
-from reports.core.history import Adjustment, History, Posted, build_history, posted_of_report
+from reports.core.history import History, Posted, build_history
+from reports.core.posting import adjustment_of, posted_of_report
 from reports.core.restate import build_restatement
 from reports.outputs.history import posted_for_closed, read_history
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -238,7 +239,7 @@ def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Seal
         current = posted_of_report(report)
     else:
         assert report.restatement is not None
-        current = sealed.posted.plus(Adjustment.of(report.restatement.label, report.restatement.adjustment_journal))
+        current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
     posted = {**read_history(output_dir, report.month), report.month: current}
     return build_history(report.month, posted, settings)
 
