@@ -187,7 +187,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         with ExitStack() as stack:
             base_url, api_key = options.base_url, options.api_key
             if options.demo:
-                from reports.simulator.organization import demo_organization
+                from reports.simulator.demo import demo_organization
                 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 
                 simulator = stack.enter_context(SimulatorServer(demo_organization()))

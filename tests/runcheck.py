@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 from conftest import PROJECT, cli_environment
 
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
 
 JOURNAL = "journal-2026-10.csv"

@@ -32,7 +32,8 @@ from reports.sources.client import RetryPolicy
 from reports.errors import ApiError, AuthenticationError, DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization, expected_total_cents
+from reports.simulator.demo import demo_organization
+from reports.simulator.organization import expected_total_cents
 from reports.simulator.server import COST_PATH, DEMO_API_KEY, USAGE_PATH
 
 # ~1 s read timeout, few quick retries: "slower than the timeout" cases stay short.

@@ -32,7 +32,7 @@ from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_on
 
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
 
 ALPHABET = string.ascii_letters + string.digits

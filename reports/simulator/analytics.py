@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from reports.core.months import rfc3339
+from reports.core.months import Month, rfc3339
 from reports.simulator.attribution import (
     ACTOR_TYPES,
     D_ACTOR,
@@ -68,10 +68,11 @@ from reports.simulator.attribution import (
     M_REQUESTS,
     M_SEARCHES,
     TOKEN_ORDER,
-    analytics_day_totals,
+    AnalyticsView,
 )
+from reports.simulator.catalog import format_units
 from reports.simulator.faults import Faults
-from reports.simulator.organization import Organization, format_units
+from reports.simulator.organization import Organization
 
 BETA = "analytics-usage-cost-2026-08-24"
 COST_PATH = "/v1/organizations/analytics/cost"
@@ -343,6 +344,7 @@ class AnalyticsService:
 
     def __init__(self, organization: Organization, faults: Faults):
         self.organization = organization
+        self.view = AnalyticsView(organization)
         self.faults = faults
         self._cache: "OrderedDict[tuple, _Result]" = OrderedDict()
         self._lock = threading.Lock()
@@ -405,20 +407,19 @@ class AnalyticsService:
         return days
 
     def _compute(self, q: Query, refreshed: datetime) -> _Result:
-        org = self.organization
         days = self._days(q, refreshed)
         fast = q.cost and not (q.groups or q.filters or q.by_cost_type or q.by_token_type)
         if q.bucket and fast:
             # daily totals: straight from the legacy rows, without building every item
             periods = []
             for d in days:
-                totals = analytics_day_totals(org, d)
+                totals = self.view.day_totals(d)
                 items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
                 periods.append((datetime(d.year, d.month, d.day, tzinfo=timezone.utc), items))
         elif q.bucket:
-            periods = [(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), org.analytics_day(d)) for d in days]
+            periods = [(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), self.view.day(d)) for d in days]
         else:
-            periods = [(q.start, org.analytics_period(tuple(days)))] if days else []
+            periods = [(q.start, self.view.period(tuple(days)))] if days else []
         ranked: list[tuple] = []
         layout = self._layout(q)
         for start, items in periods:
@@ -432,7 +433,7 @@ class AnalyticsService:
 
     def _group(self, q: Query, items: list) -> dict[tuple, dict[str, list[int]]]:
         """Items filtered and summed per group key, each split by cost type."""
-        actors = self.organization.actors
+        actors = self.view.actors
         positions = []
         for name in q.groups:
             if name == "actor_type":
@@ -498,7 +499,7 @@ class AnalyticsService:
         return text, slots, cost_slot, token_slot
 
     def _group_values(self, q: Query, layout: tuple, key: tuple) -> list[str]:
-        actors = self.organization.actors
+        actors = self.view.actors
         values = dict(zip(q.groups, key))
         out = []
         for name in layout[1]:
@@ -626,8 +627,6 @@ def analytics_rows(organization: Organization, month: Any, group_by: list[str] |
     (arrays as lists, e.g. ``models=["claude-opus-4-6"]``). ``now`` defaults to the day after
     the month, so the whole month is refreshed.
     """
-    from reports.core.months import Month
-
     if isinstance(month, str):
         month = Month.parse(month)
     query: dict[str, list[str]] = {

@@ -28,8 +28,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from reports.core.months import rfc3339
 from reports.simulator import analytics
+from reports.simulator.catalog import format_units
+from reports.simulator.demo import demo_organization
 from reports.simulator.faults import SERVER_ERROR_TYPES, Faults
-from reports.simulator.organization import Organization, format_units
+from reports.simulator.organization import Organization
 
 DEMO_API_KEY = "sk-ant-admin01-demo-simulator-key"  # clearly fake; only this simulator accepts it
 
@@ -782,8 +784,6 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 def serve_forever(port: int, host: str = "127.0.0.1", organization: Organization | None = None) -> None:
     """Serve the demo organization until Ctrl-C (``chargeback serve-demo``)."""
-    from reports.simulator.organization import demo_organization
-
     org = organization or demo_organization()
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C and SIGTERM stop cleanly even when started from a script that ignored SIGINT
