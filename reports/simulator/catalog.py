@@ -232,14 +232,18 @@ def format_units(units: int) -> str:
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-def fake_id(prefix: str, text: str) -> str:
-    """An ID of the API's shape (``prefix`` + ``01`` + 22 base-58 characters), derived from ``text``."""
-    number = int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+def base58(number: int, length: int = 22) -> str:
+    """The low ``length`` base-58 digits of ``number``, least significant first (the API's ID alphabet)."""
     chars = []
-    for _ in range(22):
+    for _ in range(length):
         number, rest = divmod(number, 58)
         chars.append(_B58[rest])
-    return prefix + "01" + "".join(chars)
+    return "".join(chars)
+
+
+def fake_id(prefix: str, text: str) -> str:
+    """An ID of the API's shape (``prefix`` + ``01`` + 22 base-58 characters), derived from ``text``."""
+    return prefix + "01" + base58(int.from_bytes(hashlib.sha256(text.encode()).digest(), "big"))
 
 
 def key_hint(key_id: str) -> str:
