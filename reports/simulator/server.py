@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from reports.simulator import analytics, legacy_reports, listings
+from reports.simulator import analytics, analytics_query, legacy_reports, listings
 from reports.simulator.catalog import base58
 from reports.simulator.demo import demo_organization
 from reports.simulator.faults import SERVER_ERROR_TYPES, Faults
@@ -34,8 +34,8 @@ from reports.simulator.params import Refusal, bad_request
 
 DEMO_API_KEY = "sk-ant-admin01-demo-simulator-key"  # clearly fake; only this simulator accepts it
 
-ANALYTICS_COST_PATH = analytics.COST_PATH
-ANALYTICS_USAGE_PATH = analytics.USAGE_PATH
+ANALYTICS_COST_PATH = analytics_query.COST_PATH
+ANALYTICS_USAGE_PATH = analytics_query.USAGE_PATH
 
 
 @dataclass(frozen=True)
@@ -208,8 +208,8 @@ class SimulatorServer:
             raise Refusal(405, "invalid_request_error", f"Method {method} is not allowed")
         if path in (ANALYTICS_COST_PATH, ANALYTICS_USAGE_PATH):
             betas = {value.strip() for value in (handler.headers.get("anthropic-beta") or "").split(",")}
-            if analytics.BETA not in betas:
-                raise bad_request(f"anthropic-beta: this endpoint is in beta; send '{analytics.BETA}'")
+            if analytics_query.BETA not in betas:
+                raise bad_request(f"anthropic-beta: this endpoint is in beta; send '{analytics_query.BETA}'")
         faults = self.faults
         if faults.slow_response_seconds > 0:
             if faults.slow_responses <= 0 or faults.take("slow_response", faults.slow_responses, path) is not None:
@@ -236,7 +236,7 @@ class SimulatorServer:
     def _analytics(self, path: str, query: dict[str, list[str]]) -> bytes:
         try:
             return self.analytics.answer(path, query, self.now())
-        except analytics.BadRequest as refused:
+        except analytics_query.BadRequest as refused:
             raise bad_request(str(refused)) from None
 
 
@@ -323,7 +323,7 @@ def serve_forever(port: int, host: str = "127.0.0.1", organization: Organization
           f"&ending_at=2026-11-01T00:00:00Z&limit=31&group_by[]=workspace_id'", flush=True)
     print("Usage and Cost Analytics API (beta):", flush=True)
     print(f"  curl -s -H 'x-api-key: {DEMO_API_KEY}' -H 'anthropic-version: 2026-10-21' "
-          f"-H 'anthropic-beta: {analytics.BETA}' "
+          f"-H 'anthropic-beta: {analytics_query.BETA}' "
           f"'{server.base_url}{ANALYTICS_COST_PATH}?starting_at=2026-10-01T00:00:00Z"
           f"&ending_at=2026-11-01T00:00:00Z&group_by[]=workspace_id&group_by[]=api_key_id"
           f"&group_by[]=actor&group_by[]=cost_type&limit=100'", flush=True)
