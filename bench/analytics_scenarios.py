@@ -76,7 +76,7 @@ def write_config(path: Path, workspaces: int, keys: int, users: int) -> None:
 
 def child_serve(spec: str) -> None:
     """(child) Serve the synthetic analytics organization until stdin closes, then print the requests."""
-    from reports.simulator.organization import synthetic_analytics_organization
+    from reports.simulator.synthetic import synthetic_analytics_organization
     from serving import serve_until_stdin_closes
 
     workspaces, keys, users = (int(part) for part in spec.split(":"))

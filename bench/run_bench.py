@@ -176,7 +176,7 @@ def _overlap(records: list[dict], month: str) -> bool:
 
 def child_serve(workspaces: str) -> None:
     """(child) Serve the synthetic organization until stdin closes, then print the requests."""
-    from reports.simulator.organization import synthetic_organization
+    from reports.simulator.synthetic import synthetic_organization
     from serving import serve_until_stdin_closes
 
     serve_until_stdin_closes(synthetic_organization(int(workspaces), descriptions_per_workspace=DESCRIPTIONS,

@@ -361,7 +361,7 @@ def _optional_settings(args: argparse.Namespace):
 
 
 def _serve_demo(args: argparse.Namespace) -> int:
-    from reports.simulator.organization import demo_organization
+    from reports.simulator.demo import demo_organization
     from reports.simulator.server import serve_forever
 
     try:

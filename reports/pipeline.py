@@ -32,7 +32,8 @@ from reports.outputs.folder import sha256_file
 from reports.outputs import names
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.resources import config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
-from reports.core.history import Adjustment, History, Posted, build_history, posted_of_report
+from reports.core.history import History, Posted, build_history
+from reports.core.posting import adjustment_of, posted_of_report
 from reports.core.restate import build_restatement
 from reports.outputs.history import posted_for_closed, read_history
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -182,7 +183,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         with ExitStack() as stack:
             base_url, api_key = options.base_url, options.api_key
             if options.demo:
-                from reports.simulator.organization import demo_organization
+                from reports.simulator.demo import demo_organization
                 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 
                 simulator = stack.enter_context(SimulatorServer(demo_organization()))
@@ -234,7 +235,7 @@ def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Seal
         current = posted_of_report(report)
     else:
         assert report.restatement is not None
-        current = sealed.posted.plus(Adjustment.of(report.restatement.label, report.restatement.adjustment_journal))
+        current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
     posted = {**read_history(output_dir, report.month), report.month: current}
     return build_history(report.month, posted, settings)
 

@@ -15,7 +15,7 @@ from reports.sources.client import RetryPolicy
 from reports.core.months import Month
 from reports.pipeline import RunOptions, demo_config_path
 from reports.simulator.faults import Faults
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 
 MONTH = Month(2026, 10)

@@ -13,8 +13,9 @@ from pathlib import Path
 import openpyxl
 from conftest import PROJECT, cli_environment
 
-from reports.simulator.organization import demo_organization
-from reports.simulator.server import SimulatorServer, _Failure
+from reports.simulator.demo import demo_organization
+from reports.simulator.params import Refusal
+from reports.simulator.server import SimulatorServer
 
 JOURNAL = "journal-2026-10.csv"
 WORKBOOK = "chargeback-2026-10.xlsx"
@@ -114,7 +115,7 @@ class ScriptedSimulator(SimulatorServer):
     def _dispatch(self, handler, method, path, query):
         answer = self.hook(path, query)
         if answer is not None:
-            raise _Failure(*answer)
+            raise Refusal(*answer)
         return super()._dispatch(handler, method, path, query)
 
 

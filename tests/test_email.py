@@ -22,7 +22,8 @@ from reports.outputs.manifest import Manifest
 from reports.core.money_text import money_text
 from reports.email.compose import format_ratio, headline_from_manifest, subject_for
 from reports.errors import DataError, EmailError, UsageError
-from reports.email.send import RECORD_NAME, load_send_record, send_month_summary
+from reports.email.record import RECORD_NAME, read_send_record
+from reports.email.send import send_month_summary
 from reports.core.months import Month
 from reports.core.settings import EmailSettings
 
@@ -385,7 +386,7 @@ def test_451_once_then_accepted_is_delivered_once(start_server, month_dir):
     assert server.handler.data_commands == 2
     assert len(server.handler.received) == 1
     assert outcome.messages[0].attempts == 2 and waits == [0.01]
-    assert load_send_record(month_dir)["messages"][0]["attempts"] == 2
+    assert read_send_record(month_dir).messages[0].attempts == 2
 
 
 def test_dropped_connection_is_retried(start_server, month_dir):
@@ -461,10 +462,10 @@ def test_second_send_refuses_and_force_sends_again(start_server, month_dir):
     assert len(server.handler.received) == 2
     assert second.message_id != first.message_id
     assert second.previous is not None and second.previous.message_id == first.message_id
-    record = load_send_record(month_dir)
-    assert record["message_id"] == second.message_id
-    assert record["sent_at"] == "2026-11-02T09:00:00Z"
-    assert [old["message_id"] for old in record["previous"]] == [first.message_id]
+    record = read_send_record(month_dir)
+    assert record.message_id == second.message_id
+    assert record.sent_at == "2026-11-02T09:00:00Z"
+    assert [old.message_id for old in record.previous] == [first.message_id]
     assert attachments_of(parse(server.handler.received[1][2])) == {
         "executive-summary-2026-10.pdf": PDF_BYTES + b"v2"}
 
@@ -480,6 +481,14 @@ def test_dry_run_writes_eml_and_sends_nothing(start_server, month_dir):
     assert len(server.handler.received) == 1
 
 
+def test_a_send_record_edited_out_of_shape_names_the_field_and_sends_nothing(start_server, month_dir):
+    server = start_server()
+    (month_dir / RECORD_NAME).write_text('{"sent_at": "2026-11-01T06:30:00Z", "messages": ["summary"]}')
+    with pytest.raises(DataError, match=r"messages in the send record is not a list of objects"):
+        send(settings_for(server.port), month_dir)
+    assert server.handler.received == []
+
+
 def test_workbook_goes_separately_to_finance_and_resumes_after_failure(start_server, month_dir):
     server = start_server(Recorder(reject=("ap@acme.example",)))
     settings = settings_for(server.port, workbook_to=("ap@acme.example", "gl@acme.example"))
@@ -487,7 +496,7 @@ def test_workbook_goes_separately_to_finance_and_resumes_after_failure(start_ser
         send(settings, month_dir)
     # Leadership got its message and it is recorded; the finance message was not sent.
     assert len(server.handler.received) == 1
-    assert [m["kind"] for m in load_send_record(month_dir)["messages"]] == ["summary"]
+    assert read_send_record(month_dir).kinds == ("summary",)
 
     server.handler.reject.clear()
     outcome = send(settings, month_dir, now=LATER)
@@ -499,9 +508,9 @@ def test_workbook_goes_separately_to_finance_and_resumes_after_failure(start_ser
     assert attachments_of(finance) == {"executive-summary-2026-10.pdf": PDF_BYTES,
                                        "chargeback-2026-10.xlsx": XLSX_BYTES}
     assert "chargeback-2026-10.xlsx" in finance.get_body(("plain",)).get_content()
-    record = load_send_record(month_dir)
-    assert record["recipients"]["workbook_to"] == ["ap@acme.example", "gl@acme.example"]
-    assert record["sent_at"] == "2026-11-01T06:30:00Z"  # the leadership send
+    record = read_send_record(month_dir)
+    assert record.workbook_to == ("ap@acme.example", "gl@acme.example")
+    assert record.sent_at == "2026-11-01T06:30:00Z"  # the leadership send
 
     with pytest.raises(UsageError, match="already sent"):
         send(settings, month_dir, now=LATER)

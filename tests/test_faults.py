@@ -32,8 +32,10 @@ from reports.sources.client import RetryPolicy
 from reports.errors import ApiError, AuthenticationError, DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization, expected_total_cents
-from reports.simulator.server import COST_PATH, DEMO_API_KEY, USAGE_PATH
+from reports.simulator.demo import demo_organization
+from reports.simulator.organization import expected_total_cents
+from reports.simulator.legacy_reports import COST_PATH, USAGE_PATH
+from reports.simulator.server import DEMO_API_KEY
 
 # ~1 s read timeout, few quick retries: "slower than the timeout" cases stay short.
 SLOW_RETRY = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 1.0))

@@ -32,7 +32,7 @@ from reports.outputs.focus import (
     write_focus_csv,
 )
 from reports.pipeline import RunOptions, demo_config_path, run
-from reports.simulator.organization import MODELS, UNITS_PER_CENT, WEB_SEARCH_UNITS
+from reports.simulator.catalog import MODELS, UNITS_PER_CENT, WEB_SEARCH_UNITS
 
 from conftest import MONTH
 from factories import PLATFORM_WS, SHARED_LABEL, sample_report
@@ -332,7 +332,7 @@ def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path,
     from datetime import datetime, timezone
 
     from reports.outputs.seal import close_month
-    from reports.simulator.organization import demo_organization
+    from reports.simulator.demo import demo_organization
 
     from conftest import run_options, simulator
 

@@ -26,7 +26,7 @@ from reports.email.compose import headline_from_manifest, render_bodies
 from reports.outputs.manifest import Manifest
 from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY
 
 CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc)

@@ -26,7 +26,7 @@ from runcheck import assert_nothing_published, run_info_text, sheets, tree_hashe
 from reports.errors import DataError
 from reports.pipeline import RunOptions, demo_config_path, run
 from reports.simulator.faults import Faults, RowFault, RowPatch
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY
 from conftest import FAST_RETRY, MONTH
 

@@ -26,7 +26,7 @@ from reports.errors import ConfigError, UsageError
 from reports.outputs.pdf import render_pdf_bytes
 from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY
 
 RATE = Decimal("0.9210")

@@ -14,7 +14,7 @@ import pytest
 from reports.errors import DataError, SealedMonthError, UsageError
 from reports.pipeline import demo_config_path, run
 from reports.outputs.seal import close_month
-from reports.simulator.organization import demo_organization
+from reports.simulator.demo import demo_organization
 
 from conftest import MONTH, run_cli, run_options, simulator
 

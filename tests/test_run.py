@@ -18,7 +18,8 @@ from conftest import MONTH, cli_environment, run_cli, run_options, simulator
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization, expected_cost_by_workspace
+from reports.simulator.demo import demo_organization
+from reports.simulator.organization import expected_cost_by_workspace
 from reports.simulator.server import DEMO_API_KEY
 
 

@@ -32,9 +32,10 @@ from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_on
 
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization
-from reports.simulator.server import SimulatorServer, _Failure
 from reports.outputs.inert import visible
+from reports.simulator.demo import demo_organization
+from reports.simulator.params import Refusal
+from reports.simulator.server import SimulatorServer
 
 ALPHABET = string.ascii_letters + string.digits
 KEY = "sk-ant-admin01-" + "".join(secrets.choice(ALPHABET) for _ in range(40))
@@ -108,7 +109,7 @@ class EchoingSimulator(SimulatorServer):
 
     def _dispatch(self, handler, method, path, query):
         supplied = handler.headers.get("x-api-key", "")
-        raise _Failure(self.status, "api_error", f"request with x-api-key {supplied} failed", {"retry-after": "0"})
+        raise Refusal(self.status, "api_error", f"request with x-api-key {supplied} failed", {"retry-after": "0"})
 
 
 # ---------------------------------------------------------------- the key never leaks

@@ -199,7 +199,7 @@ def test_web_search_cost_matches_usage(sim, session):
 
 
 def test_token_cost_is_usage_times_list_price(sim, session):
-    from reports.simulator.organization import MODELS, UNITS_PER_CENT
+    from reports.simulator.catalog import MODELS, UNITS_PER_CENT
 
     prices = {model.id: model for model in MODELS}
     day = {"starting_at": "2026-10-13T00:00:00Z", "ending_at": "2026-10-14T00:00:00Z"}

@@ -25,7 +25,7 @@ from reports.simulator import (
     user_id_for,
     workspace_id_for,
 )
-from reports.simulator.attribution import analytics_day_totals, analytics_items, M_OTHER, M_AMOUNT, M_REQUESTS
+from reports.simulator.attribution import M_AMOUNT, M_OTHER, M_REQUESTS, AnalyticsView
 
 COST = "/v1/organizations/analytics/cost"
 USAGE = "/v1/organizations/analytics/usage"
@@ -306,14 +306,16 @@ def test_ranges_floor_to_the_hour_and_count_whole_refreshed_days(org, sim, http)
     # 08:45Z floors to 08:00Z; the end defaults to now (06:30Z on 12-02), floored too
     assert (row["starting_at"], row["ending_at"]) == ("2026-11-20T08:00:00Z", "2026-12-02T06:00:00Z")
     days = Month(2026, 11).days[20:] + Month(2026, 12).days[:1]  # Nov 21 to Dec 1: whole days only
-    expected = sum(sum(m[M_AMOUNT:M_OTHER + 1]) for day in days for _d, m in org.analytics_day(day))
+    view = AnalyticsView(org)
+    expected = sum(sum(m[M_AMOUNT:M_OTHER + 1]) for day in days for _d, m in view.day(day))
     assert Decimal(row["cost"]["amount"]) * 10_000_000 == expected
 
 
 def test_day_totals_shortcut_equals_the_items(org):
+    view = AnalyticsView(org)
     for day in Month(2026, 10).days[:10]:
-        totals = analytics_day_totals(org, day)
-        items = analytics_items(org, (day,))
+        totals = view.day_totals(day)
+        items = view.items((day,))
         assert totals[M_OTHER] == sum(sum(m[M_AMOUNT:M_OTHER + 1]) for _d, m in items)
         assert totals[M_REQUESTS] == sum(m[M_REQUESTS] for _d, m in items)
 

@@ -16,7 +16,6 @@ from typing import Iterable, Mapping, Sequence
 from reports.core.money import ZERO, round_cents
 from reports.core.money_text import money_text
 from reports.core.months import Month, month_span
-from reports.core.report import Journal, Report
 from reports.core.settings import USD, Settings
 
 CLOSED = "closed"
@@ -87,7 +86,7 @@ class Posted:
 
 @dataclass(frozen=True)
 class Adjustment:
-    """A restatement's adjustment journal, per cost center (signed: a debit is positive)."""
+    """A restatement's adjustment journal, per cost center (signed: a debit is positive); see ``posting.adjustment_of``."""
 
     label: str  # R1, R2, ...
     currency: str
@@ -95,35 +94,12 @@ class Adjustment:
     usd: Mapping[str, Decimal]
     names: Mapping[str, str] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, label: str, journal: Journal) -> "Adjustment":
-        ledger: dict[str, Decimal] = {}
-        usd: dict[str, Decimal] = {}
-        names: dict[str, str] = {}
-        for line in journal.lines:
-            if line.cost_center is None:
-                continue
-            ledger[line.cost_center] = ledger.get(line.cost_center, ZERO) + line.amount
-            usd[line.cost_center] = usd.get(line.cost_center, ZERO) + line.amount_usd
-            names[line.cost_center] = line.cost_center_name or line.cost_center
-        return cls(label, journal.ledger.currency, ledger, usd, names)
-
 
 def _add(base: Mapping[str, Decimal], change: Mapping[str, Decimal]) -> dict[str, Decimal]:
     total = dict(base)
     for code, amount in change.items():
         total[code] = total.get(code, ZERO) + amount
     return total
-
-
-def posted_of_report(report: Report, status: str = NOT_CLOSED) -> Posted:
-    """The journal of a run in hand as posted figures (every configured cost center, zero without spend)."""
-    journal = report.journal
-    in_ledger = journal.by_cost_center()
-    usd = {line.code: line.total for line in report.cost_centers}
-    ledger = dict(usd) if journal.ledger.is_usd else {code: in_ledger.get(code, ZERO) for code in usd}
-    return Posted(report.month, status, journal.ledger.currency, journal.ledger.rate, ledger, usd,
-                  {line.code: line.name for line in report.cost_centers})
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
+from typing import Iterator, Mapping, Sequence, overload
 
+from reports.core.history import History
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
-
-if TYPE_CHECKING:  # history builds on the report's types; only the annotation is needed here
-    from reports.core.history import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +447,7 @@ class Report:
     users: tuple[PayerLine, ...] = ()  # analytics: spend per user / service account / identity
     attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
-    history: "History | None" = None  # the trailing twelve months as posted (set by the pipeline)
+    history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
 
     @property
     def data_source(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
+from reports.core.posting import adjustment_of
 from reports.core.report import Report
 from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
@@ -202,7 +203,7 @@ class Totals:
                                 line.change)
                 for line in report.cost_centers),
             ledger=LedgerTotals.of(report),
-            adjustment=None if report.restatement is None else Adjustment.of(
+            adjustment=None if report.restatement is None else adjustment_of(
                 report.restatement.label, report.restatement.adjustment_journal),
             year_to_date=None if report.history is None else YearToDate.of(report.history),
         )
