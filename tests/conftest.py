@@ -30,9 +30,17 @@ def simulator(faults: Faults | None = None, organization=None) -> Iterator[Simul
 
 
 def run_options(server: SimulatorServer, output: Path, *, config: Path | None = None, month: Month = MONTH,
-                **overrides) -> RunOptions:
+                pdf: bool = False, **overrides) -> RunOptions:
+    """A run of ``month`` against ``server``. Without the PDF unless the test reads it (``pdf=True``):
+    rendering it triples a run's time, and the PDF has tests of its own."""
     return RunOptions(month=month, output_dir=output, config_path=config or demo_config_path(),
-                      base_url=server.base_url, api_key=DEMO_API_KEY, retry=FAST_RETRY, **overrides)
+                      base_url=server.base_url, api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=pdf, **overrides)
+
+
+def offline_options(output: Path, *, config: Path | None = None, pdf: bool = False, **overrides) -> RunOptions:
+    """An offline re-render of the demo month from the snapshot in ``output`` (without the PDF unless asked)."""
+    return RunOptions(month=MONTH, output_dir=output, config_path=config or demo_config_path(), offline=True,
+                      pdf=pdf, **overrides)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -56,11 +64,11 @@ def demo_server() -> Iterator[SimulatorServer]:
 
 @pytest.fixture(scope="session")
 def good_run(tmp_path_factory, demo_server):
-    """One fault-free run of the demo month, shared by the read-back tests."""
+    """One fault-free run of the demo month with every output (the PDF too), shared by the read-back tests."""
     from reports.pipeline import run
 
     output = tmp_path_factory.mktemp("good")
-    return run(run_options(demo_server, output))
+    return run(run_options(demo_server, output, pdf=True))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -17,7 +17,7 @@ from fractions import Fraction
 import openpyxl
 import pytest
 import yaml
-from conftest import FAST_RETRY, MONTH, run_cli, simulator
+from conftest import FAST_RETRY, MONTH, offline_options, run_cli, simulator
 from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
 from reports.errors import ApiError, DataError
@@ -31,9 +31,10 @@ JOURNAL = "journal-2026-10.csv"
 WORKBOOK = "chargeback-2026-10.xlsx"
 
 
-def options(server, output, **overrides) -> RunOptions:
+def options(server, output, *, pdf: bool = False, **overrides) -> RunOptions:
+    """A run with the analytics source (without the PDF unless the test reads it, as ``conftest.run_options``)."""
     return RunOptions(month=MONTH, output_dir=output, config_path=CONFIG, base_url=server.base_url,
-                      api_key=DEMO_API_KEY, retry=FAST_RETRY, source="analytics", **overrides)
+                      api_key=DEMO_API_KEY, retry=FAST_RETRY, source="analytics", pdf=pdf, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +169,7 @@ def test_an_offline_rerender_is_byte_identical(analytics_run, tmp_path):
 
     output = tmp_path / "out"
     shutil.copytree(analytics_run.folder, output / "2026-10")
-    again = run(RunOptions(month=MONTH, output_dir=output, config_path=CONFIG, offline=True, source="analytics"))
+    again = run(offline_options(output, config=CONFIG, source="analytics"))
     for name in (JOURNAL, "journal-2026-10-netsuite.csv", "journal-2026-10-xero.csv"):
         if (analytics_run.folder / name).exists():
             assert (again.folder / name).read_bytes() == (analytics_run.folder / name).read_bytes(), name
@@ -178,7 +179,7 @@ def test_an_offline_rerender_is_byte_identical(analytics_run, tmp_path):
             assert new[name] == old[name], name
     # the snapshot was fetched from the analytics API: the legacy parser may not read it
     with pytest.raises(Exception, match="was fetched from source analytics"):
-        run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+        run(offline_options(output))
 
 
 # ---------------------------------------------------------------- faults over loopback

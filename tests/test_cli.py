@@ -159,7 +159,7 @@ def test_a_summary_that_cannot_be_rendered_is_one_error_and_nothing_published(mo
     monkeypatch.setattr(pdf, "start_pdf", failing)
     before = tree_hashes(published / "2026-10")
     with simulator() as server, pytest.raises(ChargebackError, match=r"PDF could not be rendered \(OSError: cannot"):
-        run(run_options(server, published))
+        run(run_options(server, published, pdf=True))
     assert tree_hashes(published / "2026-10") == before
     assert not list(published.glob(".staging-*")) and not list(published.glob(".previous-*"))
 
@@ -180,7 +180,7 @@ def test_a_failed_workbook_stops_the_pdf_renderer(monkeypatch, published):
     monkeypatch.setattr(pdf, "start_pdf", recorded)
     monkeypatch.setattr(workbook, "write_workbook", full)
     with simulator() as server, pytest.raises(OutputError):
-        run(run_options(server, published))
+        run(run_options(server, published, pdf=True))
     assert len(started) == 1 and started[0]._process.returncode is not None  # not left running
 
 

@@ -31,10 +31,10 @@ from reports.outputs.focus import (
     focus_schema,
     write_focus_csv,
 )
-from reports.pipeline import RunOptions, demo_config_path, run
+from reports.pipeline import run
 from reports.simulator.organization import MODELS, UNITS_PER_CENT, WEB_SEARCH_UNITS
 
-from conftest import MONTH
+from conftest import MONTH, offline_options
 from factories import PLATFORM_WS, SHARED_LABEL, sample_report
 from runcheck import assert_manifest_matches
 
@@ -218,7 +218,7 @@ def test_the_export_is_byte_identical_on_an_offline_re_render(tmp_path, good_run
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
     before = {name: (output / "2026-10" / name).read_bytes() for name in (FOCUS_FILE, SCHEMA_FILE)}
-    result = run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+    result = run(offline_options(output))
     assert result.report.run_info.run_id != good_run.report.run_info.run_id
     for name, data in before.items():
         assert (result.folder / name).read_bytes() == data, name

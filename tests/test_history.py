@@ -73,7 +73,7 @@ def year(tmp_path_factory, demo_server):
         restated = run(run_options(late, output, month=RESTATED_MONTH, restate=True, pdf=False))
     journal = output / str(TAMPERED) / f"journal-{TAMPERED}.csv"
     journal.write_bytes(journal.read_bytes().replace(b",", b";", 1))  # a sealed file changed after closing
-    reported = run(run_options(demo_server, output))
+    reported = run(run_options(demo_server, output, pdf=True))  # its PDF is read
     posted = {}
     for month in (*CLOSED_MONTHS, OPEN_MONTH, MONTH):
         posted[month] = journal_by_center(output / str(month) / f"journal-{month}.csv")

@@ -54,7 +54,7 @@ def money(text: str | None) -> Decimal:
 @pytest.fixture(scope="module")
 def eur_run(tmp_path_factory, demo_server):
     folder = tmp_path_factory.mktemp("eur")
-    return run(run_options(demo_server, folder / "output", config=eur_config(folder)))
+    return run(run_options(demo_server, folder / "output", config=eur_config(folder), pdf=True))  # its PDF is read
 
 
 def test_the_eur_journal_balances_to_the_cent_and_equals_the_exact_usd_total_times_the_rate(eur_run):

@@ -129,7 +129,7 @@ def test_the_restated_pdf_says_so_on_its_first_page(closed_month):
 
     output, _ = closed_month
     with simulator(organization=demo_organization(revision=1)) as late:
-        result = run(run_options(late, output, restate=True))
+        result = run(run_options(late, output, restate=True, pdf=True))
     pdf = result.folder / "executive-summary-2026-10.pdf"
     first_page = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                                 check=True).stdout

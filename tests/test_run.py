@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from conftest import MONTH, cli_environment, run_cli, run_options, simulator
+from conftest import MONTH, cli_environment, offline_options, run_cli, run_options, simulator
 
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
@@ -168,7 +168,7 @@ def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_r
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
     before_csv = (output / "2026-10" / "journal-2026-10.csv").read_bytes()
-    result = run(run_options_offline(output))
+    result = run(offline_options(output))
     assert (result.folder / "journal-2026-10.csv").read_bytes() == before_csv
     old = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
     new = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
@@ -177,12 +177,6 @@ def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_r
             continue
         assert sheet_rows(old, name) == sheet_rows(new, name), name
     assert result.report.run_info.source == "offline"
-
-
-def run_options_offline(output: Path):
-    from reports.pipeline import RunOptions
-
-    return RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True)
 
 
 @pytest.mark.parametrize("faults", [

@@ -262,7 +262,7 @@ def hostile_run(tmp_path_factory):
     with Canary() as canary:
         config = hostile_config(folder / "hostile.yaml", canary.port)
         with SimulatorServer(hostile_organization(canary.port)) as server:
-            result = run(run_options(server, folder / "out", config=config))
+            result = run(run_options(server, folder / "out", config=config, pdf=True))  # the PDF renderer is under test
         requests = list(canary.requests)
     return result, canary.port, requests
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
+from conftest import MONTH, offline_options, run_cli, run_options, simulator
 from runcheck import assert_one_error_line
 
 from reports.errors import DataError
-from reports.pipeline import RunOptions, demo_config_path, run
+from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.sources.snapshot import Snapshot
 
@@ -115,4 +115,4 @@ def test_a_query_missing_from_the_index_is_refused_not_read_as_empty(paged, tmp_
     path.write_text(json.dumps(index))
     (folder / "manifest.json").unlink()  # so only the snapshot itself can tell
     with pytest.raises(DataError, match="has no pages for usage_report_messages-2026-10"):
-        run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+        run(offline_options(output))
