@@ -71,6 +71,13 @@ def good_run(tmp_path_factory, demo_server):
     return run(run_options(demo_server, output, pdf=True))
 
 
+def pytest_collection_modifyitems(items):
+    """A test that reads ``good_run`` waits for a whole month's run (PDF included): it is slow wherever it lives."""
+    for item in items:
+        if "good_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The FOCUS validator's summary line per file it checked, and how long it took (CI logs show it)."""
     module = sys.modules.get("test_focus_validator")

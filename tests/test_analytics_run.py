@@ -26,6 +26,8 @@ from reports.simulator import DEMO_DEFAULT_WORKSPACE, analytics_cost_rows, demo_
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
 
+pytestmark = pytest.mark.slow  # whole months with the analytics source
+
 CONFIG = demo_config_path("analytics")
 JOURNAL = "journal-2026-10.csv"
 WORKBOOK = "chargeback-2026-10.xlsx"

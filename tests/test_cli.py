@@ -31,6 +31,7 @@ def published(tmp_path, good_run):
 # ---------------------------------------------------------------- the common options
 
 
+@pytest.mark.slow
 def test_run_takes_config_output_and_month(tmp_path, demo_server):
     done = run_cli("run", "--config", str(demo_config_path()), "--output", str(tmp_path / "books"),
                    "--month", "2026-09", "--base-url", demo_server.base_url, env=KEY)

@@ -32,6 +32,8 @@ from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY
 
+pytestmark = pytest.mark.slow  # whole months in child processes that are killed
+
 SLOW = Faults(slow_response_seconds=1.0, slow_responses=0)  # every request: the fetch takes ~2 s
 LOCK_MESSAGE = "another chargeback run for 2026-10 is in progress"
 

@@ -16,6 +16,8 @@ from reports.pipeline import demo_config_path
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
 
+pytestmark = pytest.mark.slow  # whole months through the command line
+
 
 @pytest.fixture()
 def smtp():

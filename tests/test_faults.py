@@ -36,6 +36,8 @@ from reports.simulator.organization import demo_organization, expected_total_cen
 from reports.simulator.server import COST_PATH, DEMO_API_KEY, USAGE_PATH
 
 # ~1 s read timeout, few quick retries: "slower than the timeout" cases stay short.
+
+pytestmark = pytest.mark.slow  # whole months against a faulty simulator
 SLOW_RETRY = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 1.0))
 SLOW_RETRY_2 = replace(SLOW_RETRY, attempts=2)
 HEADER = b"Journal ID,Date,Period,Account,Cost Center,Cost Center Name,Debit,Credit,Memo,External ID\r\n"

@@ -327,6 +327,7 @@ def test_the_writer_streams_rows_to_the_file_as_it_reads_line_items(tmp_path):
     assert len(read(path)) == 3000
 
 
+@pytest.mark.slow
 def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path, demo_server):
     from datetime import datetime, timezone
 

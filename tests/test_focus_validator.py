@@ -20,6 +20,8 @@ from reports.outputs.focus import APPLICABILITY_CRITERIA, FOCUS_COLUMNS, write_f
 from factories import sample_report
 from test_focus import HOSTILE, _analytics_report
 
+pytestmark = pytest.mark.slow  # starts the FOCUS validator
+
 SUMMARIES: list[str] = []  # shown at the end of the run (conftest.py), with how long each step took
 
 

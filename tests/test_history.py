@@ -97,6 +97,7 @@ EXPECTED_STATUS = {TAMPERED: GAP, MISSING: GAP, CLOSED_MONTHS[0]: CLOSED, RESTAT
                    CLOSED_MONTHS[1]: CLOSED, OPEN_MONTH: NOT_CLOSED, MONTH: NOT_CLOSED}
 
 
+@pytest.mark.slow
 def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
     output, reported, posted = year
     rows = history_sheet(reported.folder)
@@ -118,6 +119,7 @@ def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
     assert posted[RESTATED_MONTH] != sealed
 
 
+@pytest.mark.slow
 def test_year_to_date_is_the_sum_of_the_posted_journals_against_budget_to_date(year):
     _, reported, posted = year
     rows = {row[0]: row for row in history_sheet(reported.folder) if row[0]}
@@ -138,6 +140,7 @@ def test_year_to_date_is_the_sum_of_the_posted_journals_against_budget_to_date(y
     assert ytd[1] == "2026-01 to 2026-10"
 
 
+@pytest.mark.slow
 def test_a_tampered_sealed_month_is_named_and_left_out(year):
     output, reported, _ = year
     notes = [row[1] for row in history_sheet(reported.folder) if row[0] == "Note"]
@@ -151,6 +154,7 @@ def test_a_tampered_sealed_month_is_named_and_left_out(year):
     assert "Leftoutasagap" in compact and str(output / str(TAMPERED)) in compact and f"journal-{TAMPERED}.csv" in compact
 
 
+@pytest.mark.slow
 def test_the_pdf_shows_the_months_their_status_and_the_projection_with_its_method(year):
     _, reported, posted = year
     pdf = reported.folder / f"executive-summary-{MONTH}.pdf"
@@ -175,6 +179,7 @@ def test_the_pdf_shows_the_months_their_status_and_the_projection_with_its_metho
     assert "YEAR TO DATE" in first and f"${ytd:,.2f}" in first
 
 
+@pytest.mark.slow
 def test_the_email_quotes_the_year_to_date_from_the_manifest(year):
     _, reported, posted = year
     manifest = Manifest.read(reported.folder, MONTH)
@@ -185,6 +190,7 @@ def test_the_email_quotes_the_year_to_date_from_the_manifest(year):
     assert f"${ytd:,.2f}" in html
 
 
+@pytest.mark.slow
 def test_history_prints_the_same_table_and_writes_it_as_csv(year, tmp_path):
     output, reported, _ = year
     target = tmp_path / "history.csv"
@@ -204,6 +210,7 @@ def test_history_prints_the_same_table_and_writes_it_as_csv(year, tmp_path):
     assert "Projection, not a forecast" in done.stdout and str(output / str(TAMPERED)) in done.stdout
 
 
+@pytest.mark.slow
 def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_sealed(year, tmp_path):
     # restatements written before manifests recorded their adjustment journalled against the seal
     import shutil
@@ -226,6 +233,7 @@ def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_s
 # ---------------------------------------------------------------- backfill
 
 
+@pytest.mark.slow
 def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tmp_path, demo_server):
     output = tmp_path / "out"
     run(run_options(demo_server, output, month=Month(2026, 8), pdf=False))
@@ -249,6 +257,7 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tm
     assert again.returncode == 0 and again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
 
 
+@pytest.mark.slow
 def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_path):
     output = tmp_path / "out"
     hook = fails_for_month("/v1/organizations/cost_report", "2026-08", status=400,

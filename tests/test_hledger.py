@@ -24,6 +24,8 @@ from test_run import table
 from reports.outputs.journals.generic import journal_csv_bytes
 from tests.factories import wide_month
 
+pytestmark = pytest.mark.slow  # starts hledger
+
 HLEDGER = shutil.which("hledger")
 
 

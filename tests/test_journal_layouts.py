@@ -205,6 +205,7 @@ def test_the_demo_config_writes_netsuite_and_xero(good_run):
     assert {"journal-2026-10-netsuite.csv", "journal-2026-10-xero.csv"} <= names
 
 
+@pytest.mark.slow
 def test_every_layout_of_the_demo_month_reads_back_balanced_and_equal_to_the_generic_journal(demo_layouts):
     folder = demo_layouts.folder
     files = {path.name: path.read_bytes() for path in folder.glob("journal-2026-10-*.csv")}
@@ -226,6 +227,7 @@ def test_every_layout_of_the_demo_month_reads_back_balanced_and_equal_to_the_gen
         assert listed[name] == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.slow
 def test_netsuite_puts_the_journal_id_on_every_line_and_the_line_id_in_the_line_memo(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-netsuite.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
@@ -241,6 +243,7 @@ def test_netsuite_puts_the_journal_id_on_every_line_and_the_line_id_in_the_line_
     assert departments["CB-2026-10-SUP-200"] == "SUP-200" and departments["CB-2026-10-CREDIT"] == ""
 
 
+@pytest.mark.slow
 def test_xero_signs_debits_positive_and_the_credit_negative(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-xero.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
@@ -256,6 +259,7 @@ def test_xero_signs_debits_positive_and_the_credit_negative(demo_layouts):
         assert row["*Narration"].startswith("CB-2026-10 ")
 
 
+@pytest.mark.slow
 def test_quickbooks_posts_by_account_name(demo_layouts):
     from reports.config import load_settings
 
@@ -268,6 +272,7 @@ def test_quickbooks_posts_by_account_name(demo_layouts):
     assert [row["Description"].split(" ")[0] for row in rows] == [line["External ID"] for line in generic]
 
 
+@pytest.mark.slow
 def test_intacct_writes_header_cells_only_on_an_entrys_first_line(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-intacct.csv").read_bytes())
     first, rest = rows[0], rows[1:]
@@ -277,6 +282,7 @@ def test_intacct_writes_header_cells_only_on_an_entrys_first_line(demo_layouts):
     assert [row["LINE_NO"] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
 
 
+@pytest.mark.slow
 def test_business_central_documents_are_the_journal_id_with_the_line_id_as_external_document(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-business-central.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())

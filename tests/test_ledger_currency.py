@@ -57,6 +57,7 @@ def eur_run(tmp_path_factory, demo_server):
     return run(run_options(demo_server, folder / "output", config=eur_config(folder), pdf=True))  # its PDF is read
 
 
+@pytest.mark.slow
 def test_the_eur_journal_balances_to_the_cent_and_equals_the_exact_usd_total_times_the_rate(eur_run):
     journal = rows(eur_run.folder / "journal-2026-10.csv")
     with (eur_run.folder / "journal-2026-10.csv").open(newline="", encoding="utf-8") as handle:
@@ -74,6 +75,7 @@ def test_the_eur_journal_balances_to_the_cent_and_equals_the_exact_usd_total_tim
             assert abs(Fraction(money(row["Debit"])) - share) < Fraction(1, 100), row["Cost Center"]
 
 
+@pytest.mark.slow
 def test_the_usd_columns_keep_the_usd_journal(eur_run):
     journal = rows(eur_run.folder / "journal-2026-10.csv")
     usd = independent_debits(MONTH)
@@ -82,6 +84,7 @@ def test_the_usd_columns_keep_the_usd_journal(eur_run):
     assert eur_run.report.total == sum(usd.values())  # the USD report itself is unchanged
 
 
+@pytest.mark.slow
 def test_the_workbook_shows_both_currencies_and_the_rate(eur_run):
     workbook = openpyxl.load_workbook(eur_run.folder / "chargeback-2026-10.xlsx")
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True) if row and row[0]}
@@ -108,6 +111,7 @@ def test_the_workbook_shows_both_currencies_and_the_rate(eur_run):
     assert len(eur_checks) == 3 and set(eur_checks.values()) == {"PASS"}
 
 
+@pytest.mark.slow
 def test_the_manifest_records_the_rate_and_the_ledger_amounts(eur_run):
     manifest = json.loads((eur_run.folder / "manifest.json").read_text())
     ledger = manifest["totals"]["ledger"]
@@ -119,6 +123,7 @@ def test_the_manifest_records_the_rate_and_the_ledger_amounts(eur_run):
     assert manifest["totals"]["currency"] == "USD" and Decimal(manifest["totals"]["total"]) == eur_run.report.total
 
 
+@pytest.mark.slow
 def test_every_layout_is_in_the_ledgers_currency(eur_run):
     netsuite = rows(eur_run.folder / "journal-2026-10-netsuite.csv")
     xero = rows(eur_run.folder / "journal-2026-10-xero.csv")
@@ -128,6 +133,7 @@ def test_every_layout_is_in_the_ledgers_currency(eur_run):
     assert [Decimal(row["*Amount"]) for row in xero] == [money(r["Debit"]) - money(r["Credit"]) for r in journal]
 
 
+@pytest.mark.slow
 def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(eur_run):
     from test_pdf import MAX_PAGES, _pages_text
 
@@ -168,6 +174,7 @@ def test_a_rate_that_is_not_a_positive_decimal_is_a_config_error(tmp_path):
         assert done.returncode == 2 and "journal.exchange_rates.2026-10:" in done.stderr, (rate, done.stderr)
 
 
+@pytest.mark.slow
 def test_a_restatement_journals_the_eur_differences_at_the_sealed_rate(tmp_path, demo_server):
     config = eur_config(tmp_path)
     output = tmp_path / "out"

@@ -20,6 +20,8 @@ import pytest
 
 from conftest import run_cli
 
+pytestmark = pytest.mark.slow  # a whole month against another server, through the command line
+
 KEY = "sk-ant-admin01-other-server-0123456789"
 # (day of October 2026, workspace, description, amount in cents); the prior month has one row
 ROWS = [

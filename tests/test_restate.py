@@ -18,6 +18,8 @@ from reports.simulator.organization import demo_organization
 
 from conftest import MONTH, run_cli, run_options, simulator
 
+pytestmark = pytest.mark.slow  # closes and restates whole months
+
 
 def digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -21,6 +21,8 @@ from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import demo_organization, expected_cost_by_workspace
 from reports.simulator.server import DEMO_API_KEY
 
+pytestmark = pytest.mark.slow  # every test runs or reads a whole month end to end
+
 
 def independent_exact(month) -> tuple[dict[str, Fraction], Fraction]:
     """Each cost center's exact USD allocation and the exact month total, from the simulator's data and the raw YAML."""

@@ -112,6 +112,7 @@ class EchoingSimulator(SimulatorServer):
 
 # ---------------------------------------------------------------- the key never leaks
 
+@pytest.mark.slow
 def test_a_successful_run_never_writes_or_prints_the_key(tmp_path):
     output = tmp_path / "out"
     with SimulatorServer(demo_organization(), api_key=KEY) as server:
@@ -123,6 +124,7 @@ def test_a_successful_run_never_writes_or_prints_the_key(tmp_path):
     assert_no_key(done.stdout, done.stderr, files=files)
 
 
+@pytest.mark.slow
 def test_a_key_from_a_file_never_leaks_either(tmp_path):
     output = tmp_path / "out"
     key_file = tmp_path / "secrets" / "admin.key"
@@ -135,6 +137,7 @@ def test_a_key_from_a_file_never_leaks_either(tmp_path):
     assert_no_key(done.stdout, done.stderr, files=files)
 
 
+@pytest.mark.slow
 def test_progress_logging_on_a_terminal_never_shows_the_key(tmp_path):
     output = tmp_path / "out"
     faults = Faults(server_errors=(503, 529), rate_limit=1, retry_after="0")
@@ -166,6 +169,7 @@ FAILING = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terminal", [False, True], ids=["pipes", "terminal"])
 @pytest.mark.parametrize("make_server, status, message", [case[1:] for case in FAILING],
                          ids=[case[0] for case in FAILING])
@@ -273,11 +277,13 @@ def expected_texts(port: int) -> list[str]:
         name.replace("{port}", str(port)).strip() for name in HOSTILE_CENTERS.values()]
 
 
+@pytest.mark.slow
 def test_the_pdf_renderer_fetches_nothing(hostile_run):
     _result, _port, requests = hostile_run
     assert requests == []
 
 
+@pytest.mark.slow
 def test_the_workbook_has_no_formula_anywhere(hostile_run):
     result, _port, _ = hostile_run
     path = result.folder / WORKBOOK
@@ -293,6 +299,7 @@ def test_the_workbook_has_no_formula_anywhere(hostile_run):
                 assert not re.search(r"<(\w+:)?f[ >/]", xml), f"{member} holds a formula element"
 
 
+@pytest.mark.slow
 def test_hostile_text_is_stored_as_inert_text_in_the_workbook(hostile_run):
     result, port, _ = hostile_run
     workbook = openpyxl.load_workbook(result.folder / WORKBOOK)
@@ -313,6 +320,7 @@ def test_hostile_text_is_stored_as_inert_text_in_the_workbook(hostile_run):
     assert memo in cells and all(cell.quotePrefix for cell in cells[memo])
 
 
+@pytest.mark.slow
 def test_hostile_text_is_escaped_in_the_journal_csv(hostile_run):
     result, port, _ = hostile_run
     rows = list(csv.DictReader(io.StringIO((result.folder / JOURNAL).read_bytes().decode("utf-8"), newline="")))
@@ -330,6 +338,7 @@ def test_hostile_text_is_escaped_in_the_journal_csv(hostile_run):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
 
 
+@pytest.mark.slow
 def test_hostile_text_shows_literally_in_the_pdf(hostile_run):
     result, port, _ = hostile_run
     text = pdf_text(result.folder / PDF)

@@ -15,6 +15,8 @@ from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.sources.snapshot import Snapshot
 
+pytestmark = pytest.mark.slow  # a whole paged month, closed and re-rendered
+
 QUERY = "cost_report-2026-10"
 
 
