@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
+import signal
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -47,6 +51,47 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     """Run ``python -m reports`` as a user would, in a clean environment."""
     return subprocess.run([sys.executable, "-m", "reports", *args], capture_output=True, text=True,
                           env=cli_environment(env), cwd=cwd or PROJECT, timeout=300)
+
+
+@pytest.fixture()
+def cli(monkeypatch, capsys):
+    """``cli(*args)`` runs ``chargeback ARGS`` in this process (``reports.cli.main``), as ``run_cli`` does in a
+    child: the same clean environment and working directory; the exit status, stdout and stderr come back
+    as a CompletedProcess. A run is written without its PDF unless ``pdf=True`` (see ``run_options``).
+    Where the process boundary itself is tested (signals, pipes, a terminal, the installed script),
+    use ``run_cli``."""
+    from reports import pipeline
+    from reports.cli import main
+
+    # main() sets the package logger, the collector's threshold and a SIGTERM handler: put them back after
+    logger = logging.getLogger("reports")
+    saved = (list(logger.handlers), logger.level, logger.propagate, gc.get_threshold(),
+             signal.getsignal(signal.SIGTERM))
+    real_run = pipeline.run
+
+    def invoke(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+               pdf: bool = False) -> subprocess.CompletedProcess:
+        for name in [name for name in os.environ if name.startswith("ANTHROPIC_")]:
+            monkeypatch.delenv(name)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(cwd or PROJECT)
+        monkeypatch.setattr(pipeline, "run", real_run if pdf else
+                            lambda options, **kwargs: real_run(replace(options, pdf=False), **kwargs))
+        capsys.readouterr()
+        try:
+            status = main(list(args))
+        except SystemExit as exit:  # argparse: --help, --version and a bad command line
+            status = exit.code if isinstance(exit.code, int) else 1
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["chargeback", *args], status, out, err)
+
+    yield invoke
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+    gc.set_threshold(*saved[3])
+    signal.signal(signal.SIGTERM, saved[4])
 
 
 def cli_environment(extra: dict[str, str] | None = None) -> dict[str, str]:

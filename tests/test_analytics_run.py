@@ -17,7 +17,7 @@ from fractions import Fraction
 import openpyxl
 import pytest
 import yaml
-from conftest import FAST_RETRY, MONTH, offline_options, run_cli, simulator
+from conftest import FAST_RETRY, MONTH, offline_options, simulator
 from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
 from reports.errors import ApiError, DataError
@@ -215,13 +215,13 @@ def test_recovered_faults_give_the_same_journal_and_workbook(tmp_path, analytics
     assert_manifest_matches(result.folder)
 
 
-def test_a_malformed_amount_is_exit_4_naming_the_page_and_row(tmp_path):
+def test_a_malformed_amount_is_exit_4_naming_the_page_and_row(cli, tmp_path):
     faults = Faults(malformed_amount=RowFault(index=3), only={"malformed_amount": {"analytics_cost"}},
                     months=["2026-10"])
     with simulator(faults) as server:
-        done = run_cli("run", "--month", "2026-10", "--source", "analytics", "--config", str(CONFIG),
-                       "--output", str(tmp_path), "--base-url", server.base_url,
-                       env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+        done = cli("run", "--month", "2026-10", "--source", "analytics", "--config", str(CONFIG),
+                   "--output", str(tmp_path), "--base-url", server.base_url,
+                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 4
     assert_one_error_line(done.stderr, "analytics/cost page raw/analytics_cost-2026-10-p001.json", "row 4",
                           "12.3.4")
@@ -239,16 +239,16 @@ def test_the_analytics_api_failing_for_good_is_exit_3_naming_the_query(tmp_path)
 @pytest.mark.parametrize("month, message", [
     ("2025-12", "2025-12 is before 2026-01-01, where the Usage and Cost Analytics API's data starts"),
 ])
-def test_a_month_the_api_cannot_serve_is_refused_before_any_request(tmp_path, month, message):
-    done = run_cli("run", "--demo", "--source", "analytics", "--month", month, "--output", str(tmp_path))
+def test_a_month_the_api_cannot_serve_is_refused_before_any_request(cli, tmp_path, month, message):
+    done = cli("run", "--demo", "--source", "analytics", "--month", month, "--output", str(tmp_path))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, message, "source: cost_report")
     assert not (tmp_path / month).exists()
 
 
-def test_the_demo_with_the_analytics_source_needs_no_key_or_config(tmp_path):
-    done = run_cli("run", "--demo", "--source", "analytics", "--month", "2026-10", "--output", str(tmp_path / "o"),
-                   cwd=tmp_path)
+def test_the_demo_with_the_analytics_source_needs_no_key_or_config(cli, tmp_path):
+    done = cli("run", "--demo", "--source", "analytics", "--month", "2026-10", "--output", str(tmp_path / "o"),
+               cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "o" / "2026-10"
     assert {"API Keys", "Users"} <= set(openpyxl.load_workbook(folder / WORKBOOK, read_only=True).sheetnames)

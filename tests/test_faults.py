@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from conftest import FAST_RETRY, MONTH, run_cli, run_options, simulator
+from conftest import FAST_RETRY, MONTH, run_options, simulator
 from runcheck import (
     JOURNAL,
     WORKBOOK,
@@ -368,11 +368,11 @@ def test_a_month_with_cost_but_no_usage_keeps_every_cost_figure(tmp_path, good_r
 # ---------------------------------------------------------------- the CLI: one line on stderr, the exit status
 
 @pytest.fixture()
-def cli_month(tmp_path):
+def cli_month(cli, tmp_path):
     def invoke(server, *extra: str, key: str = DEMO_API_KEY):
-        return run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output",
-                       str(tmp_path), "--base-url", server.base_url, *extra,
-                       env={"ANTHROPIC_ADMIN_API_KEY": key})
+        return cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output",
+                   str(tmp_path), "--base-url", server.base_url, *extra,
+                   env={"ANTHROPIC_ADMIN_API_KEY": key})
     return invoke
 
 
@@ -385,9 +385,9 @@ def test_cli_exit_0_on_an_empty_month(tmp_path, cli_month):
     assert (tmp_path / "2026-10" / JOURNAL).read_bytes() == HEADER
 
 
-def test_cli_exit_2_for_plain_http_to_a_remote_host(tmp_path):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   "--base-url", "http://api.anthropic.com", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+def test_cli_exit_2_for_plain_http_to_a_remote_host(cli, tmp_path):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               "--base-url", "http://api.anthropic.com", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "http://api.anthropic.com", "only https is allowed except for loopback")
 

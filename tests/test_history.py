@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
+from conftest import MONTH, run_options, simulator
 from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
 from reports.core.history import (CLOSED, GAP, NOT_CLOSED, RESTATED, Posted, Unreadable, build_history,
@@ -191,11 +191,11 @@ def test_the_email_quotes_the_year_to_date_from_the_manifest(year):
 
 
 @pytest.mark.slow
-def test_history_prints_the_same_table_and_writes_it_as_csv(year, tmp_path):
+def test_history_prints_the_same_table_and_writes_it_as_csv(cli, year, tmp_path):
     output, reported, _ = year
     target = tmp_path / "history.csv"
-    done = run_cli("history", "--month", str(MONTH), "--output", str(output), "--config", str(demo_config_path()),
-                   "--csv", str(target))
+    done = cli("history", "--month", str(MONTH), "--output", str(output), "--config", str(demo_config_path()),
+               "--csv", str(target))
     assert done.returncode == 0 and done.stderr == "", done.stderr
     with target.open(newline="", encoding="utf-8") as handle:
         table = list(csv.reader(handle))
@@ -234,14 +234,14 @@ def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_s
 
 
 @pytest.mark.slow
-def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tmp_path, demo_server):
+def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(cli, tmp_path, demo_server):
     output = tmp_path / "out"
     run(run_options(demo_server, output, month=Month(2026, 8), pdf=False))
     close_month(output, Month(2026, 8), CLOSED_AT)
     sealed = tree_hashes(output / "2026-08")
-    done = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                   str(demo_config_path()), "--base-url", demo_server.base_url, "--no-pdf",
-                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    done = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+               str(demo_config_path()), "--base-url", demo_server.base_url, "--no-pdf",
+               env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # progress only on a terminal
     lines = done.stdout.splitlines()
@@ -251,21 +251,21 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tm
     for month in ("2026-07", "2026-09"):
         assert (output / month / "manifest.json").is_file() and not (output / month / "seal.json").exists()
         assert not (output / month / f"executive-summary-{month}.pdf").exists()
-    again = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                    str(demo_config_path()), "--base-url", demo_server.base_url,
-                    env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    again = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+                str(demo_config_path()), "--base-url", demo_server.base_url,
+                env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert again.returncode == 0 and again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
 
 
 @pytest.mark.slow
-def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_path):
+def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(cli, tmp_path):
     output = tmp_path / "out"
     hook = fails_for_month("/v1/organizations/cost_report", "2026-08", status=400,
                            error=("invalid_request_error", "starting_at is out of range"))
     with scripted(hook) as server:
-        done = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                       str(demo_config_path()), "--base-url", server.base_url, "--no-pdf",
-                       env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+        done = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+                   str(demo_config_path()), "--base-url", server.base_url, "--no-pdf",
+                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 3
     assert_one_error_line(done.stderr, "backfill stopped at 2026-08", "run before it are kept (2026-07)")
     assert done.stdout == ""
@@ -273,8 +273,8 @@ def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_p
     assert not (output / "2026-08").exists() and not (output / "2026-09").exists()
 
 
-def test_backfill_refuses_a_range_backwards(tmp_path):
-    done = run_cli("backfill", "--demo", "--from", "2026-09", "--to", "2026-07", "--output", str(tmp_path))
+def test_backfill_refuses_a_range_backwards(cli, tmp_path):
+    done = cli("backfill", "--demo", "--from", "2026-09", "--to", "2026-07", "--output", str(tmp_path))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "--from 2026-09 is after --to 2026-07")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from conftest import MONTH, run_cli, run_options, simulator
+from conftest import MONTH, run_options, simulator
 from test_run import independent_debits, independent_exact, table
 
 from reports.errors import ConfigError, UsageError
@@ -152,25 +152,25 @@ def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(
     assert len(PdfReader(io.BytesIO(render_pdf_bytes(demo))).pages) <= MAX_PAGES
 
 
-def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(tmp_path, demo_server):
+def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(cli, tmp_path, demo_server):
     config = eur_config(tmp_path, rates='{2026-10: "0.9210"}')
     seen = len(demo_server.requests)
-    done = run_cli("run", "--month", "2026-09", "--config", str(config), "--output", str(tmp_path / "out"),
-                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    done = cli("run", "--month", "2026-09", "--config", str(config), "--output", str(tmp_path / "out"),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert "journal.exchange_rates: no rate for 2026-09" in done.stderr
     assert len(demo_server.requests) == seen and not (tmp_path / "out" / "2026-09").exists()
-    checked = run_cli("check-config", "--config", str(config), "--month", "2026-09", "--output", str(tmp_path))
+    checked = cli("check-config", "--config", str(config), "--month", "2026-09", "--output", str(tmp_path))
     assert checked.returncode == 2 and "no rate for 2026-09" in checked.stderr
-    fine = run_cli("check-config", "--config", str(config), "--month", "2026-10", "--output", str(tmp_path))
+    fine = cli("check-config", "--config", str(config), "--month", "2026-10", "--output", str(tmp_path))
     assert fine.returncode == 0 and "rate 0.9210 EUR per USD" in fine.stdout
 
 
-def test_a_rate_that_is_not_a_positive_decimal_is_a_config_error(tmp_path):
+def test_a_rate_that_is_not_a_positive_decimal_is_a_config_error(cli, tmp_path):
     for rate in ('"-0.92"', '"0"', '"ninety"'):
         config = eur_config(tmp_path, rates=f"{{2026-10: {rate}}}")
-        done = run_cli("check-config", "--config", str(config), "--output", str(tmp_path))
+        done = cli("check-config", "--config", str(config), "--output", str(tmp_path))
         assert done.returncode == 2 and "journal.exchange_rates.2026-10:" in done.stderr, (rate, done.stderr)
 
 

@@ -134,11 +134,11 @@ def expected_debits() -> dict[str, Decimal]:
     return floored
 
 
-def test_a_run_against_another_server_books_what_a_hand_calculation_says(tmp_path: Path, other_server):
+def test_a_run_against_another_server_books_what_a_hand_calculation_says(cli, tmp_path: Path, other_server):
     config = tmp_path / "chargeback.yaml"
     config.write_text(CONFIG)
-    done = run_cli("run", "--month", "2026-10", "--config", str(config), "--output", str(tmp_path / "out"),
-                   env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": other_server}, cwd=tmp_path)
+    done = cli("run", "--month", "2026-10", "--config", str(config), "--output", str(tmp_path / "out"),
+               env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": other_server}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with (tmp_path / "out" / "2026-10" / "journal-2026-10.csv").open(encoding="utf-8", newline="") as handle:
         journal = list(csv.DictReader(handle))

@@ -16,7 +16,7 @@ from reports.pipeline import demo_config_path, run
 from reports.outputs.seal import close_month
 from reports.simulator.organization import demo_organization
 
-from conftest import MONTH, run_cli, run_options, simulator
+from conftest import MONTH, run_options, simulator
 
 pytestmark = pytest.mark.slow  # closes and restates whole months
 
@@ -44,13 +44,13 @@ def closed_month(tmp_path, demo_server):
     return tmp_path, original
 
 
-def test_a_closed_month_refuses_a_plain_rerun(closed_month, demo_server):
+def test_a_closed_month_refuses_a_plain_rerun(cli, closed_month, demo_server):
     output, _ = closed_month
     with pytest.raises(SealedMonthError) as caught:
         run(run_options(demo_server, output))
     assert "closed on 2026-11-05T09:00:00Z" in str(caught.value) and "--restate" in str(caught.value)
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(output),
-                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(output),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
     assert done.returncode == 2 and done.stderr.startswith("error: 2026-10 was closed")
 
 
@@ -109,13 +109,13 @@ def test_restate_needs_a_closed_month(tmp_path, demo_server):
         run(run_options(demo_server, tmp_path, restate=True))
 
 
-def test_close_via_cli_and_twice(tmp_path, demo_server):
+def test_close_via_cli_and_twice(cli, tmp_path, demo_server):
     run(run_options(demo_server, tmp_path))
-    first = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    first = cli("close", "--month", "2026-10", "--output", str(tmp_path))
     assert first.returncode == 0 and "closed 2026-10" in first.stdout
-    second = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    second = cli("close", "--month", "2026-10", "--output", str(tmp_path))
     assert second.returncode == 2 and "already closed" in second.stderr
-    missing = run_cli("close", "--month", "2026-09", "--output", str(tmp_path))
+    missing = cli("close", "--month", "2026-09", "--output", str(tmp_path))
     assert missing.returncode == 2 and "run `chargeback run --month 2026-09` first" in missing.stderr
 
 

@@ -230,22 +230,22 @@ def test_a_failed_run_leaves_the_previous_outputs_untouched(tmp_path, good_run):
     assert b'"EUR"' in (kept / "raw" / "cost_report-2026-10-p001.json").read_bytes()  # where the error says
 
 
-def test_wrong_key_exits_3_with_one_line_and_no_outputs(tmp_path, demo_server):
+def test_wrong_key_exits_3_with_one_line_and_no_outputs(cli, tmp_path, demo_server):
     secret = "sk-ant-admin01-wrong-key-0123456789abcdefghij"
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": secret})
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": secret})
     assert done.returncode == 3
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr and secret not in done.stderr + done.stdout
     assert not (tmp_path / "2026-10").exists()
 
 
-def test_bad_config_exits_2_before_any_request(tmp_path, demo_server):
+def test_bad_config_exits_2_before_any_request(cli, tmp_path, demo_server):
     bad = tmp_path / "bad.yaml"
     bad.write_text("organization: X\ncost_centers:\n  - code: A\n    name: A\nunallocated: B\n")
     seen = len(demo_server.requests)
-    done = run_cli("run", "--config", str(bad), "--output", str(tmp_path), "--base-url", demo_server.base_url,
-                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    done = cli("run", "--config", str(bad), "--output", str(tmp_path), "--base-url", demo_server.base_url,
+               env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 2
     assert "bad.yaml:5: unallocated: names cost center B" in done.stderr
     assert len(demo_server.requests) == seen
@@ -289,13 +289,13 @@ def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, 
         assert len([y for y in ink if 0.12 * height < y < 0.88 * height]) > height * 0.05, f"{png.name} is blank"
 
 
-def test_a_month_that_has_not_ended_is_refused(tmp_path):
+def test_a_month_that_has_not_ended_is_refused(cli, tmp_path):
     from datetime import datetime, timezone
 
     from reports.core.months import Month
 
     current = Month.last_complete(datetime.now(timezone.utc)).next()
-    done = run_cli("run", "--demo", "--month", str(current), "--output", str(tmp_path))
+    done = cli("run", "--demo", "--month", str(current), "--output", str(tmp_path))
     assert done.returncode == 2 and f"{current} has not ended yet (UTC)" in done.stderr
     assert not (tmp_path / str(current)).exists()
 

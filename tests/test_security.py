@@ -363,29 +363,29 @@ def test_tls_verification_is_never_turned_off():
 
 
 @pytest.mark.parametrize("url", ["http://api.anthropic.com", "http://10.0.0.5:8080", "http://example.com"])
-def test_plain_http_to_a_remote_host_is_refused_before_sending_the_key(tmp_path, url):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   "--base-url", url, env={"ANTHROPIC_ADMIN_API_KEY": KEY})
+def test_plain_http_to_a_remote_host_is_refused_before_sending_the_key(cli, tmp_path, url):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               "--base-url", url, env={"ANTHROPIC_ADMIN_API_KEY": KEY})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "uses plain http; only https is allowed except for loopback hosts")
     assert_no_key(done.stdout, done.stderr)
 
 
-def test_plain_http_from_the_environment_is_refused_too(tmp_path):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": "http://api.anthropic.com"})
+def test_plain_http_from_the_environment_is_refused_too(cli, tmp_path):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": "http://api.anthropic.com"})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "http://api.anthropic.com")
 
 
-def test_the_smtp_password_is_never_read_from_the_yaml(tmp_path):
+def test_the_smtp_password_is_never_read_from_the_yaml(cli, tmp_path):
     config = yaml.safe_load(demo_config_path().read_text())
     secret = "hunter2-" + secrets.token_hex(8)
     config["email"] = {"to": ["cfo@acme.example"], "from": "finops@acme.example", "smtp_host": "smtp.acme.example",
                        "smtp_port": 587, "security": "starttls", "password": secret}
     path = tmp_path / "with-password.yaml"
     path.write_text(yaml.safe_dump(config))
-    done = run_cli("check-config", "--config", str(path))
+    done = cli("check-config", "--config", str(path))
     assert done.returncode == 2
     assert "email.password" in done.stderr and "environment variable" in done.stderr
     assert secret not in done.stderr + done.stdout
