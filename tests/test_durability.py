@@ -71,9 +71,9 @@ POINTS = {
 def kill_at(process: subprocess.Popen, output: Path, point: str, signum: int) -> None:
     began = time.monotonic()
     condition = POINTS[point]
+    # No deadline: every point comes, or the run ends first (a run against the slow simulator always ends).
     while not condition(output, time.monotonic() - began):
         assert process.poll() is None, f"the run ended before {point}: {process.communicate()}"
-        assert time.monotonic() - began < 60, f"{point} never happened"
         time.sleep(0.002)
     assert process.poll() is None, f"the run ended before it could be killed at {point}"
     process.send_signal(signum)
