@@ -8,19 +8,19 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from reports.sources.client import RetryPolicy
 from reports.core.months import Month
 from reports.pipeline import RunOptions, demo_config_path
 from reports.simulator.faults import Faults
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
+from reports.sources.client import RetryPolicy
 
 MONTH = Month(2026, 10)
 FAST_RETRY = RetryPolicy(attempts=6, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 5.0))

@@ -8,7 +8,7 @@ rather than hard-coded numbers.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from reports.core.aggregate import build_report, legacy_notes, sum_costs, sum_usage
@@ -71,7 +71,8 @@ def _base_rows(month: Month) -> list[CostRow]:
         cents = Decimal(1200 + (index * 137) % 900) + Decimal("0.125") * (index % 8)
         rows.append(_token_row(day, PLATFORM_WS, _SONNET, "uncached_input_tokens", cents))
         if index % 3 == 0:
-            rows.append(_token_row(day, SUPPORT_WS, _HAIKU, "output_tokens", Decimal(300 + index * 11) + Decimal("0.3333")))
+            cents = Decimal(300 + index * 11) + Decimal("0.3333")
+            rows.append(_token_row(day, SUPPORT_WS, _HAIKU, "output_tokens", cents))
     first, mid, last = month.days[0], month.days[14], month.days[-1]
     rows += [
         _token_row(first, None, _SONNET, "output_tokens", Decimal("2034.5")),
@@ -102,8 +103,9 @@ def _generated_rows(month: Month, count: int) -> list[CostRow]:
 
 
 def _tokens_for(seed: int) -> TokenCounts:
-    return TokenCounts(uncached_input=120_000 * seed + 17, cache_write_5m=8_000 * seed, cache_write_1h=1_000 * (seed % 3),
-                       cache_read=300_000 * seed, output=45_000 * seed + 3, web_searches=seed % 4)
+    return TokenCounts(uncached_input=120_000 * seed + 17, cache_write_5m=8_000 * seed,
+                       cache_write_1h=1_000 * (seed % 3), cache_read=300_000 * seed, output=45_000 * seed + 3,
+                       web_searches=seed % 4)
 
 
 # (workspace, key id, key name, model, service tier, seed of the token counts)
@@ -170,10 +172,10 @@ def sample_report(
     prior_rows = [row for row in _base_rows(month.prior())
                   if not (row.workspace_id == SHARED_WS and row.model == _OPUS)]
     usage = sum_usage(_usage_rows(month))
-    fetched = datetime(2026, 11, 1, 5, 59, 30, tzinfo=timezone.utc)
+    fetched = datetime(2026, 11, 1, 5, 59, 30, tzinfo=UTC)
     run_info = RunInfo(
         run_id="20261101T060000Z-3f9a1c",
-        generated_at=datetime(2026, 11, 1, 6, 0, 0, tzinfo=timezone.utc),
+        generated_at=datetime(2026, 11, 1, 6, 0, 0, tzinfo=UTC),
         tool_version="0.1.0",
         source="demo" if demo else "api",
         config_sha256="9f2b" * 16,
@@ -196,8 +198,15 @@ ACCOUNT_NAMES = {"6420": "Software:Claude API", "6421": "Software:Claude API - E
 
 def layout_settings(centers, *, date_formats: dict[str, str] | None = None, **journal):
     """Settings for ``centers`` with every journal layout configured (as a controller would)."""
-    from reports.core.settings import (BusinessCentralSettings, IntacctSettings, JournalSettings, NetSuiteSettings,
-                                       QuickBooksSettings, Settings, XeroSettings)
+    from reports.core.settings import (
+        BusinessCentralSettings,
+        IntacctSettings,
+        JournalSettings,
+        NetSuiteSettings,
+        QuickBooksSettings,
+        Settings,
+        XeroSettings,
+    )
 
     formats = {"netsuite": "MM/DD/YYYY", "xero": "DD MMM YYYY", "quickbooks": "MM/DD/YYYY",
                "business_central": "DD.MM.YYYY", "intacct": "YYYY-MM-DD", **(date_formats or {})}
@@ -227,5 +236,6 @@ def wide_month(count: int = 350):
                           dimension=f"Dept {i}" if i % 3 == 0 else None)
                for i in range(1, count + 1)]
     amounts = [Decimal(1000 + (i * 7919) % 250_000).scaleb(-2) for i in range(1, count + 1)]
-    journal = usd_journal(MONTH, [(c.expense_account, c.code, c.name, amount) for c, amount in zip(centers, amounts)])
+    journal = usd_journal(MONTH, [(c.expense_account, c.code, c.name, amount)
+                                  for c, amount in zip(centers, amounts, strict=True)])
     return layout_settings(centers), journal

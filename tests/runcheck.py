@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from conftest import PROJECT, cli_environment
 
+from conftest import PROJECT, cli_environment
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
 

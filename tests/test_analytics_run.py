@@ -17,14 +17,14 @@ from fractions import Fraction
 import openpyxl
 import pytest
 import yaml
-from conftest import FAST_RETRY, MONTH, offline_options, simulator
-from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
+from conftest import FAST_RETRY, MONTH, offline_options, simulator
 from reports.errors import ApiError, DataError
 from reports.pipeline import RunOptions, demo_config_path, run
 from reports.simulator import DEMO_DEFAULT_WORKSPACE, analytics_cost_rows, demo_organization
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
 pytestmark = pytest.mark.slow  # whole months with the analytics source
 

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
-from runcheck import assert_nothing_published, assert_one_error_line, tree_hashes
 
+from conftest import MONTH, run_cli, run_options, simulator
 from reports.errors import ChargebackError, OutputError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_nothing_published, assert_one_error_line, tree_hashes
 
 KEY = {"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY}
 

@@ -8,8 +8,8 @@ import re
 import shlex
 
 import pytest
-from conftest import PROJECT
 
+from conftest import PROJECT
 from reports.cli import build_parser
 
 # README placeholders and the values that stand for them when a row is parsed

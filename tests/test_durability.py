@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import MONTH, run_cli, run_options, simulator
+from reports.errors import LockError
+from reports.outputs import folder as output_folder
+from reports.pipeline import demo_config_path, run
+from reports.simulator.faults import Faults
+from reports.simulator.server import DEMO_API_KEY
 from runcheck import (
     JOURNAL,
     WORKBOOK,
@@ -25,12 +31,6 @@ from runcheck import (
     popen_cli,
     tree_hashes,
 )
-
-from reports.outputs import folder as output_folder
-from reports.errors import LockError
-from reports.pipeline import demo_config_path, run
-from reports.simulator.faults import Faults
-from reports.simulator.server import DEMO_API_KEY
 
 pytestmark = pytest.mark.slow  # whole months in child processes that are killed
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from conftest import simulator
-from test_email import Recorder, free_port
 
+from conftest import simulator
 from reports.pipeline import demo_config_path
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
+from test_email import Recorder, free_port
 
 pytestmark = pytest.mark.slow  # whole months through the command line
 

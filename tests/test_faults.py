@@ -14,7 +14,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+
 from conftest import FAST_RETRY, MONTH, run_options, simulator
+from reports.errors import ApiError, AuthenticationError, DataError
+from reports.pipeline import demo_config_path, run
+from reports.simulator.faults import Faults, RowFault
+from reports.simulator.organization import demo_organization, expected_total_cents
+from reports.simulator.server import COST_PATH, DEMO_API_KEY, USAGE_PATH
+from reports.sources.client import RetryPolicy
 from runcheck import (
     JOURNAL,
     WORKBOOK,
@@ -27,13 +34,6 @@ from runcheck import (
     scripted,
     sheets,
 )
-
-from reports.sources.client import RetryPolicy
-from reports.errors import ApiError, AuthenticationError, DataError
-from reports.pipeline import demo_config_path, run
-from reports.simulator.faults import Faults, RowFault
-from reports.simulator.organization import demo_organization, expected_total_cents
-from reports.simulator.server import COST_PATH, DEMO_API_KEY, USAGE_PATH
 
 # ~1 s read timeout, few quick retries: "slower than the timeout" cases stay short.
 
@@ -134,7 +134,8 @@ FAILING_TRANSPORT = [
      "cost_report page 1 failed after 6 attempts: the response body was not complete JSON (truncated?)"),
     ("always-slower-than-the-timeout", Faults(slow_response_seconds=1.6, slow_responses=0), SLOW_RETRY_2,
      "cost_report page 1 failed after 2 attempts: network error (ReadTimeout: "),
-    ("repeated-cursor", Faults(repeat_cursor=True), FAST_RETRY, "cost_report page 2 repeated an earlier next_page cursor"),
+    ("repeated-cursor", Faults(repeat_cursor=True), FAST_RETRY,
+     "cost_report page 2 repeated an earlier next_page cursor"),
 ]
 
 
@@ -308,7 +309,7 @@ def test_unknown_cost_type_is_kept_warned_and_noted(tmp_path, good_run):
     # Line Items: the same rows; exactly one differs, in its Cost Type only
     header = next(row for row in old["Line Items"] if row and row[0] == "Date")
     cost_type = header.index("Cost Type")
-    changed = [(a, b) for a, b in zip(new["Line Items"], old["Line Items"]) if a != b]
+    changed = [(a, b) for a, b in zip(new["Line Items"], old["Line Items"], strict=True) if a != b]
     assert len(new["Line Items"]) == len(old["Line Items"]) and len(changed) == 1
     (new_row, old_row), = changed
     assert new_row[cost_type] == "session_usage_v9" and old_row[cost_type] == "tokens"

@@ -9,17 +9,25 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import MONTH, run_options, simulator
-from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
-from reports.core.history import (CLOSED, GAP, NOT_CLOSED, RESTATED, Posted, Unreadable, build_history,
-                                  fiscal_months, months_back)
+from conftest import MONTH, run_options, simulator
+from reports.core.history import (
+    CLOSED,
+    GAP,
+    NOT_CLOSED,
+    RESTATED,
+    Posted,
+    Unreadable,
+    build_history,
+    fiscal_months,
+    months_back,
+)
 from reports.core.months import Month
 from reports.core.settings import CostCenter, Settings
 from reports.email.compose import headline_from_manifest, render_bodies
@@ -28,8 +36,9 @@ from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
-CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc)
+CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 TAMPERED = Month(2026, 4)
 MISSING = Month(2026, 5)
 CLOSED_MONTHS = (Month(2026, 6), Month(2026, 8))
@@ -110,8 +119,9 @@ def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
         assert row[1] == EXPECTED_STATUS.get(month, GAP), month
         if month in posted:
             assert Decimal(str(row[2])).quantize(Decimal("0.01")) == sum(posted[month].values()), month
-            for code, cell in zip(codes, row[3:]):
-                assert Decimal(str(cell)).quantize(Decimal("0.01")) == posted[month].get(code, Decimal(0)), (month, code)
+            for code, cell in zip(codes, row[3:], strict=True):
+                expected = posted[month].get(code, Decimal(0))
+                assert Decimal(str(cell)).quantize(Decimal("0.01")) == expected, (month, code)
         else:  # a gap is empty, never 0
             assert row[2:] == (None,) * (len(codes) + 1), month
     # the restatement changed the month: the sheet holds the sealed journal plus R1, not the seal alone
@@ -151,7 +161,8 @@ def test_a_tampered_sealed_month_is_named_and_left_out(year):
     text = subprocess.run(["pdftotext", "-layout", str(reported.folder / f"executive-summary-{MONTH}.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     compact = "".join(text.split())  # a long path may wrap at any of its hyphens or slashes
-    assert "Leftoutasagap" in compact and str(output / str(TAMPERED)) in compact and f"journal-{TAMPERED}.csv" in compact
+    assert "Leftoutasagap" in compact and str(output / str(TAMPERED)) in compact
+    assert f"journal-{TAMPERED}.csv" in compact
 
 
 @pytest.mark.slow
@@ -202,7 +213,7 @@ def test_history_prints_the_same_table_and_writes_it_as_csv(cli, year, tmp_path)
     sheet = [row for row in history_sheet(reported.folder) if row[0] and row[0] != "Note"]
     assert len(table) == len(sheet) == 16
     assert table[0] == list(sheet[0])
-    for printed, cells in zip(table[1:], sheet[1:]):
+    for printed, cells in zip(table[1:], sheet[1:], strict=True):
         assert printed[:2] == [str(cells[0]), str(cells[1])]
         assert printed[2:] == ["" if cell is None else f"{Decimal(str(cell)):.2f}" for cell in cells[2:]]
     for row in table[1:13]:
@@ -254,7 +265,8 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(cl
     again = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
                 str(demo_config_path()), "--base-url", demo_server.base_url,
                 env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
-    assert again.returncode == 0 and again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
+    assert again.returncode == 0
+    assert again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
 
 
 @pytest.mark.slow
@@ -350,7 +362,8 @@ def test_the_config_takes_a_fiscal_year_start_and_annual_budgets_and_refuses_bad
             "  - {{code: A, name: Alpha, budget: 100, annual_budget: {annual}}}\n")
     settings = parse_settings(base.format(start=4, annual="1200.50").encode(), "c.yaml")
     assert settings.fiscal_year_start == 4 and settings.cost_centers[0].annual_budget == Decimal("1200.50")
-    assert parse_settings(b"organization: Org\ncost_centers: [{code: A, name: Alpha}]\n", "c.yaml").fiscal_year_start == 1
+    plain = parse_settings(b"organization: Org\ncost_centers: [{code: A, name: Alpha}]\n", "c.yaml")
+    assert plain.fiscal_year_start == 1
     with pytest.raises(ConfigError) as caught:
         parse_settings(base.format(start=13, annual="-5").encode(), "c.yaml")
     problems = caught.value.problems

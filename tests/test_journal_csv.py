@@ -85,7 +85,7 @@ def test_csv_injection_is_escaped(tmp_path):
     journal = [_line(memo=value, cost_center_name=value) for value in nasty]
     write_journal_csv(_journal(journal), path)
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))[1:]
-    for row, value in zip(rows, nasty):
+    for row, value in zip(rows, nasty, strict=True):
         expected = value if value == "plain, text" else "'" + value
         assert row[5] == expected and row[8] == expected
         assert row[6] == "12.50"  # amounts are never prefixed
@@ -104,4 +104,4 @@ def test_deterministic_bytes(tmp_path):
 def test_non_ascii_is_utf8(tmp_path):
     path = tmp_path / "j.csv"
     write_journal_csv(_journal([_line(cost_center_name="Recherche & Développement — Zürich")]), path)
-    assert "Développement — Zürich".encode("utf-8") in path.read_bytes()
+    assert "Développement — Zürich".encode() in path.read_bytes()

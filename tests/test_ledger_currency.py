@@ -10,7 +10,7 @@ import csv
 import dataclasses
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -18,15 +18,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from conftest import MONTH, run_options, simulator
-from test_run import independent_debits, independent_exact, table
 
+from conftest import MONTH, run_options, simulator
 from reports.errors import ConfigError, UsageError
 from reports.outputs.pdf import render_pdf_bytes
 from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import DEMO_API_KEY
+from test_run import independent_debits, independent_exact, table
 
 RATE = Decimal("0.9210")
 GENERIC_HEADER = ["Journal ID", "Date", "Period", "Account", "Cost Center", "Cost Center Name", "Debit", "Credit",
@@ -179,7 +179,7 @@ def test_a_restatement_journals_the_eur_differences_at_the_sealed_rate(tmp_path,
     config = eur_config(tmp_path)
     output = tmp_path / "out"
     sealed = run(run_options(demo_server, output, config=config))
-    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     with simulator(organization=demo_organization(revision=1)) as late:
         restated = run(run_options(late, output, config=config, restate=True))
     before = {row["Cost Center"]: money(row["Debit"]) for row in rows(sealed.folder / "journal-2026-10.csv")}
@@ -191,7 +191,8 @@ def test_a_restatement_journals_the_eur_differences_at_the_sealed_rate(tmp_path,
         # the sealed EUR journal plus the adjustment is exactly the restated EUR journal
         assert before.get(code, 0) + moved.get(code, 0) == after.get(code, 0), code
     assert sum(money(r["Debit"]) for r in adjustment) == sum(money(r["Credit"]) for r in adjustment)
-    assert {row["Currency"] for row in adjustment} == {"EUR"} and {row["Exchange Rate"] for row in adjustment} == {"0.9210"}
+    assert {row["Currency"] for row in adjustment} == {"EUR"}
+    assert {row["Exchange Rate"] for row in adjustment} == {"0.9210"}
 
     # a closed month's rate cannot change: refused before any request
     changed = eur_config(tmp_path, rates='{2026-10: "0.9300"}')

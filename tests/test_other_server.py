@@ -18,8 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import run_cli
-
 pytestmark = pytest.mark.slow  # a whole month against another server, through the command line
 
 KEY = "sk-ant-admin01-other-server-0123456789"
@@ -82,7 +80,8 @@ class OtherAdminApi(BaseHTTPRequestHandler):
             offset = int(query.get("page", ["cursor:0"])[0].split(":")[1])
             page = data[offset:offset + 2]
             more = offset + 2 < len(data)
-            return self.reply(200, {"data": page, "has_more": more, "next_page": f"cursor:{offset + 2}" if more else None})
+            cursor = f"cursor:{offset + 2}" if more else None
+            return self.reply(200, {"data": page, "has_more": more, "next_page": cursor})
         if endpoint in ("workspaces", "api_keys"):
             items = [{"id": ws, "type": "workspace", "name": name, "archived_at": None} for ws, name in WORKSPACES]
             if endpoint == "api_keys":

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import PROJECT
 
 pytestmark = pytest.mark.slow  # builds and installs the wheel, then runs the demo

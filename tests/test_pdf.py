@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reports.outputs import charts, formatting
 import reports
 from reports.errors import ChargebackError
-from reports.outputs.pdf import (PendingPdf, child_environment, render_html, render_pdf, render_pdf_bytes,
-                                  start_pdf)
+from reports.outputs import charts, formatting
+from reports.outputs.pdf import PendingPdf, child_environment, render_html, render_pdf, render_pdf_bytes, start_pdf
 from reports.outputs.pdf_engine import LocalFilesOnly
 from reports.resources import templates_dir
 from tests.factories import sample_report

@@ -6,15 +6,15 @@ import hashlib
 import json
 import shutil
 import subprocess
+from datetime import UTC
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
-from conftest import MONTH, cli_environment, offline_options, run_cli, run_options, simulator
 
+from conftest import MONTH, cli_environment, offline_options, run_cli, run_options, simulator
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
@@ -74,7 +74,7 @@ def table(workbook, name, first_header):
     rows = sheet_rows(workbook, name)
     start = next(i for i, row in enumerate(rows) if row and row[0] == first_header)
     header = rows[start]
-    return [dict(zip(header, row)) for row in rows[start + 1:] if any(v is not None for v in row)]
+    return [dict(zip(header, row, strict=True)) for row in rows[start + 1:] if any(v is not None for v in row)]
 
 
 def test_run_writes_every_output_with_a_manifest(good_run):
@@ -189,7 +189,8 @@ def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_r
 def test_faults_that_recover_give_the_same_journal(tmp_path, good_run, faults):
     with simulator(faults) as server:
         result = run(run_options(server, tmp_path))
-    assert (result.folder / "journal-2026-10.csv").read_bytes() == (good_run.folder / "journal-2026-10.csv").read_bytes()
+    journal = "journal-2026-10.csv"
+    assert (result.folder / journal).read_bytes() == (good_run.folder / journal).read_bytes()
 
 
 def test_malformed_amount_stops_the_run_naming_page_and_row(tmp_path):
@@ -290,22 +291,22 @@ def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, 
 
 
 def test_a_month_that_has_not_ended_is_refused(cli, tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from reports.core.months import Month
 
-    current = Month.last_complete(datetime.now(timezone.utc)).next()
+    current = Month.last_complete(datetime.now(UTC)).next()
     done = cli("run", "--demo", "--month", str(current), "--output", str(tmp_path))
     assert done.returncode == 2 and f"{current} has not ended yet (UTC)" in done.stderr
     assert not (tmp_path / str(current)).exists()
 
 
 def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from reports.core.months import Month
 
-    expected = Month.last_complete(datetime.now(timezone.utc))
+    expected = Month.last_complete(datetime.now(UTC))
     done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14
     assert done.returncode == 0, done.stderr
     assert (tmp_path / str(expected) / f"journal-{expected}.csv").is_file()

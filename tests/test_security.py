@@ -27,13 +27,13 @@ from threading import Lock
 import openpyxl
 import pytest
 import yaml
-from conftest import PROJECT, run_cli, run_options
-from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_one_error_line, popen_cli
 
+from conftest import PROJECT, run_cli, run_options
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import demo_organization
 from reports.simulator.server import SimulatorServer, _Failure
+from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_one_error_line, popen_cli
 
 ALPHABET = string.ascii_letters + string.digits
 KEY = "sk-ant-admin01-" + "".join(secrets.choice(ALPHABET) for _ in range(40))

@@ -7,13 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import MONTH, offline_options, run_options, simulator
-from runcheck import assert_one_error_line
 
+from conftest import offline_options, run_options, simulator
 from reports.errors import DataError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.sources.snapshot import Snapshot
+from runcheck import assert_one_error_line
 
 pytestmark = pytest.mark.slow  # a whole paged month, closed and re-rendered
 

@@ -8,13 +8,16 @@ built here, so they agree to the cent by construction. Rows are summed by payer 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
 from reports.core.allocate import LEVELS, Allocation, Rules, allocate
+from reports.core.journal import ledger_checks, ledger_for, month_journal
+from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
+from reports.core.months import Month
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import (
     PRIORITY_TIERS,
@@ -34,9 +37,6 @@ from reports.core.report import (
     UsageLine,
     WorkspaceLine,
 )
-from reports.core.journal import ledger_checks, ledger_for, month_journal
-from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
-from reports.core.months import Month
 from reports.core.settings import Settings
 
 TOP_WORKSPACES = 10
@@ -312,7 +312,8 @@ def _exact(value: Fraction) -> Decimal:
         return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-def _cost_center_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
+def _cost_center_lines(settings: Settings, current: MonthTotals,
+                       prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
     lines = []
     for center in settings.cost_centers:
         total = current.cost_center_totals[center.code]

@@ -9,9 +9,9 @@ configuration. A month with no posted figures is a gap (``None``), never a zero.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
 
 from reports.core.money import ZERO, round_cents
 from reports.core.months import Month
@@ -89,7 +89,7 @@ class Posted:
     def total_usd(self) -> Decimal:
         return sum(self.usd.values(), ZERO)
 
-    def plus(self, adjustment: "Adjustment") -> "Posted":
+    def plus(self, adjustment: Adjustment) -> Posted:
         """This month with one more restatement's adjustment posted (status ``restated``)."""
         if adjustment.currency != self.currency:
             raise ValueError(f"{self.month}: the adjustment {adjustment.label} is in {adjustment.currency}, "
@@ -110,7 +110,7 @@ class Adjustment:
     names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, label: str, journal: Journal) -> "Adjustment":
+    def of(cls, label: str, journal: Journal) -> Adjustment:
         ledger: dict[str, Decimal] = {}
         usd: dict[str, Decimal] = {}
         names: dict[str, str] = {}

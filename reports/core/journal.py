@@ -17,11 +17,11 @@ equal credits to the cent in the ledger's currency. The rounding happens here an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
 from reports.core.months import Month

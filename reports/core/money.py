@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # The Admin API reports nothing before its own launch; a year before 2000 is a typing
@@ -19,7 +19,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         match = _MONTH_RE.match(text.strip())
         if not match:
             raise ValueError(f"month {text!r} is not of the form YYYY-MM (for example 2026-10)")
@@ -32,9 +32,9 @@ class Month:
         return cls(year, month)
 
     @classmethod
-    def last_complete(cls, now: datetime) -> "Month":
+    def last_complete(cls, now: datetime) -> Month:
         """The most recent calendar month that has fully ended at ``now`` (UTC)."""
-        current = now.astimezone(timezone.utc)
+        current = now.astimezone(UTC)
         return cls(current.year, current.month).prior()
 
     def __str__(self) -> str:
@@ -47,7 +47,7 @@ class Month:
 
     @property
     def start(self) -> datetime:
-        return datetime(self.year, self.month, 1, tzinfo=timezone.utc)
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
 
     @property
     def end(self) -> datetime:
@@ -66,17 +66,17 @@ class Month:
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range(self.last_day.day)]
 
-    def prior(self) -> "Month":
+    def prior(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
 
-    def next(self) -> "Month":
+    def next(self) -> Month:
         return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
 
 
 def rfc3339(moment: datetime) -> str:
     """``2026-10-01T00:00:00Z`` as the API writes timestamps."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

@@ -7,11 +7,12 @@ never rounded in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, overload
+from typing import TYPE_CHECKING, overload
 
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
@@ -184,7 +185,7 @@ class LineItems(Sequence[LineItem]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
             return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     def __hash__(self) -> int:
         return hash(tuple(self))
@@ -449,7 +450,7 @@ class Report:
     users: tuple[PayerLine, ...] = ()  # analytics: spend per user / service account / identity
     attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
-    history: "History | None" = None  # the trailing twelve months as posted (set by the pipeline)
+    history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
 
     @property
     def data_source(self) -> str:

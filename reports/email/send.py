@@ -18,13 +18,15 @@ import smtplib
 import ssl
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from reports.outputs.manifest import Manifest
+from reports.core.months import Month, parse_rfc3339, rfc3339
+from reports.core.settings import EmailSettings
 from reports.email.compose import (
     SUMMARY,
     WORKBOOK,
@@ -34,10 +36,9 @@ from reports.email.compose import (
     headline_from_manifest,
 )
 from reports.errors import DataError, EmailError, UsageError
-from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.outputs.folder import month_lock
+from reports.outputs.manifest import Manifest
 from reports.outputs.names import pdf_name, workbook_name
-from reports.core.settings import EmailSettings
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def send_month_summary(
         workbook = Attachment.read(workbook_path)
 
     wanted = [SUMMARY] + ([WORKBOOK] if workbook else [])
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
 
     def build(kind: str) -> Composed:
         if kind == SUMMARY:
@@ -239,7 +240,7 @@ def send_month_summary(
                 settings.smtp_port, settings.security,
             )
             attempts, reply = _deliver(composed, session, retries, retry_wait, sleep)
-            sent_at = now.astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+            sent_at = now.astimezone(UTC) if now else datetime.now(UTC)
             message = _sent(composed, sent_at=sent_at, attempts=attempts)
             record = _add_to_record(record, month, settings, message, pdf, reply)
             _write_atomic(month_dir / RECORD_NAME, _dump(record))

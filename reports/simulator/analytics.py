@@ -52,7 +52,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from reports.core.months import rfc3339
@@ -76,7 +76,7 @@ from reports.simulator.organization import Organization, format_units
 BETA = "analytics-usage-cost-2026-08-24"
 COST_PATH = "/v1/organizations/analytics/cost"
 USAGE_PATH = "/v1/organizations/analytics/usage"
-FLOOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
 LOOKBACK = timedelta(days=365)
 MAX_RANGE = timedelta(days=31)
 ONE_DAY = timedelta(days=1)
@@ -151,7 +151,7 @@ def _parse_time(name: str, text: str) -> datetime:
         raise BadRequest(f"{name}: invalid RFC 3339 timestamp {text!r}") from None
     if moment.tzinfo is None:
         raise BadRequest(f"{name}: must be timezone-aware RFC 3339 (for example 2026-10-01T00:00:00Z)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _hour(moment: datetime) -> datetime:
@@ -344,7 +344,7 @@ class AnalyticsService:
     def __init__(self, organization: Organization, faults: Faults):
         self.organization = organization
         self.faults = faults
-        self._cache: "OrderedDict[tuple, _Result]" = OrderedDict()
+        self._cache: OrderedDict[tuple, _Result] = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ entry point
@@ -414,9 +414,9 @@ class AnalyticsService:
             for d in days:
                 totals = analytics_day_totals(org, d)
                 items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
-                periods.append((datetime(d.year, d.month, d.day, tzinfo=timezone.utc), items))
+                periods.append((datetime(d.year, d.month, d.day, tzinfo=UTC), items))
         elif q.bucket:
-            periods = [(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), org.analytics_day(d)) for d in days]
+            periods = [(datetime(d.year, d.month, d.day, tzinfo=UTC), org.analytics_day(d)) for d in days]
         else:
             periods = [(q.start, org.analytics_period(tuple(days)))] if days else []
         ranked: list[tuple] = []
@@ -476,7 +476,8 @@ class AnalyticsService:
             else:
                 found.append(metrics)
         # column sums in C: a day's or a month's items can number hundreds of thousands
-        return {key: {cost_type: [sum(column) for column in zip(*lists)] for cost_type, lists in parts.items()}
+        return {key: {cost_type: [sum(column) for column in zip(*lists, strict=True)]
+                      for cost_type, lists in parts.items()}
                 for key, parts in out.items()}
 
     def _layout(self, q: Query) -> tuple[str, list[str], int | None, int | None]:
@@ -499,7 +500,7 @@ class AnalyticsService:
 
     def _group_values(self, q: Query, layout: tuple, key: tuple) -> list[str]:
         actors = self.organization.actors
-        values = dict(zip(q.groups, key))
+        values = dict(zip(q.groups, key, strict=True))
         out = []
         for name in layout[1]:
             if name == "actor":
@@ -520,7 +521,7 @@ class AnalyticsService:
         """(sort key, rendered rows, period start) for one group, or None when it has nothing."""
         extra = self.faults.extra_fields
         tail = ',"x_simulator_row_note":"unknown row field"}' if extra else "}"
-        total = [sum(values) for values in zip(*parts.values())]
+        total = [sum(values) for values in zip(*parts.values(), strict=True)]
         amount = sum(total[M_AMOUNT:M_OTHER + 1])
         list_amount = sum(total[M_LIST:M_LIST_OTHER + 1])
         tokens = sum(total[0:5])
@@ -595,7 +596,7 @@ class AnalyticsService:
         wanted = [(fault, kind) for fault, kind in wanted if fault is not None]
         if not q.cost or not wanted or not rows:
             return rows
-        days = [start for start, size in zip(starts, sizes) for _ in range(size)]
+        days = [start for start, size in zip(starts, sizes, strict=True) for _ in range(size)]
         out = list(rows)
         for fault, kind in wanted:
             index = fault.index

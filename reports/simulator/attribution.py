@@ -25,9 +25,10 @@ so a 20% discount (list = amount x 1.25) stays an exact integer.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from reports.simulator.organization import Organization
@@ -127,7 +128,7 @@ class Actor:
     deleted: bool = False
 
 
-def build_actors(org: "Organization") -> tuple[list[Actor], dict[str, int]]:
+def build_actors(org: Organization) -> tuple[list[Actor], dict[str, int]]:
     """Every actor the organization's plans can name, and the ref -> index table."""
     import json
 
@@ -175,7 +176,7 @@ def _add(items: dict[tuple, list[int]], dims: tuple, metrics: list[int]) -> None
             found[i] += value
 
 
-def analytics_sessions(org: "Organization", day: date) -> list[tuple[tuple, list[int]]]:
+def analytics_sessions(org: Organization, day: date) -> list[tuple[tuple, list[int]]]:
     """The day's Managed Agents session time items (analytics only)."""
     out = []
     for spend in org.sessions:
@@ -200,7 +201,7 @@ def analytics_sessions(org: "Organization", day: date) -> list[tuple[tuple, list
     return out
 
 
-def _stream_plan(org: "Organization", stream_key: tuple, models: dict) -> tuple:
+def _stream_plan(org: Organization, stream_key: tuple, models: dict) -> tuple:
     """Prices, list factor, actor split and the items' dims of one legacy usage stream."""
     workspace_id, key_id, model_id, tier, window = stream_key
     model = models[model_id]
@@ -210,14 +211,14 @@ def _stream_plan(org: "Organization", stream_key: tuple, models: dict) -> tuple:
     actors, weights, total, products = org._plans.get((workspace_id, key_id)) or org._default_plan(key_id)
     wsr = workspace_id if workspace_id is not None else org.default_workspace_id
     token_dims, web_dims = [], []
-    for actor, product in zip(actors, products):
+    for actor, product in zip(actors, products, strict=True):
         product = product or ("message_batches_api" if tier == "batch" else "messages_api")
         token_dims.append((wsr, key_id, actor, model_id, tier, window, "global", "standard", product, "tokens"))
         web_dims.append((wsr, key_id, actor, None, None, None, None, None, product, "web_search"))
     return prices, factor, actors, weights, total, tuple(token_dims), tuple(web_dims)
 
 
-def analytics_items(org: "Organization", days: Iterable[date]) -> list[tuple[tuple, list[int]]]:
+def analytics_items(org: Organization, days: Iterable[date]) -> list[tuple[tuple, list[int]]]:
     """Every analytics item of some whole UTC days, summed over them (uncached).
 
     One day or a month: the month is the exact sum of its days (each day's usage is split
@@ -285,7 +286,7 @@ def analytics_items(org: "Organization", days: Iterable[date]) -> list[tuple[tup
             if len(rows) == 1:
                 sums = list(rows[0][5:11])
             else:
-                sums = [sum(column) for column in list(zip(*rows))[5:11]]
+                sums = [sum(column) for column in list(zip(*rows, strict=True))[5:11]]
             requests = sum(1 + (r[5] + r[6] + r[7] + r[8]) // per_request for r in rows)
             shares = [(sums, requests)]
         else:
@@ -342,7 +343,7 @@ def analytics_items(org: "Organization", days: Iterable[date]) -> list[tuple[tup
 
 
 
-def analytics_day_totals(org: "Organization", day: date) -> list[int] | None:
+def analytics_day_totals(org: Organization, day: date) -> list[int] | None:
     """One day's ungrouped totals in the ``M_*`` layout (only amounts, list amounts, requests).
 
     Computed from the legacy rows without splitting by actor - the daily-totals query of a
@@ -370,7 +371,7 @@ def analytics_day_totals(org: "Organization", day: date) -> list[int] | None:
             units = sum(r[5 + i] * model.unit_price(TOKEN_ORDER[i], "standard", r[4]) for i in range(5))
             amount += units
             listed += units * factors.get(r[2], LIST_PER_UNIT)
-    for dims, metrics in analytics_sessions(org, day):
+    for _dims, metrics in analytics_sessions(org, day):
         amount += metrics[M_OTHER]
         listed += metrics[M_LIST_OTHER]
     if not amount and not requests:

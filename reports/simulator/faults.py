@@ -8,9 +8,9 @@ counters and, through ``only``, can be limited to some endpoints, e.g.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Collection, Mapping
 
 # Endpoint names accepted in ``Faults.only`` (full paths are accepted too).
 ENDPOINTS = {

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from threading import Lock
-from typing import Iterable
 
 from reports.core.months import Month
 from reports.simulator.attribution import (
@@ -170,7 +170,7 @@ class WorkspaceProfile:
     noise: float = 0.12
 
     def active_on(self, day: date) -> bool:
-        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         if start + timedelta(days=1) <= self.created_at:
             return False
         return self.archived_at is None or start < self.archived_at
@@ -218,11 +218,11 @@ class Organization:
     list_price_factors: dict = field(default_factory=dict, repr=False)  # model -> list/amount x 100
     descriptions: list[CostDescription] = field(default_factory=list, repr=False)
     _description_index: dict[CostDescription, int] = field(default_factory=dict, repr=False)
-    _cache: "OrderedDict[date, DayData]" = field(default_factory=OrderedDict, repr=False)
+    _cache: OrderedDict[date, DayData] = field(default_factory=OrderedDict, repr=False)
     _lock: Lock = field(default_factory=Lock, repr=False)
     _price_cache: dict = field(default_factory=dict, repr=False)
-    _analytics_cache: "OrderedDict[date, list]" = field(default_factory=OrderedDict, init=False, repr=False)
-    _period_cache: "OrderedDict[tuple, dict]" = field(default_factory=OrderedDict, init=False, repr=False)
+    _analytics_cache: OrderedDict[date, list] = field(default_factory=OrderedDict, init=False, repr=False)
+    _period_cache: OrderedDict[tuple, dict] = field(default_factory=OrderedDict, init=False, repr=False)
     _stream_plans: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -318,7 +318,7 @@ class Organization:
         """Listed workspaces (the Default workspace is never listed)."""
         return [p for p in self.profiles if p.id is not None]
 
-    def with_revision(self, revision: int) -> "Organization":
+    def with_revision(self, revision: int) -> Organization:
         return replace(self, revision=revision, _cache=OrderedDict(), _lock=Lock(), _price_cache={})
 
     # ------------------------------------------------------------ generation
@@ -550,7 +550,7 @@ def _hint(key_id: str) -> str:
 
 
 def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 # ---------------------------------------------------------------- the demo organization

@@ -20,10 +20,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reports.core.months import rfc3339
@@ -132,7 +133,7 @@ def _parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(text)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _day_floor(moment: datetime) -> datetime:
@@ -183,9 +184,9 @@ class SimulatorServer:
         datetime or a callable); default the real UTC time."""
         self.organization = organization
         if now is None:
-            self._now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+            self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
         elif isinstance(now, datetime):
-            fixed = now.astimezone(timezone.utc)
+            fixed = now.astimezone(UTC)
             self._now = lambda: fixed
         else:
             self._now = now
@@ -204,11 +205,11 @@ class SimulatorServer:
 
     def now(self) -> datetime:
         """The simulator's clock (UTC)."""
-        return self._now().astimezone(timezone.utc)
+        return self._now().astimezone(UTC)
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         if self._httpd is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"simulator": self})
@@ -241,7 +242,7 @@ class SimulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -255,7 +256,7 @@ class SimulatorServer:
 
     # ------------------------------------------------------------ request handling
 
-    def _handle(self, handler: "_Handler", method: str) -> None:
+    def _handle(self, handler: _Handler, method: str) -> None:
         started = time.monotonic()
         request_id = _request_id()
         split = urlsplit(handler.path)
@@ -285,7 +286,7 @@ class SimulatorServer:
         _send(handler, status, body, request_id, headers, body_mode)
 
     def _dispatch(
-        self, handler: "_Handler", method: str, path: str, query: dict[str, list[str]]
+        self, handler: _Handler, method: str, path: str, query: dict[str, list[str]]
     ) -> tuple[int, bytes, dict[str, str], str | None]:
         supplied = handler.headers.get("x-api-key")
         bearer = handler.headers.get("authorization") or ""
@@ -337,7 +338,7 @@ class SimulatorServer:
 
     # ------------------------------------------------------------ time buckets
 
-    def _window(self, query: dict[str, list[str]], limit: int) -> "_Window":
+    def _window(self, query: dict[str, list[str]], limit: int) -> _Window:
         """The buckets of this page, where the next page starts, and the window's first start."""
         start_text = _one(query, "starting_at")
         if not start_text:
@@ -355,7 +356,7 @@ class SimulatorServer:
             if end <= start:
                 raise _bad_request("ending_at must be after starting_at")
         else:
-            end = _day_floor(datetime.now(timezone.utc)) + ONE_DAY
+            end = _day_floor(datetime.now(UTC)) + ONE_DAY
         first = _day_floor(start)
         page = _one(query, "page")
         cursor, offset = first, 0
@@ -378,7 +379,7 @@ class SimulatorServer:
             following = repeated if repeated + ONE_DAY <= end else first
         return _Window(starts, following, first, offset)
 
-    def _page(self, window: "_Window", results: Callable[[date], str]) -> bytes:
+    def _page(self, window: _Window, results: Callable[[date], str]) -> bytes:
         extra = self.faults.extra_fields
         starts, following, next_offset = window.starts, window.following, 0
         split = self.faults.split_last_bucket

@@ -21,9 +21,10 @@ the SPEC has the facts; its "Traps" shaped what is done here):
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.aggregate import sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cents
@@ -44,15 +45,15 @@ from reports.core.report import Check
 from reports.core.settings import ANALYTICS
 from reports.errors import UsageError
 from reports.sources import pages as listing
-from reports.sources.base import LIST, REPORT, MonthData, Query
 from reports.sources.base import ANALYTICS as ANALYTICS_PAGES
+from reports.sources.base import LIST, REPORT, MonthData, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
 from reports.sources.pages import RawPage, Where, count, text_or_null
 
 BETA = "analytics-usage-cost-2026-08-24"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10.0 sends
 HEADERS = {"anthropic-beta": BETA, "anthropic-version": API_VERSION}
-FLOOR = datetime(2026, 1, 1, tzinfo=timezone.utc)  # "no earlier than 2026-01-01T00:00:00Z"
+FLOOR = datetime(2026, 1, 1, tzinfo=UTC)  # "no earlier than 2026-01-01T00:00:00Z"
 LOOKBACK = timedelta(days=365)  # "within the last 365 days"
 PAGE_ROWS = 1000  # the API's maximum rows per page
 

@@ -7,8 +7,9 @@ attribution is its workspace. Pure reading: no I/O beyond the snapshot it is han
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.aggregate import legacy_notes, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cents
@@ -105,7 +106,8 @@ class _Days:
             return set()
         if first_on_page and day == self.open_day:
             return self.open_keys
-        raise where.error(f"bucket {label} was already returned on an earlier page; summing it twice would double count")
+        raise where.error(f"bucket {label} was already returned on an earlier page; "
+                          "summing it twice would double count")
 
     def page_ended(self, day: date | None, keys: set[tuple]) -> None:
         self.open_day, self.open_keys = day, keys

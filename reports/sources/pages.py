@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.records import ApiKey, User, Workspace
 from reports.errors import DataError
-
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # amounts stay exact; never a float
 _SPACE = re.compile(r"[ \t\n\r]*")

@@ -11,13 +11,14 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
-from reports.sources.client import Page
 from reports.errors import DataError, UsageError
+from reports.sources.client import Page
 from reports.sources.pages import RawPage
 
 INDEX = "index.json"
@@ -68,7 +69,7 @@ class SnapshotWriter:
         record = PageRecord(
             file=f"raw/{name}", query=query, endpoint=page.endpoint, number=page.number,
             params={key: value for key, value in page.params.items()}, request_id=page.request_id,
-            fetched_at=datetime.fromtimestamp(page.fetched_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            fetched_at=datetime.fromtimestamp(page.fetched_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             sha256=page.sha256 or hashlib.sha256(page.read_bytes()).hexdigest(),
         )
         with self._lock:  # pages are written one at a time; the network, not the disk, is the wait
@@ -209,4 +210,4 @@ class Snapshot:
         if not self.records:
             return None
         latest = max(record.fetched_at for record in self.records)
-        return datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
