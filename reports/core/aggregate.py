@@ -85,12 +85,12 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
         if row.list_amount_cents is not None:
             has_list = True
             list_by_payer[payer] = list_by_payer.get(payer, ZERO) + row.list_amount_cents
-        key = row.model
-        by_model[key] = by_model.get(key, ZERO) + cents
-        key = row.cost_type
-        by_type[key] = by_type.get(key, ZERO) + cents
-        key = row.day
-        by_day[key] = by_day.get(key, ZERO) + cents
+        model = row.model
+        by_model[model] = by_model.get(model, ZERO) + cents
+        cost_type = row.cost_type
+        by_type[cost_type] = by_type.get(cost_type, ZERO) + cents
+        day = row.day
+        by_day[day] = by_day.get(day, ZERO) + cents
         count += 1
     total = sum(by_payer.values(), ZERO)
     return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None)
@@ -176,9 +176,9 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
             found[5] += t.web_searches
         # The day x context window grain is what a cost row is priced at (the FOCUS export's
         # quantities). A usage row is all but alone at it, so its counts are kept as they are.
-        key = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
-        same = daily.get(key)
-        daily[key] = t if same is None else same + t
+        grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
+        same = daily.get(grain)
+        daily[grain] = t if same is None else same + t
     return UsageSums(sums, daily)
 
 

@@ -280,7 +280,8 @@ def build_history(month: Month, posted: Mapping[Month, Posted | Unreadable], set
                               None if ytd is None or budget is None else ytd - budget))
     year_to_date = year_sum(row.total for row in posted_rows) if currency is not None else None
     budgeted = [line for line in lines if line.budget_to_date is not None]
-    budget_to_date = sum((line.budget_to_date for line in budgeted), ZERO) if budgeted else None  # type: ignore[misc]
+    budgets = [line.budget_to_date for line in lines if line.budget_to_date is not None]
+    budget_to_date = sum(budgets, ZERO) if budgets else None
     variances = [line.variance for line in budgeted if line.variance is not None]
     variance = sum(variances, ZERO) if variances else None
     if currency is not None and currency != USD and any(_has_budget(settings, code) for code in codes):

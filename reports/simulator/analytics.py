@@ -255,15 +255,15 @@ def parse_query(path: str, query: dict[str, list[str]], now: datetime) -> Query:
             raise BadRequest("exclude_deleted_users: requires group_by[]=actor")
 
     filters = []
-    for name, (position, values) in FILTERS.items():
+    for name, (position, permitted) in FILTERS.items():
         wanted = query.get(name + "[]")
         if not wanted:
             continue
-        if values is not None:
+        if permitted is not None:
             for value in wanted:
-                if value not in values:
-                    raise BadRequest(f"{name}[]: {value!r} is not one of {', '.join(values)}")
-        chosen = set(wanted)
+                if value not in permitted:
+                    raise BadRequest(f"{name}[]: {value!r} is not one of {', '.join(permitted)}")
+        chosen: set[str | None] = set(wanted)
         if name == "api_key_ids" and "" in chosen:
             chosen.discard("")
             chosen.add(None)  # the empty entry: usage that no API key authenticated
@@ -425,8 +425,9 @@ class AnalyticsService:
             end = start + ONE_DAY if q.bucket else q.end
             head = '{"starting_at":"' + rfc3339(start) + '","ending_at":"' + rfc3339(end) + '","group":'
             for group_key, parts in self._group(q, items).items():
-                ranked.append(self._rows(q, layout, head, start, group_key, parts))
-        ranked = [entry for entry in ranked if entry is not None]
+                entry = self._rows(q, layout, head, start, group_key, parts)
+                if entry is not None:
+                    ranked.append(entry)
         ranked.sort(key=lambda entry: entry[0])
         return _Result([entry[1] for entry in ranked], [entry[2] for entry in ranked])
 
@@ -559,8 +560,8 @@ class AnalyticsService:
                     # token_type without cost_type: the non-token cost as one combined row (UNCONFIRMED)
                     fan.append((other_units, "~", None, None, other_list))
                 fan.sort(key=lambda f: (-f[0], f[1], f[3] or ""))
-                for units, _name, cost_type, token_type, listed in fan:
-                    rows.append(head + self._group_json(layout, values, cost_type, token_type) + ',"cost":'
+                for units, _name, row_type, row_token, listed in fan:
+                    rows.append(head + self._group_json(layout, values, row_type, row_token) + ',"cost":'
                                 + cost_json(units, listed, None) + tail)
             metric = {"amount": amount, "list_amount": list_amount, "time": amount}[q.order_by]
         else:
@@ -593,12 +594,12 @@ class AnalyticsService:
         faults = self.faults
         wanted = [(faults.malformed_amount, "malformed"), (faults.missing_amount, "missing"),
                   (faults.unknown_cost_type, "cost_type"), (faults.non_usd_currency, "currency")]
-        wanted = [(fault, kind) for fault, kind in wanted if fault is not None]
-        if not q.cost or not wanted or not rows:
+        present = [(fault, kind) for fault, kind in wanted if fault is not None]
+        if not q.cost or not present or not rows:
             return rows
         days = [start for start, size in zip(starts, sizes, strict=True) for _ in range(size)]
         out = list(rows)
-        for fault, kind in wanted:
+        for fault, kind in present:
             index = fault.index
             if index >= len(out) or not fault.matches(days[index]) or not faults.in_month(days[index]):
                 continue

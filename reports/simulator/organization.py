@@ -222,7 +222,7 @@ class Organization:
     _lock: Lock = field(default_factory=Lock, repr=False)
     _price_cache: dict = field(default_factory=dict, repr=False)
     _analytics_cache: OrderedDict[date, list] = field(default_factory=OrderedDict, init=False, repr=False)
-    _period_cache: OrderedDict[tuple, dict] = field(default_factory=OrderedDict, init=False, repr=False)
+    _period_cache: OrderedDict[tuple, list] = field(default_factory=OrderedDict, init=False, repr=False)
     _stream_plans: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -885,6 +885,7 @@ def synthetic_analytics_organization(
     attributions: dict = {}
     shared = 0
     for profile in base.profiles:
+        assert profile.id is not None  # a synthetic organization's workspaces all have IDs
         number = int(profile.id[len("wrkspc_01SYNTH"):])
         for position, (key_id, _share) in enumerate(profile.keys):
             if position == 0 and number % 10 == 0:

@@ -407,7 +407,7 @@ class SimulatorServer:
                 bucket += ',"x_simulator_bucket_note":"unknown bucket field"'
             parts.append(bucket + "}")
         has_more = following is not None
-        next_page = json.dumps(page_token(following, next_offset)) if has_more else "null"
+        next_page = json.dumps(page_token(following, next_offset)) if following is not None else "null"
         envelope = f'{{"data":[{",".join(parts)}],"has_more":{"true" if has_more else "false"},"next_page":{next_page}'
         if extra:
             envelope += ',"x_simulator_envelope_note":{"unknown":true}'
@@ -452,7 +452,7 @@ class SimulatorServer:
             items = org.day(day).cost
             if by_workspace and by_description and plain:
                 # the month-end request: one row per item, formatted without dicts (fast)
-                parts = []
+                parts: list[str] = []
                 append = parts.append
                 for workspace_id, index, units in items:
                     ws = workspace_json.get(workspace_id)
@@ -642,13 +642,15 @@ class SimulatorServer:
         if default_flag in ("true", "1") and default is not None:
             # the Default workspace: its real ID, named "Default", listed only when asked
             profiles = sorted(profiles + [default], key=lambda p: (p.created_at, p.id or ""))
+        default_id = org.default_workspace_id
+        assert default_id is not None  # the organization names its Default workspace when it is built
         items = [
-            {"id": p.id or org.default_workspace_id, "type": "workspace",
+            {"id": p.id or default_id, "type": "workspace",
              "name": p.name if p.id else "Default", "created_at": rfc3339(p.created_at),
              "archived_at": rfc3339(p.archived_at) if p.archived_at else None,
              "display_color": p.display_color,
              # fields of the 2.10.0 Workspace model (additive: the legacy source ignores them)
-             "tags": {}, "compartment_id": "cmpt_" + (p.id or org.default_workspace_id)[7:],
+             "tags": {}, "compartment_id": "cmpt_" + (p.id or default_id)[7:],
              "data_residency": {"allowed_inference_geos": "unrestricted", "default_inference_geo": "global",
                                 "workspace_geo": "us"},
              "external_key_id": None, "user_profile_id": None}

@@ -271,7 +271,7 @@ def _rows(page: RawPage, endpoint: str, periods: _Periods,
         if type(row) is not dict:
             raise where.error("the row is not an object", row=index)
         day = periods.day(row, where, index)
-        yield where, row.get("starting_at"), index, row, day
+        yield where, row["starting_at"], index, row, day  # a text: day() parsed it
     if not page.has_data_list():
         raise where.error("the response has no 'data' list")
     stamp = page.get("data_refreshed_at")
@@ -319,7 +319,9 @@ def _read_actor(actor: dict, where: Where, label: str, index: int) -> Actor:
         return Actor(SERVICE_ACCOUNT, _required_text(actor, "service_account_id", where, label, index))
     if kind == API_KEY:
         return Actor(API_KEY, _required_text(actor, "api_key_id", where, label, index))
-    provider = actor.get("provider") if isinstance(actor.get("provider"), dict) else {}
+    provider = actor.get("provider")
+    if not isinstance(provider, dict):
+        provider = {}
     subject = text_or_null(actor, "subject", where, label, index)
     return Actor(FEDERATED, subject, name=f"{provider.get('type', 'federated')} identity {subject or '(no subject)'}")
 
@@ -387,7 +389,10 @@ def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_
                 values.append(value)
             if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
                 unknown_cost_types.add(values[0])
-            yield CostRow(day, payers.of(group, where, label, index), None, *values, amount, list_amount)
+            cost_type, model, token_type, tier, window = values  # _COST_FIELDS order
+            yield CostRow(day=day, attribution=payers.of(group, where, label, index), description=None,
+                          cost_type=cost_type, model=model, token_type=token_type, service_tier=tier,
+                          context_window=window, amount_cents=amount, list_amount_cents=list_amount)
 
 
 def daily_cents(pages: Iterable[RawPage], month: Month, refreshed: list[datetime]) -> dict[date, Decimal]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -72,7 +72,7 @@ class Page:
 
 
 # A spool hands out an open, new file for one response body (or raises to say: stop).
-Spool = Callable[[], BinaryIO]
+Spool = Callable[[], IO[bytes]]
 
 
 @dataclass

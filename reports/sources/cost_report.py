@@ -186,7 +186,9 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 payer = payers.get(values[0])
                 if payer is None:
                     payer = payers[values[0]] = _payer(values[0], None)
-                yield CostRow(day, payer, *values[1:], amount)  # fields in _COST_DIMENSIONS order
+                _, description, _, model, token_type, tier, window = values  # _COST_DIMENSIONS order
+                yield CostRow(day=day, attribution=payer, description=description, cost_type=cost_type, model=model,
+                              token_type=token_type, service_tier=tier, context_window=window, amount_cents=amount)
 
 
 def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from reports.errors import DataError, UsageError
 from reports.sources.client import Page
@@ -57,7 +57,7 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._closed = False
 
-    def incoming(self) -> BinaryIO:
+    def incoming(self) -> IO[bytes]:
         """A new file in the snapshot folder for a response body as it arrives (the client's spool)."""
         with self._lock:  # no new file once the writer is closed: the folder may be being removed
             if self._closed:
