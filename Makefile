@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench install clean system-deps
+.PHONY: demo test test-fast lint bench install clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,19 @@ test: $(STAMP) system-deps
 # killed processes, LibreOffice, hledger, the FOCUS validator, the wheel); about a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# ruff (pycodestyle, pyflakes, import order, pyupgrade, bugbear) and mypy over the package, as
+# configured in pyproject.toml; both must be clean. CI runs this before the tests.
+LINT_STAMP := $(VENV)/.lint-installed
+
+$(LINT_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '.[lint]'
+	rm -rf build
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check reports tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
