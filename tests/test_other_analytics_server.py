@@ -760,7 +760,7 @@ def table(rows: list[tuple], first_header: str) -> tuple[list[str], list[dict]]:
     for row in rows[start + 1:]:
         if not row or all(v is None for v in row):
             break
-        out.append(dict(zip(header, row, strict=True)))
+        out.append(dict(zip(header, row, strict=False)))  # rows may be wider than this table's header
     return header, out
 
 

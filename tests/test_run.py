@@ -74,7 +74,8 @@ def table(workbook, name, first_header):
     rows = sheet_rows(workbook, name)
     start = next(i for i, row in enumerate(rows) if row and row[0] == first_header)
     header = rows[start]
-    return [dict(zip(header, row, strict=True)) for row in rows[start + 1:] if any(v is not None for v in row)]
+    # strict=False: a sheet's rows are as wide as the sheet's widest table, the header as wide as its own
+    return [dict(zip(header, row, strict=False)) for row in rows[start + 1:] if any(v is not None for v in row)]
 
 
 def test_run_writes_every_output_with_a_manifest(good_run):
