@@ -57,7 +57,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 def cli(monkeypatch, capsys):
     """``cli(*args)`` runs ``chargeback ARGS`` in this process (``reports.cli.main``), as ``run_cli`` does in a
     child: the same clean environment and working directory; the exit status, stdout and stderr come back
-    as a CompletedProcess. A run is written without its PDF unless ``pdf=True`` (see ``run_options``).
+    as a CompletedProcess. ``run`` writes no PDF unless ``pdf=True`` (see ``run_options``; ``backfill``
+    has its own ``--no-pdf``).
     Where the process boundary itself is tested (signals, pipes, a terminal, the installed script),
     use ``run_cli``."""
     from reports import pipeline
