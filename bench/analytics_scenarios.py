@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 COST_CENTERS = 10
 
@@ -76,8 +76,9 @@ def write_config(path: Path, workspaces: int, keys: int, users: int) -> None:
 
 def child_serve(spec: str) -> None:
     """(child) Serve the synthetic analytics organization until stdin closes, then print the requests."""
-    from reports.simulator.synthetic import synthetic_analytics_organization
     from serving import serve_until_stdin_closes
+
+    from reports.simulator.synthetic import synthetic_analytics_organization
 
     workspaces, keys, users = (int(part) for part in spec.split(":"))
     serve_until_stdin_closes(synthetic_analytics_organization(workspaces, keys, users))

@@ -176,8 +176,9 @@ def _overlap(records: list[dict], month: str) -> bool:
 
 def child_serve(workspaces: str) -> None:
     """(child) Serve the synthetic organization until stdin closes, then print the requests."""
-    from reports.simulator.synthetic import synthetic_organization
     from serving import serve_until_stdin_closes
+
+    from reports.simulator.synthetic import synthetic_organization
 
     serve_until_stdin_closes(synthetic_organization(int(workspaces), descriptions_per_workspace=DESCRIPTIONS,
                                                     api_keys_per_workspace=KEYS))
@@ -255,8 +256,8 @@ def demo_scenario(folder: Path) -> dict:
 def child_pdf(folder: str) -> None:
     """(child) Render the demo month's PDF 5 times (after the run's own render): the median."""
     from reports.core.months import Month
-    from reports.pipeline import RunOptions, demo_config_path, run
     from reports.outputs.pdf import render_pdf
+    from reports.pipeline import RunOptions, demo_config_path, run
 
     month = Month.parse(sorted(p.name for p in Path(folder).iterdir() if p.name[:1].isdigit())[-1])
     report = run(RunOptions(month=month, output_dir=Path(folder), config_path=demo_config_path(),
@@ -299,7 +300,8 @@ def print_figures(results: dict, baseline: dict | None) -> None:
     print(f"   wall                {_secs(f['wall'])}  (fetch itself {_secs(f['fetch_seconds'])})"
           + before(["fetch", "wall"], _secs))
     print(f"   requests made       {f['requests']}  (pages: {f['page_count']})" + before(["fetch", "requests"], str))
-    print(f"   bytes received      {f['bytes']:,} ({_mib(f['bytes'])})" + before(["fetch", "bytes"], lambda v: f"{v:,}"))
+    print(f"   bytes received      {f['bytes']:,} ({_mib(f['bytes'])})"
+          + before(["fetch", "bytes"], lambda v: f"{v:,}"))
     print(f"   peak RSS            {_mib(f['peak_rss'])}" + before(["fetch", "peak_rss"], _mib))
     print(f"   cost & usage overlap {'yes' if f['overlap'] else 'NO'}")
     rows = results["rows"]
@@ -324,7 +326,8 @@ def print_figures(results: dict, baseline: dict | None) -> None:
     if "pdf_median" in d:
         print(f"   PDF render          {_secs(d['pdf_median'])} median of 5 (slowest {_secs(d['pdf_max'])})")
     print("\n5. growth of run --offline")
-    print(f"   {'workspaces':>10} {'cost rows':>10} {'wall':>10} {'peak RSS':>10} {'rows/s':>10}  per-workspace vs previous")
+    print(f"   {'workspaces':>10} {'cost rows':>10} {'wall':>10} {'peak RSS':>10} {'rows/s':>10}"
+          "  per-workspace vs previous")
     previous = None
     for size, item in sorted(results["offline"].items(), key=lambda kv: int(kv[0])):
         growth = ""
@@ -360,7 +363,8 @@ def targets(results: dict) -> list[tuple[str, bool, str]]:
     if a:
         big = a["sizes"][a["large"]]
         out += [
-            (f"analytics: run --offline <= {FLOOR_TARGET}x floor", big["ratio"] <= FLOOR_TARGET, f"{big['ratio']:.2f}x"),
+            (f"analytics: run --offline <= {FLOOR_TARGET}x floor", big["ratio"] <= FLOOR_TARGET,
+             f"{big['ratio']:.2f}x"),
             ("analytics: run --offline peak RSS <= 512 MiB", big["offline"]["peak_rss"] <= MEMORY_TARGET,
              _mib(big["offline"]["peak_rss"])),
             ("analytics: fetch peak RSS <= 512 MiB", big["fetch"]["peak_rss"] <= MEMORY_TARGET,

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reports.core.months import Month, rfc3339  # noqa: E402
 from reports.simulator.analytics_query import BETA  # noqa: E402
-from reports.simulator.synthetic import synthetic_analytics_organization  # noqa: E402
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer  # noqa: E402
+from reports.simulator.synthetic import synthetic_analytics_organization  # noqa: E402
 
 FIVE = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
 

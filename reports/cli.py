@@ -8,16 +8,17 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from reports import __version__
-from reports.sources.client import DEFAULT_BASE_URL
-from reports.errors import ChargebackError, UsageError
 from reports.core.money_text import money_text
 from reports.core.months import Month
+from reports.errors import ChargebackError, UsageError
 from reports.resources import DEFAULT_CONFIG, config_to_read
+from reports.sources.client import DEFAULT_BASE_URL
 
 log = logging.getLogger("reports")
 
@@ -33,7 +34,8 @@ EXAMPLES = {
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
     "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
                     "  chargeback check-config --month 2026-10 --output /srv/chargeback",
-    "close": "example:\n  chargeback close --month 2026-10\n  chargeback run --month 2026-10 --restate   # later, for late data",
+    "close": "example:\n  chargeback close --month 2026-10\n"
+             "  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
                "  chargeback history --demo            # the demo's output folder, with the demo mapping",
@@ -75,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sub: argparse.ArgumentParser, *, network: bool = False) -> None:
         """The SPEC's common options, with the same meaning and defaults on every command."""
         sub.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG})")
-        sub.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"output folder (default {DEFAULT_OUTPUT})")
+        sub.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+                         help=f"output folder (default {DEFAULT_OUTPUT})")
         sub.add_argument("--month", type=_month, help="YYYY-MM (default: the last complete month, UTC)")
         if network:
             sub.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
@@ -85,13 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
-    mode.add_argument("--offline", action="store_true", help="re-render from the saved snapshot in <output>/<month>/raw/")
+    mode.add_argument("--offline", action="store_true",
+                      help="re-render from the saved snapshot in <output>/<month>/raw/")
     run.add_argument("--source", choices=("cost_report", "analytics"),
                      help="which API to read: the legacy cost report (by workspace) or the Usage and Cost "
                           "Analytics API (by workspace, API key and user); default: the config's source")
     run.add_argument("--email", action="store_true", help="email the PDF after a successful run")
     run.add_argument("--restate", action="store_true",
-                     help="re-run a closed month: write a restatement with an adjustment journal beside the sealed outputs")
+                     help="re-run a closed month: write a restatement with an adjustment journal beside the "
+                          "sealed outputs")
 
     close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
     common(close)
@@ -121,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                           help=f"output folder (default {DEFAULT_OUTPUT})")
     backfill.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
-    backfill.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
+    backfill.add_argument("--api-key-file", type=Path,
+                          help=f"read the Admin API key from this file instead of ${KEY_ENV}")
     backfill.add_argument("--demo", action="store_true", help="backfill the built-in simulated organization")
     backfill.add_argument("--source", choices=("cost_report", "analytics"), help="which API to read (as for run)")
     backfill.add_argument("--close", action="store_true",
@@ -191,7 +197,7 @@ def _setup_logging() -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _api_key(args: argparse.Namespace) -> str | None:
@@ -307,13 +313,14 @@ def _history(args: argparse.Namespace) -> int:
     history = build_history(month, output_history.read_all(args.output, month), settings)
     rows = output_history.table(history)
     widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    currency = "" if history.table_currency in (None, "USD") else f" ({history.table_currency})"
     print(f"History of {month} in {args.output}: the twelve months as posted, fiscal year from "
-          f"{history.fiscal_start.label}{'' if history.table_currency in (None, 'USD') else f' ({history.table_currency})'}")
+          f"{history.fiscal_start.label}{currency}")
     for number, row in enumerate(rows):
         if number == len(history.rows) + 1:
             print("  " + "  ".join("-" * width for width in widths))
         print("  " + "  ".join(cell.ljust(width) if index < 2 else cell.rjust(width)
-                               for index, (cell, width) in enumerate(zip(row, widths))))
+                               for index, (cell, width) in enumerate(zip(row, widths, strict=True))))
     for note in output_history.notes(history):
         print(f"  note: {note}")
     if args.csv is not None:

@@ -9,35 +9,35 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from reports import __version__
-from reports.core.aggregate import build_report
-from reports.sources.client import RetryPolicy
 from reports.config import load_settings
-from reports.errors import DataError, SealedMonthError, UsageError
-from reports.sources.base import Source
-from reports.sources.fetch import fetch_month
-from reports.sources.registry import source_for
+from reports.core.aggregate import build_report
+from reports.core.history import History, Posted, build_history
 from reports.core.journal import ledger_for
-from reports.core.report import Ledger, Report, RunInfo
 from reports.core.money_text import money_text
 from reports.core.months import Month
-from reports.outputs import folder as output_folder
-from reports.outputs.folder import sha256_file
-from reports.outputs import names
-from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
-from reports.resources import config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
-from reports.core.history import History, Posted, build_history
 from reports.core.posting import adjustment_of, posted_of_report
+from reports.core.report import Ledger, Report, RunInfo
 from reports.core.restate import build_restatement
-from reports.outputs.history import posted_for_closed, read_history
-from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.core.settings import ANALYTICS, Settings
+from reports.errors import DataError, SealedMonthError, UsageError
+from reports.outputs import folder as output_folder
+from reports.outputs import names
+from reports.outputs.folder import sha256_file
+from reports.outputs.history import posted_for_closed, read_history
+from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
+from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
+from reports.resources import config_dir, config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
+from reports.sources.base import Source
+from reports.sources.client import RetryPolicy
+from reports.sources.fetch import fetch_month
+from reports.sources.registry import source_for
 from reports.sources.snapshot import Snapshot, SnapshotWriter
 
 log = logging.getLogger("reports.pipeline")
@@ -78,7 +78,7 @@ def new_run_id(month: Month, now: datetime) -> str:
 
 def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> RunResult:
     """Produce and publish the month's outputs, or raise a ChargebackError and publish nothing."""
-    clock = now or (lambda: datetime.now(timezone.utc))
+    clock = now or (lambda: datetime.now(UTC))
     settings, config_path = load_run_settings(options)  # validated before any network call
     ledger = ledger_for(settings, options.month)  # a month without its exchange rate stops here too
     if not options.offline and not options.demo and not options.api_key:
@@ -285,8 +285,8 @@ def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = Tru
 
 def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]:
     """The workbook, the journals and the FOCUS file; their names in the manifest's order (the PDF goes second)."""
-    from reports.outputs.journals import layout_files
     from reports.outputs.focus import write_focus_csv, write_focus_schema
+    from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import write_journal_csv
     from reports.outputs.workbook import write_workbook
 

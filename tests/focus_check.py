@@ -95,7 +95,7 @@ class Validator:
     def model(self) -> dict:
         return json.loads((self.site_packages / MODEL).read_text(encoding="utf-8"))
 
-    def validate(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> "Verdict":
+    def validate(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> Verdict:
         """Run the validator on ``data_file`` as the README's recipe does; its XML report goes to ``output``."""
         command = [str(self.python), "-m", "focus_validator.main", "--data-file", str(Path(data_file).resolve()),
                    "--validate-version", FOCUS_VERSION, "--block-download", "--output-type", "unittest",
@@ -170,7 +170,7 @@ class Verdict:
     excused: dict[str, str] = field(default_factory=dict)  # rule id -> why
 
     @classmethod
-    def read(cls, report: Path, seconds: float, model: dict, data_file: Path) -> "Verdict":
+    def read(cls, report: Path, seconds: float, model: dict, data_file: Path) -> Verdict:
         root = ET.parse(report).getroot()
         outcomes: dict[str, str] = {}
         for case in root.iter("testcase"):
@@ -232,7 +232,7 @@ def _non_ascii_columns(data_file: Path) -> set[str]:
         header = next(reader)
         found: set[str] = set()
         for row in reader:
-            for name, value in zip(header, row):
+            for name, value in zip(header, row, strict=True):
                 if not value.isascii():
                     found.add(name)
     return found

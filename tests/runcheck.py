@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from conftest import PROJECT, cli_environment
 
+from conftest import PROJECT, cli_environment
 from reports.simulator.demo import demo_organization
 from reports.simulator.params import Refusal
 from reports.simulator.server import SimulatorServer

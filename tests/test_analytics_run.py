@@ -17,23 +17,26 @@ from fractions import Fraction
 import openpyxl
 import pytest
 import yaml
-from conftest import FAST_RETRY, MONTH, run_cli, simulator
-from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
+from conftest import FAST_RETRY, MONTH, offline_options, simulator
 from reports.errors import ApiError, DataError
 from reports.pipeline import RunOptions, demo_config_path, run
 from reports.simulator import DEMO_DEFAULT_WORKSPACE, analytics_cost_rows, demo_organization
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
+
+pytestmark = pytest.mark.slow  # whole months with the analytics source
 
 CONFIG = demo_config_path("analytics")
 JOURNAL = "journal-2026-10.csv"
 WORKBOOK = "chargeback-2026-10.xlsx"
 
 
-def options(server, output, **overrides) -> RunOptions:
+def options(server, output, *, pdf: bool = False, **overrides) -> RunOptions:
+    """A run with the analytics source (without the PDF unless the test reads it, as ``conftest.run_options``)."""
     return RunOptions(month=MONTH, output_dir=output, config_path=CONFIG, base_url=server.base_url,
-                      api_key=DEMO_API_KEY, retry=FAST_RETRY, source="analytics", **overrides)
+                      api_key=DEMO_API_KEY, retry=FAST_RETRY, source="analytics", pdf=pdf, **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +171,7 @@ def test_an_offline_rerender_is_byte_identical(analytics_run, tmp_path):
 
     output = tmp_path / "out"
     shutil.copytree(analytics_run.folder, output / "2026-10")
-    again = run(RunOptions(month=MONTH, output_dir=output, config_path=CONFIG, offline=True, source="analytics"))
+    again = run(offline_options(output, config=CONFIG, source="analytics"))
     for name in (JOURNAL, "journal-2026-10-netsuite.csv", "journal-2026-10-xero.csv"):
         if (analytics_run.folder / name).exists():
             assert (again.folder / name).read_bytes() == (analytics_run.folder / name).read_bytes(), name
@@ -178,7 +181,7 @@ def test_an_offline_rerender_is_byte_identical(analytics_run, tmp_path):
             assert new[name] == old[name], name
     # the snapshot was fetched from the analytics API: the legacy parser may not read it
     with pytest.raises(Exception, match="was fetched from source analytics"):
-        run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+        run(offline_options(output))
 
 
 # ---------------------------------------------------------------- faults over loopback
@@ -212,13 +215,13 @@ def test_recovered_faults_give_the_same_journal_and_workbook(tmp_path, analytics
     assert_manifest_matches(result.folder)
 
 
-def test_a_malformed_amount_is_exit_4_naming_the_page_and_row(tmp_path):
+def test_a_malformed_amount_is_exit_4_naming_the_page_and_row(cli, tmp_path):
     faults = Faults(malformed_amount=RowFault(index=3), only={"malformed_amount": {"analytics_cost"}},
                     months=["2026-10"])
     with simulator(faults) as server:
-        done = run_cli("run", "--month", "2026-10", "--source", "analytics", "--config", str(CONFIG),
-                       "--output", str(tmp_path), "--base-url", server.base_url,
-                       env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+        done = cli("run", "--month", "2026-10", "--source", "analytics", "--config", str(CONFIG),
+                   "--output", str(tmp_path), "--base-url", server.base_url,
+                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 4
     assert_one_error_line(done.stderr, "analytics/cost page raw/analytics_cost-2026-10-p001.json", "row 4",
                           "12.3.4")
@@ -236,16 +239,16 @@ def test_the_analytics_api_failing_for_good_is_exit_3_naming_the_query(tmp_path)
 @pytest.mark.parametrize("month, message", [
     ("2025-12", "2025-12 is before 2026-01-01, where the Usage and Cost Analytics API's data starts"),
 ])
-def test_a_month_the_api_cannot_serve_is_refused_before_any_request(tmp_path, month, message):
-    done = run_cli("run", "--demo", "--source", "analytics", "--month", month, "--output", str(tmp_path))
+def test_a_month_the_api_cannot_serve_is_refused_before_any_request(cli, tmp_path, month, message):
+    done = cli("run", "--demo", "--source", "analytics", "--month", month, "--output", str(tmp_path))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, message, "source: cost_report")
     assert not (tmp_path / month).exists()
 
 
-def test_the_demo_with_the_analytics_source_needs_no_key_or_config(tmp_path):
-    done = run_cli("run", "--demo", "--source", "analytics", "--month", "2026-10", "--output", str(tmp_path / "o"),
-                   cwd=tmp_path)
+def test_the_demo_with_the_analytics_source_needs_no_key_or_config(cli, tmp_path):
+    done = cli("run", "--demo", "--source", "analytics", "--month", "2026-10", "--output", str(tmp_path / "o"),
+               cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "o" / "2026-10"
     assert {"API Keys", "Users"} <= set(openpyxl.load_workbook(folder / WORKBOOK, read_only=True).sheetnames)

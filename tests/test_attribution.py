@@ -6,12 +6,20 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from reports.core.aggregate import month_totals
-from reports.core.allocate import BY_API_KEY, BY_DEFAULT_WORKSPACE, BY_SERVICE_ACCOUNT, BY_USER, BY_WORKSPACE, \
-    UNALLOCATED, allocate
+from reports.core.allocate import (
+    BY_API_KEY,
+    BY_DEFAULT_WORKSPACE,
+    BY_SERVICE_ACCOUNT,
+    BY_USER,
+    BY_WORKSPACE,
+    UNALLOCATED,
+    allocate,
+)
 from reports.core.money import round_cents
 from reports.core.months import Month
 from reports.core.records import API_KEY, SERVICE_ACCOUNT, USER, Actor, Attribution, CostRow, Directory

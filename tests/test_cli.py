@@ -1,4 +1,8 @@
-"""The command line as a user meets it: common options on every command, one error line, the exit status."""
+"""The command line as a user meets it: common options on every command, one error line, the exit status.
+
+Commands run in this process through ``reports.cli.main`` (the ``cli`` fixture); a few run as a real
+``python -m reports`` child where the process itself is the point (its exit status, its streams).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
-from runcheck import assert_nothing_published, assert_one_error_line, tree_hashes
 
+from conftest import MONTH, run_cli, run_options, simulator
 from reports.errors import ChargebackError, OutputError
 from reports.pipeline import demo_config_path, run
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_nothing_published, assert_one_error_line, tree_hashes
 
 KEY = {"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY}
 
@@ -31,16 +35,17 @@ def published(tmp_path, good_run):
 # ---------------------------------------------------------------- the common options
 
 
-def test_run_takes_config_output_and_month(tmp_path, demo_server):
-    done = run_cli("run", "--config", str(demo_config_path()), "--output", str(tmp_path / "books"),
-                   "--month", "2026-09", "--base-url", demo_server.base_url, env=KEY)
+@pytest.mark.slow
+def test_run_takes_config_output_and_month(cli, tmp_path, demo_server):
+    done = cli("run", "--config", str(demo_config_path()), "--output", str(tmp_path / "books"),
+               "--month", "2026-09", "--base-url", demo_server.base_url, env=KEY)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "books" / "2026-09" / "journal-2026-09.csv").is_file()
     assert not (tmp_path / "books" / "2026-10").exists()
 
 
-def test_close_takes_config_output_and_month(published):
-    done = run_cli("close", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(published))
+def test_close_takes_config_output_and_month(cli, published):
+    done = cli("close", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(published))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("closed 2026-10: run ")
     assert "note:" not in done.stdout  # the month was run with this very config
@@ -48,49 +53,49 @@ def test_close_takes_config_output_and_month(published):
     assert seal["month"] == "2026-10" and "raw/index.json" in seal["files"]
 
 
-def test_close_notes_a_config_other_than_the_one_the_month_was_run_with(published, tmp_path):
+def test_close_notes_a_config_other_than_the_one_the_month_was_run_with(cli, published, tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text(demo_config_path().read_text().replace("budget: 15000.00", "budget: 16000.00"))
-    done = run_cli("close", "--month", "2026-10", "--config", str(other), "--output", str(published))
+    done = cli("close", "--month", "2026-10", "--config", str(other), "--output", str(published))
     assert done.returncode == 0, done.stderr
     assert f"note: 2026-10 was run with another configuration than {other}" in done.stdout
 
 
-def test_close_with_a_bad_config_is_exit_2_and_seals_nothing(published, tmp_path):
+def test_close_with_a_bad_config_is_exit_2_and_seals_nothing(cli, published, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("organization: [unclosed\n")
-    done = run_cli("close", "--month", "2026-10", "--config", str(bad), "--output", str(published))
+    done = cli("close", "--month", "2026-10", "--config", str(bad), "--output", str(published))
     assert done.returncode == 2 and "YAML syntax error" in done.stderr
     assert not (published / "2026-10" / "seal.json").exists()
 
 
-def test_email_takes_config_output_and_month(published):
+def test_email_takes_config_output_and_month(cli, published):
     # the demo config's SMTP host is not reachable: --dry-run writes the message instead of sending it
-    done = run_cli("email", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(published),
-                   "--dry-run")
+    done = cli("email", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(published),
+               "--dry-run")
     assert done.returncode == 0, done.stderr
     assert (published / "2026-10" / "executive-summary-2026-10.eml").is_file()
 
 
-def test_check_config_takes_config_output_and_month(tmp_path):
+def test_check_config_takes_config_output_and_month(cli, tmp_path):
     output = tmp_path / "new" / "books"
-    done = run_cli("check-config", "--config", str(demo_config_path()), "--output", str(output), "--month", "2026-10")
+    done = cli("check-config", "--config", str(demo_config_path()), "--output", str(output), "--month", "2026-10")
     assert done.returncode == 0, done.stderr
     assert "OK" in done.stdout and "month 2026-10: OK" in done.stdout and f"output folder {output}: OK" in done.stdout
     assert output.is_dir() and list(output.iterdir()) == []  # created, and the write check left nothing
 
 
-def test_check_config_refuses_an_unwritable_output_folder(tmp_path):
+def test_check_config_refuses_an_unwritable_output_folder(cli, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    done = run_cli("check-config", "--config", str(demo_config_path()), "--output", str(blocker / "books"))
+    done = cli("check-config", "--config", str(demo_config_path()), "--output", str(blocker / "books"))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, f"cannot create or write the output folder {blocker / 'books'}",
                           "Not a directory")
 
 
-def test_check_config_refuses_a_month_that_has_not_ended(tmp_path):
-    done = run_cli("check-config", "--config", str(demo_config_path()), "--month", "2999-01")
+def test_check_config_refuses_a_month_that_has_not_ended(cli, tmp_path):
+    done = cli("check-config", "--config", str(demo_config_path()), "--month", "2999-01")
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "2999-01 has not ended yet (UTC)")
 
@@ -104,25 +109,57 @@ def test_check_config_refuses_a_month_that_has_not_ended(tmp_path):
     ("26-10", "month '26-10' is not of the form YYYY-MM (for example 2026-10)"),
 ])
 @pytest.mark.parametrize("command", ["run", "close", "email", "check-config"])
-def test_a_bad_month_says_what_is_wrong_and_what_is_accepted(command, month, message, tmp_path):
-    done = run_cli(command, "--month", month, "--output", str(tmp_path))
+def test_a_bad_month_says_what_is_wrong_and_what_is_accepted(cli, command, month, message, tmp_path):
+    done = cli(command, "--month", month, "--output", str(tmp_path))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, message, f"chargeback {command} --help")
 
 
-def test_an_unknown_option_is_one_error_line(tmp_path):
-    done = run_cli("close", "--month", "2026-10", "--colour", "red")
+def test_an_unknown_option_is_one_error_line(cli, tmp_path):
+    done = cli("close", "--month", "2026-10", "--colour", "red")
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "unrecognized arguments: --colour red")
+
+
+def test_version_and_help_exit_0_and_every_command_is_listed(cli):
+    from reports import __version__
+
+    done = cli("--version")
+    assert (done.returncode, done.stdout) == (0, f"chargeback {__version__}\n")
+    done = cli("--help")
+    assert done.returncode == 0 and done.stderr == ""
+    for command in ("run", "close", "serve-demo", "check-config", "history", "backfill", "email"):
+        assert command in done.stdout
+
+
+def test_no_command_is_one_error_line_with_exit_2(cli):
+    done = cli()
+    assert done.returncode == 2 and done.stdout == ""
+    assert_one_error_line(done.stderr, "the following arguments are required: COMMAND", "chargeback --help")
+
+
+def test_a_missing_config_is_exit_2_naming_the_file(cli, tmp_path):
+    done = cli("check-config", "--config", str(tmp_path / "nowhere.yaml"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+    assert f"{tmp_path / 'nowhere.yaml'}: file not found (copy config/chargeback.example.yaml to start)" in done.stderr
+
+
+def test_the_process_exits_with_the_status_main_returns(tmp_path):
+    # The one place the child process matters here: `python -m reports` turns main()'s status into its own.
+    done = run_cli("check-config", "--config", str(tmp_path / "nowhere.yaml"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and f"{tmp_path / 'nowhere.yaml'}: file not found" in done.stderr
+    assert run_cli("--version").returncode == 0
 
 
 # ---------------------------------------------------------------- output folders that cannot be written
 
 @pytest.mark.parametrize("where", ["/proc/nope", "a-file/books"])
-def test_an_output_folder_that_cannot_be_created_is_exit_2_with_one_line(tmp_path, where):
+def test_an_output_folder_that_cannot_be_created_is_exit_2_with_one_line(cli, tmp_path, where):
     (tmp_path / "a-file").write_text("a file, not a folder")
     output = where if where.startswith("/") else str(tmp_path / where)
-    done = run_cli("run", "--demo", "--month", "2026-10", "--output", output, cwd=tmp_path)
+    done = cli("run", "--demo", "--month", "2026-10", "--output", output, cwd=tmp_path)
     assert done.returncode == 2
     assert_one_error_line(done.stderr, f"cannot create or write the output folder {output}")
     assert done.stdout == ""
@@ -159,7 +196,7 @@ def test_a_summary_that_cannot_be_rendered_is_one_error_and_nothing_published(mo
     monkeypatch.setattr(pdf, "start_pdf", failing)
     before = tree_hashes(published / "2026-10")
     with simulator() as server, pytest.raises(ChargebackError, match=r"PDF could not be rendered \(OSError: cannot"):
-        run(run_options(server, published))
+        run(run_options(server, published, pdf=True))
     assert tree_hashes(published / "2026-10") == before
     assert not list(published.glob(".staging-*")) and not list(published.glob(".previous-*"))
 
@@ -180,7 +217,7 @@ def test_a_failed_workbook_stops_the_pdf_renderer(monkeypatch, published):
     monkeypatch.setattr(pdf, "start_pdf", recorded)
     monkeypatch.setattr(workbook, "write_workbook", full)
     with simulator() as server, pytest.raises(OutputError):
-        run(run_options(server, published))
+        run(run_options(server, published, pdf=True))
     assert len(started) == 1 and started[0]._process.returncode is not None  # not left running
 
 

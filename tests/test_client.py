@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from reports.sources.client import AdminClient, RetryPolicy, validate_base_url
+from conftest import FAST_RETRY, MONTH, simulator
 from reports.errors import ApiError, AuthenticationError, UsageError
-from reports.sources.cost_report import month_queries
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY
-
-from conftest import FAST_RETRY, MONTH, simulator
+from reports.sources.client import AdminClient, RetryPolicy, validate_base_url
+from reports.sources.cost_report import month_queries
 
 
 def cost_params():

@@ -63,7 +63,8 @@ def test_a_valid_file_loads_with_exact_budgets_and_overrides():
 
 
 def test_every_problem_is_listed_with_file_line_and_key():
-    bad = GOOD.replace(b"code: SUP-200", b"code: ENG-100").replace(b"ENG-100: 70, SUP-200: 30", b"ENG-100: 70, OPS-1: 20")
+    bad = GOOD.replace(b"code: SUP-200", b"code: ENG-100")
+    bad = bad.replace(b"ENG-100: 70, SUP-200: 30", b"ENG-100: 70, OPS-1: 20")
     bad = bad.replace(b"unallocated: FIN-999", b"unallocated: FIN-998") + b"colour: blue\n"
     problems = problems_of(bad)
     text = "\n".join(problems)
@@ -192,7 +193,8 @@ def test_an_id_or_email_listed_twice_is_reported_with_both_owners():
 
 
 def test_a_shared_rule_names_one_workspace_or_one_key():
-    text = ANALYTICS_CONFIG.replace(b"  - api_key: apikey_01POOL\n", b"  - api_key: apikey_01POOL\n    workspace: wrkspc_Z\n")
+    text = ANALYTICS_CONFIG.replace(b"  - api_key: apikey_01POOL\n",
+                                    b"  - api_key: apikey_01POOL\n    workspace: wrkspc_Z\n")
     assert any("names one workspace or one api_key, not both" in p for p in problems_of(text))
     text = ANALYTICS_CONFIG.replace(b"  - api_key: apikey_01POOL\n    split:", b"  - split:")
     assert any("needs a workspace (or, with source: analytics, an api_key)" in p for p in problems_of(text))
@@ -244,8 +246,8 @@ def test_journal_layouts_currency_and_rates_load_exactly():
      "journal.netsuite.dimension: must be one of department, class, location, got 'team'", "netsuite:"),
     (b"2026-10: 0.92100", b'2026-10: "0"',
      "journal.exchange_rates.2026-10: must be a positive decimal (units of EUR per 1 USD), got 0", "exchange_rates:"),
-    (b"2026-10: 0.92100", b'2026-10: "about 0.92"', "journal.exchange_rates.2026-10: must be a number, got 'about 0.92'",
-     "exchange_rates:"),
+    (b"2026-10: 0.92100", b'2026-10: "about 0.92"',
+     "journal.exchange_rates.2026-10: must be a number, got 'about 0.92'", "exchange_rates:"),
     (b"2026-10: 0.92100", b'2026-10-31: "0.92"',
      "journal.exchange_rates.2026-10-31: month '2026-10-31' is not of the form YYYY-MM", "exchange_rates:"),
     (b"currency: EUR", b"currency: euro", "journal.currency: 'euro' is not an ISO 4217 currency code", "currency:"),

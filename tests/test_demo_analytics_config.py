@@ -29,9 +29,11 @@ def owner_of(config, row) -> tuple[str, str]:
     group = row["group"]
     actor, key, workspace = group["actor"] or {}, group["api_key_id"], group["workspace_id"]
     for center in config["cost_centers"]:
-        if actor.get("type") == "user_actor" and ({actor["user_id"], actor["email_address"]} & set(center.get("users", []))):
+        users = set(center.get("users", []))
+        if actor.get("type") == "user_actor" and ({actor["user_id"], actor["email_address"]} & users):
             return "users", center["code"]
-        if actor.get("type") == "service_account_actor" and actor["service_account_id"] in center.get("service_accounts", []):
+        accounts = center.get("service_accounts", [])
+        if actor.get("type") == "service_account_actor" and actor["service_account_id"] in accounts:
             return "service_accounts", center["code"]
     for rule in config["shared"]:
         if "api_key" in rule and rule["api_key"] == key:

@@ -16,7 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import MONTH, run_cli, run_options, simulator
+from reports.errors import LockError
+from reports.outputs import folder as output_folder
+from reports.pipeline import demo_config_path, run
+from reports.simulator.faults import Faults
+from reports.simulator.server import DEMO_API_KEY
 from runcheck import (
     JOURNAL,
     WORKBOOK,
@@ -27,11 +33,7 @@ from runcheck import (
     tree_hashes,
 )
 
-from reports.outputs import folder as output_folder
-from reports.errors import LockError
-from reports.pipeline import demo_config_path, run
-from reports.simulator.faults import Faults
-from reports.simulator.server import DEMO_API_KEY
+pytestmark = pytest.mark.slow  # whole months in child processes that are killed
 
 SLOW = Faults(slow_response_seconds=1.0, slow_responses=0)  # every request: the fetch takes ~2 s
 LOCK_MESSAGE = "another chargeback run for 2026-10 is in progress"
@@ -70,9 +72,9 @@ POINTS = {
 def kill_at(process: subprocess.Popen, output: Path, point: str, signum: int) -> None:
     began = time.monotonic()
     condition = POINTS[point]
+    # No deadline: every point comes, or the run ends first (a run against the slow simulator always ends).
     while not condition(output, time.monotonic() - began):
         assert process.poll() is None, f"the run ended before {point}: {process.communicate()}"
-        assert time.monotonic() - began < 60, f"{point} never happened"
         time.sleep(0.002)
     assert process.poll() is None, f"the run ended before it could be killed at {point}"
     process.send_signal(signum)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import socket
 import ssl
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
@@ -18,18 +18,18 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from reports.outputs.manifest import Manifest
 from reports.core.money_text import money_text
-from reports.email.compose import format_ratio, headline_from_manifest, subject_for
-from reports.errors import DataError, EmailError, UsageError
-from reports.email.record import RECORD_NAME, read_send_record
-from reports.email.send import send_month_summary
 from reports.core.months import Month
 from reports.core.settings import EmailSettings
+from reports.email.compose import format_ratio, headline_from_manifest, subject_for
+from reports.email.record import RECORD_NAME, read_send_record
+from reports.email.send import send_month_summary
+from reports.errors import DataError, EmailError, UsageError
+from reports.outputs.manifest import Manifest
 
 OCTOBER = Month(2026, 10)
-NOW = datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
-LATER = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+LATER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PDF_BYTES = b"%PDF-1.7\n% fake executive summary for tests\n" + bytes(range(256)) + b"\n%%EOF\n"
 XLSX_BYTES = b"PK\x03\x04 fake workbook " + bytes(range(256))
 SUBJECT = "Claude API chargeback \u2014 October 2026 \u2014 $12,345.68 (+8.3% vs September)"

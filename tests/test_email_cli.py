@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
-from conftest import run_cli, simulator
-from test_email import Recorder, free_port
 
+from conftest import run_cli, simulator
 from reports.pipeline import demo_config_path
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
+from test_email import Recorder, free_port
+
+pytestmark = pytest.mark.slow  # whole months through the command line
 
 
 @pytest.fixture()
@@ -40,11 +42,12 @@ def run_args(config: Path, output: Path, server) -> list[str]:
             "--base-url", server.base_url]
 
 
-def test_run_email_sends_the_published_pdf_once(tmp_path, smtp):
+def test_run_email_sends_the_published_pdf_once(cli, tmp_path, smtp):
     port, handler = smtp
     config, output = config_with_email(tmp_path, port), tmp_path / "out"
-    with simulator() as server:
-        done = run_cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    with simulator() as server:  # the PDF is what is sent
+        done = cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY},
+                   pdf=True)
     assert done.returncode == 0, done.stderr
     [(sender, recipients, raw)] = handler.received
     message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -54,26 +57,26 @@ def test_run_email_sends_the_published_pdf_once(tmp_path, smtp):
     pdf = output / "2026-10" / "executive-summary-2026-10.pdf"
     assert attachment.get_filename() == pdf.name and attachment.get_content() == pdf.read_bytes()
 
-    again = run_cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output))
+    again = cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output))
     assert again.returncode == 2 and "already sent" in again.stderr and len(handler.received) == 1
-    forced = run_cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output), "--force")
+    forced = cli("email", "--month", "2026-10", "--config", str(config), "--output", str(output), "--force")
     assert forced.returncode == 0, forced.stderr
     assert len(handler.received) == 2
 
 
-def test_a_failed_run_sends_nothing(tmp_path, smtp):
+def test_a_failed_run_sends_nothing(cli, tmp_path, smtp):
     port, handler = smtp
     config, output = config_with_email(tmp_path, port), tmp_path / "out"
     with simulator(Faults(malformed_amount=RowFault(day="2026-10-02", index=0), months=["2026-10"])) as server:
-        done = run_cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+        done = cli(*run_args(config, output, server), "--email", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 4
     assert handler.received == []
 
 
-def test_email_for_a_month_never_run_says_to_run_it(tmp_path, smtp):
+def test_email_for_a_month_never_run_says_to_run_it(cli, tmp_path, smtp):
     port, _ = smtp
-    done = run_cli("email", "--month", "2026-08", "--config", str(config_with_email(tmp_path, port)),
-                   "--output", str(tmp_path / "out"))
+    done = cli("email", "--month", "2026-08", "--config", str(config_with_email(tmp_path, port)),
+               "--output", str(tmp_path / "out"))
     assert done.returncode == 2 and "run `chargeback run --month 2026-08` first" in done.stderr
 
 

@@ -14,7 +14,16 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from conftest import FAST_RETRY, MONTH, run_cli, run_options, simulator
+
+from conftest import FAST_RETRY, MONTH, run_options, simulator
+from reports.errors import ApiError, AuthenticationError, DataError
+from reports.pipeline import demo_config_path, run
+from reports.simulator.demo import demo_organization
+from reports.simulator.faults import Faults, RowFault
+from reports.simulator.legacy_reports import COST_PATH, USAGE_PATH
+from reports.simulator.organization import expected_total_cents
+from reports.simulator.server import DEMO_API_KEY
+from reports.sources.client import RetryPolicy
 from runcheck import (
     JOURNAL,
     WORKBOOK,
@@ -28,16 +37,9 @@ from runcheck import (
     sheets,
 )
 
-from reports.sources.client import RetryPolicy
-from reports.errors import ApiError, AuthenticationError, DataError
-from reports.pipeline import demo_config_path, run
-from reports.simulator.faults import Faults, RowFault
-from reports.simulator.demo import demo_organization
-from reports.simulator.organization import expected_total_cents
-from reports.simulator.legacy_reports import COST_PATH, USAGE_PATH
-from reports.simulator.server import DEMO_API_KEY
-
 # ~1 s read timeout, few quick retries: "slower than the timeout" cases stay short.
+
+pytestmark = pytest.mark.slow  # whole months against a faulty simulator
 SLOW_RETRY = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 1.0))
 SLOW_RETRY_2 = replace(SLOW_RETRY, attempts=2)
 HEADER = b"Journal ID,Date,Period,Account,Cost Center,Cost Center Name,Debit,Credit,Memo,External ID\r\n"
@@ -134,7 +136,8 @@ FAILING_TRANSPORT = [
      "cost_report page 1 failed after 6 attempts: the response body was not complete JSON (truncated?)"),
     ("always-slower-than-the-timeout", Faults(slow_response_seconds=1.6, slow_responses=0), SLOW_RETRY_2,
      "cost_report page 1 failed after 2 attempts: network error (ReadTimeout: "),
-    ("repeated-cursor", Faults(repeat_cursor=True), FAST_RETRY, "cost_report page 2 repeated an earlier next_page cursor"),
+    ("repeated-cursor", Faults(repeat_cursor=True), FAST_RETRY,
+     "cost_report page 2 repeated an earlier next_page cursor"),
 ]
 
 
@@ -308,7 +311,7 @@ def test_unknown_cost_type_is_kept_warned_and_noted(tmp_path, good_run):
     # Line Items: the same rows; exactly one differs, in its Cost Type only
     header = next(row for row in old["Line Items"] if row and row[0] == "Date")
     cost_type = header.index("Cost Type")
-    changed = [(a, b) for a, b in zip(new["Line Items"], old["Line Items"]) if a != b]
+    changed = [(a, b) for a, b in zip(new["Line Items"], old["Line Items"], strict=True) if a != b]
     assert len(new["Line Items"]) == len(old["Line Items"]) and len(changed) == 1
     (new_row, old_row), = changed
     assert new_row[cost_type] == "session_usage_v9" and old_row[cost_type] == "tokens"
@@ -368,11 +371,11 @@ def test_a_month_with_cost_but_no_usage_keeps_every_cost_figure(tmp_path, good_r
 # ---------------------------------------------------------------- the CLI: one line on stderr, the exit status
 
 @pytest.fixture()
-def cli_month(tmp_path):
+def cli_month(cli, tmp_path):
     def invoke(server, *extra: str, key: str = DEMO_API_KEY):
-        return run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output",
-                       str(tmp_path), "--base-url", server.base_url, *extra,
-                       env={"ANTHROPIC_ADMIN_API_KEY": key})
+        return cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output",
+                   str(tmp_path), "--base-url", server.base_url, *extra,
+                   env={"ANTHROPIC_ADMIN_API_KEY": key})
     return invoke
 
 
@@ -385,9 +388,9 @@ def test_cli_exit_0_on_an_empty_month(tmp_path, cli_month):
     assert (tmp_path / "2026-10" / JOURNAL).read_bytes() == HEADER
 
 
-def test_cli_exit_2_for_plain_http_to_a_remote_host(tmp_path):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   "--base-url", "http://api.anthropic.com", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+def test_cli_exit_2_for_plain_http_to_a_remote_host(cli, tmp_path):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               "--base-url", "http://api.anthropic.com", env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "http://api.anthropic.com", "only https is allowed except for loopback")
 

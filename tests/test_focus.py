@@ -13,13 +13,15 @@ import json
 import re
 import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from conftest import MONTH, offline_options
+from factories import PLATFORM_WS, SHARED_LABEL, sample_report
 from reports.core.months import rfc3339
 from reports.core.report import Restatement
 from reports.outputs.focus import (
@@ -31,11 +33,8 @@ from reports.outputs.focus import (
     focus_schema,
     write_focus_csv,
 )
-from reports.pipeline import RunOptions, demo_config_path, run
+from reports.pipeline import run
 from reports.simulator.catalog import MODELS, UNITS_PER_CENT, WEB_SEARCH_UNITS
-
-from conftest import MONTH
-from factories import PLATFORM_WS, SHARED_LABEL, sample_report
 from runcheck import assert_manifest_matches
 
 FOCUS_FILE = "focus-2026-10.csv"
@@ -69,7 +68,7 @@ def demo_rows(good_run):
 def test_one_row_per_line_item_in_order_with_its_exact_amount(good_run, demo_rows):
     items = list(good_run.report.line_items)
     assert len(demo_rows) == len(items) > 1000
-    for row, item in zip(demo_rows, items):
+    for row, item in zip(demo_rows, items, strict=True):
         assert Decimal(row["BilledCost"]) == item.amount  # exactly, not rounded
         assert row["x_AmountCents"] == format(item.amount_cents, "f")
         for column in COSTS:  # the cost report has no separate list or contracted price
@@ -113,7 +112,7 @@ def test_numbers_follow_the_numeric_format_and_look_decimal(demo_rows):
 
 def test_units_and_quantities_are_the_usage_reports_tokens_and_searches(good_run, demo_rows):
     kinds = set()
-    for row, item in zip(demo_rows, good_run.report.line_items):
+    for row, item in zip(demo_rows, good_run.report.line_items, strict=True):
         if item.cost_type == "tokens":
             kinds.add("tokens")
             assert (row["ConsumedUnit"], row["PricingUnit"]) == ("Tokens", "1000000 Tokens")
@@ -218,7 +217,7 @@ def test_the_export_is_byte_identical_on_an_offline_re_render(tmp_path, good_run
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
     before = {name: (output / "2026-10" / name).read_bytes() for name in (FOCUS_FILE, SCHEMA_FILE)}
-    result = run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+    result = run(offline_options(output))
     assert result.report.run_info.run_id != good_run.report.run_info.run_id
     for name, data in before.items():
         assert (result.folder / name).read_bytes() == data, name
@@ -235,7 +234,7 @@ def test_a_hostile_workspace_name_stays_inert_text(tmp_path):
     assert records[0] == list(HEADER)
     assert len(records) == len(report.line_items) + 1  # the newline did not make rows
     assert all(len(record) == len(HEADER) for record in records)
-    rows = [dict(zip(HEADER, record)) for record in records[1:]]
+    rows = [dict(zip(HEADER, record, strict=True)) for record in records[1:]]
     hostile = [row for row in rows if row["x_WorkspaceId"] == PLATFORM_WS]
     # the same text, inert: quote-prefixed, its line break a space (no control character reaches the file)
     assert hostile and {row["SubAccountName"] for row in hostile} == {"'" + HOSTILE.replace("\r\n", " ")}
@@ -298,7 +297,7 @@ def test_with_the_analytics_source_keys_actors_and_list_prices_fill_x_columns(tm
     report = _analytics_report()
     rows = read(written(report, tmp_path))
     assert len(rows) == len(report.line_items)
-    for row, item in zip(rows, report.line_items):
+    for row, item in zip(rows, report.line_items, strict=True):
         assert (row["x_ApiKeyId"], row["x_ApiKeyName"], row["x_Actor"]) == (
             item.api_key_id or "", item.api_key_name, item.actor)
         assert Decimal(row["ListCost"]) == item.list_amount_cents.scaleb(-2) != Decimal(row["BilledCost"])
@@ -328,16 +327,16 @@ def test_the_writer_streams_rows_to_the_file_as_it_reads_line_items(tmp_path):
     assert len(read(path)) == 3000
 
 
+@pytest.mark.slow
 def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path, demo_server):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
+    from conftest import run_options, simulator
     from reports.outputs.seal import close_month
     from reports.simulator.demo import demo_organization
 
-    from conftest import run_options, simulator
-
     original = run(run_options(demo_server, tmp_path))
-    seal = close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    seal = close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     assert FOCUS_FILE in seal.files and SCHEMA_FILE in seal.files  # sealed like the other outputs
     sealed = (original.folder / FOCUS_FILE).read_bytes()
     with simulator(organization=demo_organization(revision=1)) as late:

@@ -14,11 +14,12 @@ from dataclasses import replace
 import pytest
 
 import focus_check
+from factories import sample_report
 from focus_check import INVOICE_OR, INVOICE_PAIR, BuildError, ensure_validator
 from reports.outputs.focus import APPLICABILITY_CRITERIA, FOCUS_COLUMNS, write_focus_csv
-
-from factories import sample_report
 from test_focus import HOSTILE, _analytics_report
+
+pytestmark = pytest.mark.slow  # starts the FOCUS validator
 
 SUMMARIES: list[str] = []  # shown at the end of the run (conftest.py), with how long each step took
 

@@ -9,17 +9,24 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
-from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
-from reports.core.history import (CLOSED, GAP, NOT_CLOSED, RESTATED, Posted, Unreadable, build_history,
-                                  fiscal_months)
+from conftest import MONTH, run_options, simulator
+from reports.core.history import (
+    CLOSED,
+    GAP,
+    NOT_CLOSED,
+    RESTATED,
+    Posted,
+    Unreadable,
+    build_history,
+    fiscal_months,
+)
 from reports.core.months import Month
 from reports.core.settings import CostCenter, Settings
 from reports.email.compose import headline_from_manifest, render_bodies
@@ -28,8 +35,9 @@ from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import assert_one_error_line, fails_for_month, scripted, tree_hashes
 
-CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc)
+CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 TAMPERED = Month(2026, 4)
 MISSING = Month(2026, 5)
 CLOSED_MONTHS = (Month(2026, 6), Month(2026, 8))
@@ -73,7 +81,7 @@ def year(tmp_path_factory, demo_server):
         restated = run(run_options(late, output, month=RESTATED_MONTH, restate=True, pdf=False))
     journal = output / str(TAMPERED) / f"journal-{TAMPERED}.csv"
     journal.write_bytes(journal.read_bytes().replace(b",", b";", 1))  # a sealed file changed after closing
-    reported = run(run_options(demo_server, output))
+    reported = run(run_options(demo_server, output, pdf=True))  # its PDF is read
     posted = {}
     for month in (*CLOSED_MONTHS, OPEN_MONTH, MONTH):
         posted[month] = journal_by_center(output / str(month) / f"journal-{month}.csv")
@@ -97,6 +105,7 @@ EXPECTED_STATUS = {TAMPERED: GAP, MISSING: GAP, CLOSED_MONTHS[0]: CLOSED, RESTAT
                    CLOSED_MONTHS[1]: CLOSED, OPEN_MONTH: NOT_CLOSED, MONTH: NOT_CLOSED}
 
 
+@pytest.mark.slow
 def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
     output, reported, posted = year
     rows = history_sheet(reported.folder)
@@ -109,8 +118,9 @@ def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
         assert row[1] == EXPECTED_STATUS.get(month, GAP), month
         if month in posted:
             assert Decimal(str(row[2])).quantize(Decimal("0.01")) == sum(posted[month].values()), month
-            for code, cell in zip(codes, row[3:]):
-                assert Decimal(str(cell)).quantize(Decimal("0.01")) == posted[month].get(code, Decimal(0)), (month, code)
+            for code, cell in zip(codes, row[3:], strict=True):
+                expected = posted[month].get(code, Decimal(0))
+                assert Decimal(str(cell)).quantize(Decimal("0.01")) == expected, (month, code)
         else:  # a gap is empty, never 0
             assert row[2:] == (None,) * (len(codes) + 1), month
     # the restatement changed the month: the sheet holds the sealed journal plus R1, not the seal alone
@@ -118,6 +128,7 @@ def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
     assert posted[RESTATED_MONTH] != sealed
 
 
+@pytest.mark.slow
 def test_year_to_date_is_the_sum_of_the_posted_journals_against_budget_to_date(year):
     _, reported, posted = year
     rows = {row[0]: row for row in history_sheet(reported.folder) if row[0]}
@@ -138,6 +149,7 @@ def test_year_to_date_is_the_sum_of_the_posted_journals_against_budget_to_date(y
     assert ytd[1] == "2026-01 to 2026-10"
 
 
+@pytest.mark.slow
 def test_a_tampered_sealed_month_is_named_and_left_out(year):
     output, reported, _ = year
     notes = [row[1] for row in history_sheet(reported.folder) if row[0] == "Note"]
@@ -148,9 +160,11 @@ def test_a_tampered_sealed_month_is_named_and_left_out(year):
     text = subprocess.run(["pdftotext", "-layout", str(reported.folder / f"executive-summary-{MONTH}.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     compact = "".join(text.split())  # a long path may wrap at any of its hyphens or slashes
-    assert "Leftoutasagap" in compact and str(output / str(TAMPERED)) in compact and f"journal-{TAMPERED}.csv" in compact
+    assert "Leftoutasagap" in compact and str(output / str(TAMPERED)) in compact
+    assert f"journal-{TAMPERED}.csv" in compact
 
 
+@pytest.mark.slow
 def test_the_pdf_shows_the_months_their_status_and_the_projection_with_its_method(year):
     _, reported, posted = year
     pdf = reported.folder / f"executive-summary-{MONTH}.pdf"
@@ -175,6 +189,7 @@ def test_the_pdf_shows_the_months_their_status_and_the_projection_with_its_metho
     assert "YEAR TO DATE" in first and f"${ytd:,.2f}" in first
 
 
+@pytest.mark.slow
 def test_the_email_quotes_the_year_to_date_from_the_manifest(year):
     _, reported, posted = year
     manifest = Manifest.read(reported.folder, MONTH)
@@ -185,18 +200,19 @@ def test_the_email_quotes_the_year_to_date_from_the_manifest(year):
     assert f"${ytd:,.2f}" in html
 
 
-def test_history_prints_the_same_table_and_writes_it_as_csv(year, tmp_path):
+@pytest.mark.slow
+def test_history_prints_the_same_table_and_writes_it_as_csv(cli, year, tmp_path):
     output, reported, _ = year
     target = tmp_path / "history.csv"
-    done = run_cli("history", "--month", str(MONTH), "--output", str(output), "--config", str(demo_config_path()),
-                   "--csv", str(target))
+    done = cli("history", "--month", str(MONTH), "--output", str(output), "--config", str(demo_config_path()),
+               "--csv", str(target))
     assert done.returncode == 0 and done.stderr == "", done.stderr
     with target.open(newline="", encoding="utf-8") as handle:
         table = list(csv.reader(handle))
     sheet = [row for row in history_sheet(reported.folder) if row[0] and row[0] != "Note"]
     assert len(table) == len(sheet) == 16
     assert table[0] == list(sheet[0])
-    for printed, cells in zip(table[1:], sheet[1:]):
+    for printed, cells in zip(table[1:], sheet[1:], strict=True):
         assert printed[:2] == [str(cells[0]), str(cells[1])]
         assert printed[2:] == ["" if cell is None else f"{Decimal(str(cell)):.2f}" for cell in cells[2:]]
     for row in table[1:13]:
@@ -204,6 +220,7 @@ def test_history_prints_the_same_table_and_writes_it_as_csv(year, tmp_path):
     assert "Projection, not a forecast" in done.stdout and str(output / str(TAMPERED)) in done.stdout
 
 
+@pytest.mark.slow
 def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_sealed(year, tmp_path):
     # restatements written before manifests recorded their adjustment journalled against the seal
     import shutil
@@ -226,14 +243,15 @@ def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_s
 # ---------------------------------------------------------------- backfill
 
 
-def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tmp_path, demo_server):
+@pytest.mark.slow
+def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(cli, tmp_path, demo_server):
     output = tmp_path / "out"
     run(run_options(demo_server, output, month=Month(2026, 8), pdf=False))
     close_month(output, Month(2026, 8), CLOSED_AT)
     sealed = tree_hashes(output / "2026-08")
-    done = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                   str(demo_config_path()), "--base-url", demo_server.base_url, "--no-pdf",
-                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    done = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+               str(demo_config_path()), "--base-url", demo_server.base_url, "--no-pdf",
+               env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # progress only on a terminal
     lines = done.stdout.splitlines()
@@ -243,20 +261,22 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tm
     for month in ("2026-07", "2026-09"):
         assert (output / month / "manifest.json").is_file() and not (output / month / "seal.json").exists()
         assert not (output / month / f"executive-summary-{month}.pdf").exists()
-    again = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                    str(demo_config_path()), "--base-url", demo_server.base_url,
-                    env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
-    assert again.returncode == 0 and again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
+    again = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+                str(demo_config_path()), "--base-url", demo_server.base_url,
+                env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    assert again.returncode == 0
+    assert again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
 
 
-def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_path):
+@pytest.mark.slow
+def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(cli, tmp_path):
     output = tmp_path / "out"
     hook = fails_for_month("/v1/organizations/cost_report", "2026-08", status=400,
                            error=("invalid_request_error", "starting_at is out of range"))
     with scripted(hook) as server:
-        done = run_cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
-                       str(demo_config_path()), "--base-url", server.base_url, "--no-pdf",
-                       env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+        done = cli("backfill", "--from", "2026-07", "--to", "2026-09", "--output", str(output), "--config",
+                   str(demo_config_path()), "--base-url", server.base_url, "--no-pdf",
+                   env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 3
     assert_one_error_line(done.stderr, "backfill stopped at 2026-08", "run before it are kept (2026-07)")
     assert done.stdout == ""
@@ -264,8 +284,8 @@ def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_p
     assert not (output / "2026-08").exists() and not (output / "2026-09").exists()
 
 
-def test_backfill_refuses_a_range_backwards(tmp_path):
-    done = run_cli("backfill", "--demo", "--from", "2026-09", "--to", "2026-07", "--output", str(tmp_path))
+def test_backfill_refuses_a_range_backwards(cli, tmp_path):
+    done = cli("backfill", "--demo", "--from", "2026-09", "--to", "2026-07", "--output", str(tmp_path))
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "--from 2026-09 is after --to 2026-07")
 
@@ -341,7 +361,8 @@ def test_the_config_takes_a_fiscal_year_start_and_annual_budgets_and_refuses_bad
             "  - {{code: A, name: Alpha, budget: 100, annual_budget: {annual}}}\n")
     settings = parse_settings(base.format(start=4, annual="1200.50").encode(), "c.yaml")
     assert settings.fiscal_year_start == 4 and settings.cost_centers[0].annual_budget == Decimal("1200.50")
-    assert parse_settings(b"organization: Org\ncost_centers: [{code: A, name: Alpha}]\n", "c.yaml").fiscal_year_start == 1
+    plain = parse_settings(b"organization: Org\ncost_centers: [{code: A, name: Alpha}]\n", "c.yaml")
+    assert plain.fiscal_year_start == 1
     with pytest.raises(ConfigError) as caught:
         parse_settings(base.format(start=13, annual="-5").encode(), "c.yaml")
     problems = caught.value.problems

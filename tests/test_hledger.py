@@ -19,10 +19,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_run import table
 
 from reports.outputs.journals.generic import journal_csv_bytes
+from test_run import table
 from tests.factories import wide_month
+
+pytestmark = pytest.mark.slow  # starts hledger
 
 HLEDGER = shutil.which("hledger")
 
@@ -128,9 +130,8 @@ def test_hledger_imports_the_demo_journal_and_its_balances_are_the_workbooks(hle
 
 def test_hledger_reads_an_eur_journal_in_eur_and_its_usd_columns_in_usd(hledger, tmp_path, demo_server):
     from conftest import run_options
-    from test_ledger_currency import eur_config
-
     from reports.pipeline import run
+    from test_ledger_currency import eur_config
 
     result = run(run_options(demo_server, tmp_path / "out", config=eur_config(tmp_path)))
     journal = tmp_path / "journal-2026-10.csv"
@@ -160,6 +161,7 @@ def test_hledger_would_catch_an_entry_that_does_not_balance(hledger, good_run, t
     text = (good_run.folder / "journal-2026-10.csv").read_text(encoding="utf-8")
     total = f"{good_run.report.total:.2f}"
     broken = tmp_path / "journal-2026-10.csv"
-    broken.write_text(text.replace(f",,{total},", f",,{good_run.report.total - Decimal('0.01'):.2f},"), encoding="utf-8")
+    short = f"{good_run.report.total - Decimal('0.01'):.2f}"
+    broken.write_text(text.replace(f",,{total},", f",,{short},"), encoding="utf-8")
     _, _, checks = split_balances(balances(hledger, broken))
     assert checks == {"CB-2026-10": Decimal("-0.01")}

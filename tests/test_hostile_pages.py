@@ -20,15 +20,16 @@ from threading import Lock
 
 import openpyxl
 import pytest
-from conftest import simulator
-from runcheck import assert_nothing_published, run_info_text, sheets, tree_hashes
 
+from conftest import FAST_RETRY, MONTH, simulator
 from reports.errors import DataError
 from reports.pipeline import RunOptions, demo_config_path, run
-from reports.simulator.faults import Faults, RowFault, RowPatch
 from reports.simulator.demo import demo_organization
+from reports.simulator.faults import Faults, RowFault, RowPatch
 from reports.simulator.server import DEMO_API_KEY
-from conftest import FAST_RETRY, MONTH
+from runcheck import assert_nothing_published, run_info_text, sheets, tree_hashes
+
+pytestmark = pytest.mark.slow  # whole months over the simulator
 
 LEGACY, ANALYTICS = "cost_report", "analytics"
 COST_PATH = {LEGACY: ("amount",), ANALYTICS: ("cost", "amount")}

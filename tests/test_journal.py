@@ -6,7 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from reports.core.journal import (
     Change,
@@ -33,7 +35,8 @@ def settings_with(count: int, **journal) -> Settings:
                     source_path="chargeback.yaml")
 
 
-def build(settings: Settings, exact: dict[str, Fraction], ledger: Ledger = Ledger()):
+def build(settings: Settings, exact: dict[str, Fraction], ledger: Ledger | None = None):
+    ledger = ledger or Ledger()
     total = sum(exact.values(), Fraction(0))
     usd_total = round_cents(total)
     usd = largest_remainder(exact, usd_total)

@@ -91,7 +91,7 @@ def test_csv_injection_is_escaped(tmp_path):
     data = path.read_bytes().decode("utf-8")
     rows = list(csv.reader(io.StringIO(data, newline="")))[1:]
     assert len(rows) == len(nasty)
-    for row, expected in zip(rows, nasty.values()):
+    for row, expected in zip(rows, nasty.values(), strict=True):
         assert row[5] == expected and row[8] == expected
         assert row[6] == "12.50"  # amounts are never prefixed
     assert not any(ord(char) < 32 and char not in "\r\n" for char in data)
@@ -111,4 +111,4 @@ def test_deterministic_bytes(tmp_path):
 def test_non_ascii_is_utf8(tmp_path):
     path = tmp_path / "j.csv"
     write_journal_csv(_journal([_line(cost_center_name="Recherche & Développement — Zürich")]), path)
-    assert "Développement — Zürich".encode("utf-8") in path.read_bytes()
+    assert "Développement — Zürich".encode() in path.read_bytes()

@@ -19,8 +19,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from conftest import run_options
 
+from conftest import run_options
 from reports.core.journal import Change, adjustment_journal
 from reports.core.report import Journal
 from reports.core.settings import Settings
@@ -100,7 +100,8 @@ class Reader:
         column = f"Journal Entry -Line: {self.settings.journal.netsuite.dimension.capitalize()}"
         return self.grouped(rows, lambda r: (r["External ID"],), lambda r: r["Journal Entry -Line: Account"],
                             lambda r: self.center(r[column]),
-                            lambda r: amount(r["Journal Entry -Line: Debit"]) - amount(r["Journal Entry -Line: Credit"]))
+                            lambda r: (amount(r["Journal Entry -Line: Debit"])
+                                       - amount(r["Journal Entry -Line: Credit"])))
 
     def xero(self, rows: list[dict]) -> list[Entry]:
         return self.grouped(rows, lambda r: (r["*Narration"], r["*Date"]), lambda r: r["*AccountCode"],
@@ -141,7 +142,7 @@ def generic_totals(data: bytes) -> dict[tuple[str, str | None], Decimal]:
 
 def dict_rows(data: bytes) -> list[dict]:
     header, *rows = read_csv(data)
-    return [dict(zip(header, row)) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def check_layouts(files: dict[str, bytes], settings: Settings, stem: str, generic: bytes) -> dict[str, list[Entry]]:
@@ -163,7 +164,7 @@ def check_layouts(files: dict[str, bytes], settings: Settings, stem: str, generi
         for name in names:
             parsed = read_csv(files[name])
             assert parsed[0] == headers[layout], f"{name}: header"
-            rows.append([dict(zip(parsed[0], row)) for row in parsed[1:]])
+            rows.append([dict(zip(parsed[0], row, strict=True)) for row in parsed[1:]])
         # Xero makes one import per file; the others one import of the whole file
         entries = [entry for part in rows for entry in getattr(reader, layout)(part)] if layout == "xero" else \
             getattr(reader, layout)([row for part in rows for row in part])
@@ -205,6 +206,7 @@ def test_the_demo_config_writes_netsuite_and_xero(good_run):
     assert {"journal-2026-10-netsuite.csv", "journal-2026-10-xero.csv"} <= names
 
 
+@pytest.mark.slow
 def test_every_layout_of_the_demo_month_reads_back_balanced_and_equal_to_the_generic_journal(demo_layouts):
     folder = demo_layouts.folder
     files = {path.name: path.read_bytes() for path in folder.glob("journal-2026-10-*.csv")}
@@ -226,21 +228,24 @@ def test_every_layout_of_the_demo_month_reads_back_balanced_and_equal_to_the_gen
         assert listed[name] == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.slow
 def test_netsuite_puts_the_journal_id_on_every_line_and_the_line_id_in_the_line_memo(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-netsuite.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
     assert len(rows) == len(generic)
-    for row, line in zip(rows, generic):
+    for row, line in zip(rows, generic, strict=True):
         assert row["External ID"] == "CB-2026-10"
         assert row["Subsidiary"] == "Acme Corp (demo)" and row["Currency"] == "USD"
         assert row["Memo"] == "Claude API chargeback 2026-10"
         assert row["Journal Entry -Line: Memo"].split(" ")[0] == line["External ID"]
     # the cost center's dimension as configured; the code where none is
-    departments = {row["Journal Entry -Line: Memo"].split(" ")[0]: row["Journal Entry -Line: Department"] for row in rows}
+    departments = {row["Journal Entry -Line: Memo"].split(" ")[0]: row["Journal Entry -Line: Department"]
+                   for row in rows}
     assert departments["CB-2026-10-ENG-100"] == "Platform Engineering"
     assert departments["CB-2026-10-SUP-200"] == "SUP-200" and departments["CB-2026-10-CREDIT"] == ""
 
 
+@pytest.mark.slow
 def test_xero_signs_debits_positive_and_the_credit_negative(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-xero.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
@@ -256,18 +261,21 @@ def test_xero_signs_debits_positive_and_the_credit_negative(demo_layouts):
         assert row["*Narration"].startswith("CB-2026-10 ")
 
 
+@pytest.mark.slow
 def test_quickbooks_posts_by_account_name(demo_layouts):
     from reports.config import load_settings
 
     settings = load_settings(demo_layouts.folder.parent.parent / "chargeback.yaml")
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-quickbooks.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
-    assert [row["Account Name"] for row in rows] == [settings.journal.account_names[line["Account"]] for line in generic]
+    names = settings.journal.account_names
+    assert [row["Account Name"] for row in rows] == [names[line["Account"]] for line in generic]
     assert all(row["Journal No."] == "CB-2026-10" and len(row["Journal No."]) <= 21 for row in rows)
     assert all(row["Journal Date"] == "10/31/2026" for row in rows)
     assert [row["Description"].split(" ")[0] for row in rows] == [line["External ID"] for line in generic]
 
 
+@pytest.mark.slow
 def test_intacct_writes_header_cells_only_on_an_entrys_first_line(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-intacct.csv").read_bytes())
     first, rest = rows[0], rows[1:]
@@ -277,6 +285,7 @@ def test_intacct_writes_header_cells_only_on_an_entrys_first_line(demo_layouts):
     assert [row["LINE_NO"] for row in rows] == [str(n) for n in range(1, len(rows) + 1)]
 
 
+@pytest.mark.slow
 def test_business_central_documents_are_the_journal_id_with_the_line_id_as_external_document(demo_layouts):
     rows = dict_rows((demo_layouts.folder / "journal-2026-10-business-central.csv").read_bytes())
     generic = dict_rows((demo_layouts.folder / "journal-2026-10.csv").read_bytes())
@@ -338,7 +347,8 @@ def test_split_keys_are_stable_across_re_runs(wide):
 
 def test_a_restatements_keys_never_collide_with_the_months(wide):
     settings, journal, files, _ = wide
-    changes = [Change(c.code, c.name, Decimal(i % 5 - 2), Decimal(i % 5 - 2)) for i, c in enumerate(settings.cost_centers)]
+    changes = [Change(c.code, c.name, Decimal(i % 5 - 2), Decimal(i % 5 - 2))
+               for i, c in enumerate(settings.cost_centers)]
     adjustment = adjustment_journal(MONTH, 1, settings, journal.ledger, changes)
     stem = "journal-adjustment-2026-10-R1"
     restated = render(adjustment, settings, stem)
@@ -346,7 +356,7 @@ def test_a_restatements_keys_never_collide_with_the_months(wide):
 
     def keys(data: dict[str, bytes]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = defaultdict(set)
-        for name, content in data.items():
+        for content in data.values():
             for row in dict_rows(content):
                 found["netsuite entry"] |= {row.get("External ID", "")} - {""}
                 found["line"] |= {row.get("Journal Entry -Line: Memo", " ").split(" ")[0],
@@ -383,10 +393,11 @@ def test_text_that_could_be_a_formula_is_inert_in_every_layout():
 
 
 def test_a_ledger_in_another_currency_is_named_in_netsuite():
+    from fractions import Fraction
+
     from reports.core.journal import month_journal
     from reports.core.report import Ledger
     from reports.core.settings import CostCenter
-    from fractions import Fraction
 
     settings = layout_settings([CostCenter("ENG-100", "Platform"), CostCenter("SUP-200", "Support")])
     exact = {"ENG-100": Fraction(1001, 3), "SUP-200": Fraction(2002, 3)}

@@ -10,7 +10,7 @@ import csv
 import dataclasses
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -18,9 +18,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from pypdf import PdfReader
-from conftest import MONTH, run_cli, run_options, simulator
-from test_run import independent_debits, independent_exact, table
 
+from conftest import MONTH, run_options, simulator
 from reports.core.money_text import money_text
 from reports.errors import ConfigError, UsageError
 from reports.outputs.pdf import render_pdf_bytes
@@ -28,6 +27,7 @@ from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.demo import demo_organization
 from reports.simulator.server import DEMO_API_KEY
+from test_run import independent_debits, independent_exact, table
 
 RATE = Decimal("0.9210")
 GENERIC_HEADER = ["Journal ID", "Date", "Period", "Account", "Cost Center", "Cost Center Name", "Debit", "Credit",
@@ -55,9 +55,10 @@ def money(text: str | None) -> Decimal:
 @pytest.fixture(scope="module")
 def eur_run(tmp_path_factory, demo_server):
     folder = tmp_path_factory.mktemp("eur")
-    return run(run_options(demo_server, folder / "output", config=eur_config(folder)))
+    return run(run_options(demo_server, folder / "output", config=eur_config(folder), pdf=True))  # its PDF is read
 
 
+@pytest.mark.slow
 def test_the_eur_journal_balances_to_the_cent_and_equals_the_exact_usd_total_times_the_rate(eur_run):
     journal = rows(eur_run.folder / "journal-2026-10.csv")
     with (eur_run.folder / "journal-2026-10.csv").open(newline="", encoding="utf-8") as handle:
@@ -75,6 +76,7 @@ def test_the_eur_journal_balances_to_the_cent_and_equals_the_exact_usd_total_tim
             assert abs(Fraction(money(row["Debit"])) - share) < Fraction(1, 100), row["Cost Center"]
 
 
+@pytest.mark.slow
 def test_the_usd_columns_keep_the_usd_journal(eur_run):
     journal = rows(eur_run.folder / "journal-2026-10.csv")
     usd = independent_debits(MONTH)
@@ -83,6 +85,7 @@ def test_the_usd_columns_keep_the_usd_journal(eur_run):
     assert eur_run.report.total == sum(usd.values())  # the USD report itself is unchanged
 
 
+@pytest.mark.slow
 def test_the_workbook_shows_both_currencies_and_the_rate(eur_run):
     workbook = openpyxl.load_workbook(eur_run.folder / "chargeback-2026-10.xlsx")
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True) if row and row[0]}
@@ -109,6 +112,7 @@ def test_the_workbook_shows_both_currencies_and_the_rate(eur_run):
     assert len(eur_checks) == 3 and set(eur_checks.values()) == {"PASS"}
 
 
+@pytest.mark.slow
 def test_the_manifest_records_the_rate_and_the_ledger_amounts(eur_run):
     manifest = json.loads((eur_run.folder / "manifest.json").read_text())
     ledger = manifest["totals"]["ledger"]
@@ -120,6 +124,7 @@ def test_the_manifest_records_the_rate_and_the_ledger_amounts(eur_run):
     assert manifest["totals"]["currency"] == "USD" and Decimal(manifest["totals"]["total"]) == eur_run.report.total
 
 
+@pytest.mark.slow
 def test_every_layout_is_in_the_ledgers_currency(eur_run):
     netsuite = rows(eur_run.folder / "journal-2026-10-netsuite.csv")
     xero = rows(eur_run.folder / "journal-2026-10-xero.csv")
@@ -129,6 +134,7 @@ def test_every_layout_is_in_the_ledgers_currency(eur_run):
     assert [Decimal(row["*Amount"]) for row in xero] == [money(r["Debit"]) - money(r["Credit"]) for r in journal]
 
 
+@pytest.mark.slow
 def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(eur_run):
     from test_pdf import MAX_PAGES, _pages_text
 
@@ -148,9 +154,8 @@ def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(
 
 
 def test_the_ledger_total_reads_the_same_in_the_pdf_the_workbook_and_on_stdout(eur_run, capsys):
-    from test_pdf import _pages_text
-
     from reports.cli import _print_run_summary
+    from test_pdf import _pages_text
 
     eur_total = sum(money(row["Credit"]) for row in rows(eur_run.folder / "journal-2026-10.csv"))
     expected = money_text(eur_total, "EUR")
@@ -163,33 +168,34 @@ def test_the_ledger_total_reads_the_same_in_the_pdf_the_workbook_and_on_stdout(e
     assert f"ledger         {expected} at 0.9210" in capsys.readouterr().out
 
 
-def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(tmp_path, demo_server):
+def test_a_month_without_a_rate_is_exit_2_naming_the_month_before_any_request(cli, tmp_path, demo_server):
     config = eur_config(tmp_path, rates='{2026-10: "0.9210"}')
     seen = len(demo_server.requests)
-    done = run_cli("run", "--month", "2026-09", "--config", str(config), "--output", str(tmp_path / "out"),
-                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    done = cli("run", "--month", "2026-09", "--config", str(config), "--output", str(tmp_path / "out"),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert "journal.exchange_rates: no rate for 2026-09" in done.stderr
     assert len(demo_server.requests) == seen and not (tmp_path / "out" / "2026-09").exists()
-    checked = run_cli("check-config", "--config", str(config), "--month", "2026-09", "--output", str(tmp_path))
+    checked = cli("check-config", "--config", str(config), "--month", "2026-09", "--output", str(tmp_path))
     assert checked.returncode == 2 and "no rate for 2026-09" in checked.stderr
-    fine = run_cli("check-config", "--config", str(config), "--month", "2026-10", "--output", str(tmp_path))
+    fine = cli("check-config", "--config", str(config), "--month", "2026-10", "--output", str(tmp_path))
     assert fine.returncode == 0 and "rate 0.9210 EUR per USD" in fine.stdout
 
 
-def test_a_rate_that_is_not_a_positive_decimal_is_a_config_error(tmp_path):
+def test_a_rate_that_is_not_a_positive_decimal_is_a_config_error(cli, tmp_path):
     for rate in ('"-0.92"', '"0"', '"ninety"'):
         config = eur_config(tmp_path, rates=f"{{2026-10: {rate}}}")
-        done = run_cli("check-config", "--config", str(config), "--output", str(tmp_path))
+        done = cli("check-config", "--config", str(config), "--output", str(tmp_path))
         assert done.returncode == 2 and "journal.exchange_rates.2026-10:" in done.stderr, (rate, done.stderr)
 
 
+@pytest.mark.slow
 def test_a_restatement_journals_the_eur_differences_at_the_sealed_rate(tmp_path, demo_server):
     config = eur_config(tmp_path)
     output = tmp_path / "out"
     sealed = run(run_options(demo_server, output, config=config))
-    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     with simulator(organization=demo_organization(revision=1)) as late:
         restated = run(run_options(late, output, config=config, restate=True))
     before = {row["Cost Center"]: money(row["Debit"]) for row in rows(sealed.folder / "journal-2026-10.csv")}
@@ -201,7 +207,8 @@ def test_a_restatement_journals_the_eur_differences_at_the_sealed_rate(tmp_path,
         # the sealed EUR journal plus the adjustment is exactly the restated EUR journal
         assert before.get(code, 0) + moved.get(code, 0) == after.get(code, 0), code
     assert sum(money(r["Debit"]) for r in adjustment) == sum(money(r["Credit"]) for r in adjustment)
-    assert {row["Currency"] for row in adjustment} == {"EUR"} and {row["Exchange Rate"] for row in adjustment} == {"0.9210"}
+    assert {row["Currency"] for row in adjustment} == {"EUR"}
+    assert {row["Exchange Rate"] for row in adjustment} == {"0.9210"}
 
     # a closed month's rate cannot change: refused before any request
     changed = eur_config(tmp_path, rates='{2026-10: "0.9300"}')

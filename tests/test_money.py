@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from reports.core.money import AmountError, cents_to_dollars, largest_remainder, parse_cents, round_cents
 
 
-@pytest.mark.parametrize("text, cents", [("123.78912", "123.78912"), ("0.1", "0.1"), ("1500", "1500"), ("-2.5", "-2.5")])
+@pytest.mark.parametrize("text, cents", [("123.78912", "123.78912"), ("0.1", "0.1"), ("1500", "1500"),
+                                         ("-2.5", "-2.5")])
 def test_cents_strings_parse_exactly(text, cents):
     assert parse_cents(text) == Decimal(cents)
 

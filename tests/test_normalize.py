@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from reports.errors import DataError
 from reports.core.months import Month
+from reports.errors import DataError
 from reports.sources.cost_report import cost_rows, usage_rows
 from reports.sources.pages import RawPage
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import run_cli
+pytestmark = pytest.mark.slow  # a whole month against another server, through the command line
 
 KEY = "sk-ant-admin01-other-server-0123456789"
 # (day of October 2026, workspace, description, amount in cents); the prior month has one row
@@ -80,7 +80,8 @@ class OtherAdminApi(BaseHTTPRequestHandler):
             offset = int(query.get("page", ["cursor:0"])[0].split(":")[1])
             page = data[offset:offset + 2]
             more = offset + 2 < len(data)
-            return self.reply(200, {"data": page, "has_more": more, "next_page": f"cursor:{offset + 2}" if more else None})
+            cursor = f"cursor:{offset + 2}" if more else None
+            return self.reply(200, {"data": page, "has_more": more, "next_page": cursor})
         if endpoint in ("workspaces", "api_keys"):
             items = [{"id": ws, "type": "workspace", "name": name, "archived_at": None} for ws, name in WORKSPACES]
             if endpoint == "api_keys":
@@ -132,11 +133,11 @@ def expected_debits() -> dict[str, Decimal]:
     return floored
 
 
-def test_a_run_against_another_server_books_what_a_hand_calculation_says(tmp_path: Path, other_server):
+def test_a_run_against_another_server_books_what_a_hand_calculation_says(cli, tmp_path: Path, other_server):
     config = tmp_path / "chargeback.yaml"
     config.write_text(CONFIG)
-    done = run_cli("run", "--month", "2026-10", "--config", str(config), "--output", str(tmp_path / "out"),
-                   env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": other_server}, cwd=tmp_path)
+    done = cli("run", "--month", "2026-10", "--config", str(config), "--output", str(tmp_path / "out"),
+               env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": other_server}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with (tmp_path / "out" / "2026-10" / "journal-2026-10.csv").open(encoding="utf-8", newline="") as handle:
         journal = list(csv.DictReader(handle))

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT
+
+pytestmark = pytest.mark.slow  # builds and installs the wheel, then runs the demo
 
 
 def test_wheel_install_runs_the_demo_outside_the_checkout(tmp_path: Path):

@@ -5,18 +5,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from conftest import MONTH, run_options, simulator
 from reports.errors import DataError, SealedMonthError, UsageError
-from reports.pipeline import demo_config_path, run
 from reports.outputs.seal import close_month
+from reports.pipeline import demo_config_path, run
 from reports.simulator.demo import demo_organization
 
-from conftest import MONTH, run_cli, run_options, simulator
+pytestmark = pytest.mark.slow  # closes and restates whole months
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -36,19 +38,19 @@ def amount(text: str) -> Decimal:
 @pytest.fixture()
 def closed_month(tmp_path, demo_server):
     original = run(run_options(demo_server, tmp_path))
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     return tmp_path, original
 
 
-def test_a_closed_month_refuses_a_plain_rerun(closed_month, demo_server):
+def test_a_closed_month_refuses_a_plain_rerun(cli, closed_month, demo_server):
     output, _ = closed_month
     with pytest.raises(SealedMonthError) as caught:
         run(run_options(demo_server, output))
     assert "closed on 2026-11-05T09:00:00Z" in str(caught.value) and "--restate" in str(caught.value)
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(output),
-                   "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(output),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
     assert done.returncode == 2 and done.stderr.startswith("error: 2026-10 was closed")
 
 
@@ -76,7 +78,8 @@ def test_restating_late_data_keeps_sealed_outputs_and_journals_only_the_differen
         assert Decimal(str(row[4])).quantize(Decimal("0.01")) == after[code] - before[code]
 
     adjustment = journal_rows(result.folder / "journal-adjustment-2026-10-R1.csv")
-    by_center = {row["Cost Center"]: amount(row["Debit"]) - amount(row["Credit"]) for row in adjustment if row["Cost Center"]}
+    by_center = {row["Cost Center"]: amount(row["Debit"]) - amount(row["Credit"])
+                 for row in adjustment if row["Cost Center"]}
     assert by_center == changed
     assert sum(amount(r["Debit"]) for r in adjustment) == sum(amount(r["Credit"]) for r in adjustment)
     original_ids = {row["External ID"] for row in journal_rows(month_folder / "journal-2026-10.csv")}
@@ -107,13 +110,13 @@ def test_restate_needs_a_closed_month(tmp_path, demo_server):
         run(run_options(demo_server, tmp_path, restate=True))
 
 
-def test_close_via_cli_and_twice(tmp_path, demo_server):
+def test_close_via_cli_and_twice(cli, tmp_path, demo_server):
     run(run_options(demo_server, tmp_path))
-    first = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    first = cli("close", "--month", "2026-10", "--output", str(tmp_path))
     assert first.returncode == 0 and "closed 2026-10" in first.stdout
-    second = run_cli("close", "--month", "2026-10", "--output", str(tmp_path))
+    second = cli("close", "--month", "2026-10", "--output", str(tmp_path))
     assert second.returncode == 2 and "already closed" in second.stderr
-    missing = run_cli("close", "--month", "2026-09", "--output", str(tmp_path))
+    missing = cli("close", "--month", "2026-09", "--output", str(tmp_path))
     assert missing.returncode == 2 and "run `chargeback run --month 2026-09` first" in missing.stderr
 
 
@@ -129,7 +132,7 @@ def test_the_restated_pdf_says_so_on_its_first_page(closed_month):
 
     output, _ = closed_month
     with simulator(organization=demo_organization(revision=1)) as late:
-        result = run(run_options(late, output, restate=True))
+        result = run(run_options(late, output, restate=True, pdf=True))
     pdf = result.folder / "executive-summary-2026-10.pdf"
     first_page = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                                 check=True).stdout
@@ -146,13 +149,15 @@ def test_a_restatement_writes_its_adjustment_in_every_configured_layout(closed_m
         result = run(run_options(late, output, restate=True))
     folder = result.folder
     # only what is to be posted gets an import layout: the adjustment, not the restated month
-    assert sorted(p.name for p in folder.glob("journal-*-netsuite.csv")) == ["journal-adjustment-2026-10-R1-netsuite.csv"]
+    netsuite_files = sorted(p.name for p in folder.glob("journal-*-netsuite.csv"))
+    assert netsuite_files == ["journal-adjustment-2026-10-R1-netsuite.csv"]
     assert sorted(p.name for p in folder.glob("journal-*-xero*.csv")) == ["journal-adjustment-2026-10-R1-xero.csv"]
     adjustment = journal_rows(folder / "journal-adjustment-2026-10-R1.csv")
     netsuite = journal_rows(folder / "journal-adjustment-2026-10-R1-netsuite.csv")
     xero = journal_rows(folder / "journal-adjustment-2026-10-R1-xero.csv")
     assert {row["External ID"] for row in netsuite} == {"CB-2026-10-R1"}
-    assert [row["Journal Entry -Line: Memo"].split(" ")[0] for row in netsuite] == [r["External ID"] for r in adjustment]
+    assert ([row["Journal Entry -Line: Memo"].split(" ")[0] for row in netsuite]
+            == [r["External ID"] for r in adjustment])
     assert [Decimal(row["*Amount"]) for row in xero] == [amount(r["Debit"]) - amount(r["Credit"]) for r in adjustment]
     assert sum(Decimal(row["*Amount"]) for row in xero) == 0
     sealed_netsuite = journal_rows(month_folder / "journal-2026-10-netsuite.csv")
@@ -186,14 +191,14 @@ def test_a_second_restatement_journals_only_what_the_first_did_not_post(tmp_path
     # R1 then R2, each with more late data: posting the sealed journal, then R1's adjustment,
     # then R2's must leave the books exactly at R2's restated journal, per cost center to the cent,
     # in the ledger's currency and in USD (R2 against the seal alone would post R1's change twice).
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from test_ledger_currency import eur_config
 
     config = eur_config(tmp_path) if currency == "EUR" else demo_config_path()
     output = tmp_path / "out"
     run(run_options(demo_server, output, config=config))
-    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     folder = output / "2026-10"
     with simulator(organization=demo_organization(revision=1)) as late:
         first = run(run_options(late, output, config=config, restate=True))

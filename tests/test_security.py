@@ -27,15 +27,15 @@ from threading import Lock
 import openpyxl
 import pytest
 import yaml
-from conftest import PROJECT, run_cli, run_options
-from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_one_error_line, popen_cli
 
-from reports.pipeline import demo_config_path, run
-from reports.simulator.faults import Faults, RowFault
+from conftest import PROJECT, run_cli, run_options
 from reports.outputs.inert import visible
+from reports.pipeline import demo_config_path, run
 from reports.simulator.demo import demo_organization
+from reports.simulator.faults import Faults, RowFault
 from reports.simulator.params import Refusal
 from reports.simulator.server import SimulatorServer
+from runcheck import JOURNAL, PDF, WORKBOOK, assert_nothing_published, assert_one_error_line, popen_cli
 
 ALPHABET = string.ascii_letters + string.digits
 KEY = "sk-ant-admin01-" + "".join(secrets.choice(ALPHABET) for _ in range(40))
@@ -114,6 +114,7 @@ class EchoingSimulator(SimulatorServer):
 
 # ---------------------------------------------------------------- the key never leaks
 
+@pytest.mark.slow
 def test_a_successful_run_never_writes_or_prints_the_key(tmp_path):
     output = tmp_path / "out"
     with SimulatorServer(demo_organization(), api_key=KEY) as server:
@@ -125,6 +126,7 @@ def test_a_successful_run_never_writes_or_prints_the_key(tmp_path):
     assert_no_key(done.stdout, done.stderr, files=files)
 
 
+@pytest.mark.slow
 def test_a_key_from_a_file_never_leaks_either(tmp_path):
     output = tmp_path / "out"
     key_file = tmp_path / "secrets" / "admin.key"
@@ -137,6 +139,7 @@ def test_a_key_from_a_file_never_leaks_either(tmp_path):
     assert_no_key(done.stdout, done.stderr, files=files)
 
 
+@pytest.mark.slow
 def test_progress_logging_on_a_terminal_never_shows_the_key(tmp_path):
     output = tmp_path / "out"
     faults = Faults(server_errors=(503, 529), rate_limit=1, retry_after="0")
@@ -168,6 +171,7 @@ FAILING = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("terminal", [False, True], ids=["pipes", "terminal"])
 @pytest.mark.parametrize("make_server, status, message", [case[1:] for case in FAILING],
                          ids=[case[0] for case in FAILING])
@@ -264,7 +268,7 @@ def hostile_run(tmp_path_factory):
     with Canary() as canary:
         config = hostile_config(folder / "hostile.yaml", canary.port)
         with SimulatorServer(hostile_organization(canary.port)) as server:
-            result = run(run_options(server, folder / "out", config=config))
+            result = run(run_options(server, folder / "out", config=config, pdf=True))  # the PDF renderer is under test
         requests = list(canary.requests)
     return result, canary.port, requests
 
@@ -276,11 +280,13 @@ def expected_texts(port: int) -> list[str]:
         name.replace("{port}", str(port)).strip() for name in HOSTILE_CENTERS.values()]
 
 
+@pytest.mark.slow
 def test_the_pdf_renderer_fetches_nothing(hostile_run):
     _result, _port, requests = hostile_run
     assert requests == []
 
 
+@pytest.mark.slow
 def test_the_workbook_has_no_formula_anywhere(hostile_run):
     result, _port, _ = hostile_run
     path = result.folder / WORKBOOK
@@ -296,6 +302,7 @@ def test_the_workbook_has_no_formula_anywhere(hostile_run):
                 assert not re.search(r"<(\w+:)?f[ >/]", xml), f"{member} holds a formula element"
 
 
+@pytest.mark.slow
 def test_hostile_text_is_stored_as_inert_text_in_the_workbook(hostile_run):
     result, port, _ = hostile_run
     workbook = openpyxl.load_workbook(result.folder / WORKBOOK)
@@ -316,6 +323,7 @@ def test_hostile_text_is_stored_as_inert_text_in_the_workbook(hostile_run):
     assert memo in cells and all(cell.quotePrefix for cell in cells[memo])
 
 
+@pytest.mark.slow
 def test_hostile_text_is_escaped_in_the_journal_csv(hostile_run):
     result, port, _ = hostile_run
     rows = list(csv.DictReader(io.StringIO((result.folder / JOURNAL).read_bytes().decode("utf-8"), newline="")))
@@ -333,6 +341,7 @@ def test_hostile_text_is_escaped_in_the_journal_csv(hostile_run):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
 
 
+@pytest.mark.slow
 def test_hostile_text_shows_literally_in_the_pdf(hostile_run):
     result, port, _ = hostile_run
     text = pdf_text(result.folder / PDF)
@@ -357,29 +366,29 @@ def test_tls_verification_is_never_turned_off():
 
 
 @pytest.mark.parametrize("url", ["http://api.anthropic.com", "http://10.0.0.5:8080", "http://example.com"])
-def test_plain_http_to_a_remote_host_is_refused_before_sending_the_key(tmp_path, url):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   "--base-url", url, env={"ANTHROPIC_ADMIN_API_KEY": KEY})
+def test_plain_http_to_a_remote_host_is_refused_before_sending_the_key(cli, tmp_path, url):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               "--base-url", url, env={"ANTHROPIC_ADMIN_API_KEY": KEY})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "uses plain http; only https is allowed except for loopback hosts")
     assert_no_key(done.stdout, done.stderr)
 
 
-def test_plain_http_from_the_environment_is_refused_too(tmp_path):
-    done = run_cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
-                   env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": "http://api.anthropic.com"})
+def test_plain_http_from_the_environment_is_refused_too(cli, tmp_path):
+    done = cli("run", "--month", "2026-10", "--config", str(demo_config_path()), "--output", str(tmp_path),
+               env={"ANTHROPIC_ADMIN_API_KEY": KEY, "ANTHROPIC_ADMIN_BASE_URL": "http://api.anthropic.com"})
     assert done.returncode == 2
     assert_one_error_line(done.stderr, "http://api.anthropic.com")
 
 
-def test_the_smtp_password_is_never_read_from_the_yaml(tmp_path):
+def test_the_smtp_password_is_never_read_from_the_yaml(cli, tmp_path):
     config = yaml.safe_load(demo_config_path().read_text())
     secret = "hunter2-" + secrets.token_hex(8)
     config["email"] = {"to": ["cfo@acme.example"], "from": "finops@acme.example", "smtp_host": "smtp.acme.example",
                        "smtp_port": 587, "security": "starttls", "password": secret}
     path = tmp_path / "with-password.yaml"
     path.write_text(yaml.safe_dump(config))
-    done = run_cli("check-config", "--config", str(path))
+    done = cli("check-config", "--config", str(path))
     assert done.returncode == 2
     assert "email.password" in done.stderr and "environment variable" in done.stderr
     assert secret not in done.stderr + done.stdout

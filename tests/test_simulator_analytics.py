@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -33,7 +33,7 @@ LEGACY_COST = "/v1/organizations/cost_report"
 LEGACY_USAGE = "/v1/organizations/usage_report/messages"
 BETA = "analytics-usage-cost-2026-08-24"
 HEADERS = {"x-api-key": DEMO_API_KEY, "anthropic-version": "2026-10-21", "anthropic-beta": BETA}
-NOW = datetime(2026, 12, 2, 6, 30, tzinfo=timezone.utc)  # the simulator's clock in these tests
+NOW = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)  # the simulator's clock in these tests
 OCTOBER = {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-11-01T00:00:00Z"}
 PRODUCT_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
 
@@ -175,7 +175,7 @@ def test_the_five_group_cap_does_not_count_fan_out_and_365_days_use_the_clock(or
     with SimulatorServer(org, now=NOW) as server:
         ok = get(http, server, COST, **OCTOBER, **{"group_by[]": PRODUCT_GROUPS + ["cost_type", "token_type"]})
         assert ok.status_code == 200, ok.text
-    with SimulatorServer(org, now=datetime(2027, 11, 15, tzinfo=timezone.utc)) as later:
+    with SimulatorServer(org, now=datetime(2027, 11, 15, tzinfo=UTC)) as later:
         refused(get(http, later, COST, **OCTOBER), "within the last 365 days")
 
 

@@ -8,21 +8,21 @@ not declare (``extra="allow"`` models keep unknown keys in ``__pydantic_extra__`
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anthropic  # a test-only dependency (pyproject [test]): anthropic==2.10.0
 import httpx2  # the SDK's HTTP client
 import pytest
-from anthropic.types.beta.organization.beta_organization_user import BetaOrganizationUser
 from anthropic.types.beta.organization.analytics.beta_analytics_cost_item import BetaAnalyticsCostItem
 from anthropic.types.beta.organization.analytics.beta_analytics_usage_item import BetaAnalyticsUsageItem
 from anthropic.types.beta.organization.beta_api_key import BetaAPIKey
+from anthropic.types.beta.organization.beta_organization_user import BetaOrganizationUser
 from anthropic.types.beta.organization.beta_workspace import BetaWorkspace
 from pydantic import BaseModel
 
 from reports.simulator import DEMO_API_KEY, DEMO_DEFAULT_WORKSPACE, SimulatorServer, demo_organization
 
-NOW = datetime(2026, 12, 2, 6, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
 OCTOBER = {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-11-01T00:00:00Z"}
 PRODUCT_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
 

@@ -7,13 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import MONTH, run_cli, run_options, simulator
-from runcheck import assert_one_error_line
 
+from conftest import offline_options, run_options, simulator
 from reports.errors import DataError
-from reports.pipeline import RunOptions, demo_config_path, run
+from reports.pipeline import demo_config_path, run
 from reports.simulator.faults import Faults
 from reports.sources.snapshot import Snapshot
+from runcheck import assert_one_error_line
+
+pytestmark = pytest.mark.slow  # a whole paged month, closed and re-rendered
 
 QUERY = "cost_report-2026-10"
 
@@ -45,37 +47,37 @@ def drop_page(month_folder: Path, number: int, query: str = QUERY) -> None:
     path.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
 
-def test_the_index_is_in_the_manifest_and_the_seal(paged, tmp_path):
+def test_the_index_is_in_the_manifest_and_the_seal(cli, paged, tmp_path):
     output = copy_of(paged, tmp_path)
     manifest = json.loads((output / "2026-10" / "manifest.json").read_text())
     assert "raw/index.json" in {entry["file"] for entry in manifest["raw_pages"]}
-    done = run_cli("close", "--month", "2026-10", "--output", str(output))
+    done = cli("close", "--month", "2026-10", "--output", str(output))
     assert done.returncode == 0, done.stderr
     assert "raw/index.json" in json.loads((output / "2026-10" / "seal.json").read_text())["files"]
 
 
-def test_an_edited_index_fails_close(paged, tmp_path):
+def test_an_edited_index_fails_close(cli, paged, tmp_path):
     output = copy_of(paged, tmp_path)
     drop_page(output / "2026-10", 3)
-    done = run_cli("close", "--month", "2026-10", "--output", str(output))
+    done = cli("close", "--month", "2026-10", "--output", str(output))
     assert done.returncode == 4
     assert_one_error_line(done.stderr, "were changed or removed after sealing: raw/index.json")
     assert not (output / "2026-10" / "seal.json").exists()
 
 
-def test_an_index_edited_after_closing_fails_the_seal_check_of_a_restatement(paged, tmp_path, demo_server):
+def test_an_index_edited_after_closing_fails_the_seal_check_of_a_restatement(cli, paged, tmp_path, demo_server):
     output = copy_of(paged, tmp_path)
-    assert run_cli("close", "--month", "2026-10", "--output", str(output)).returncode == 0
+    assert cli("close", "--month", "2026-10", "--output", str(output)).returncode == 0
     drop_page(output / "2026-10", 5)
     with pytest.raises(DataError, match="raw/index.json"):
         run(replace(run_options(demo_server, output), restate=True))
 
 
-def test_an_edited_index_fails_an_offline_rerender(paged, tmp_path):
+def test_an_edited_index_fails_an_offline_rerender(cli, paged, tmp_path):
     output = copy_of(paged, tmp_path)
     drop_page(output / "2026-10", 3)
-    done = run_cli("run", "--offline", "--month", "2026-10", "--config", str(demo_config_path()),
-                   "--output", str(output))
+    done = cli("run", "--offline", "--month", "2026-10", "--config", str(demo_config_path()),
+               "--output", str(output))
     assert done.returncode == 4
     assert_one_error_line(done.stderr, "raw/index.json does not match the SHA-256 in manifest.json")
 
@@ -115,4 +117,4 @@ def test_a_query_missing_from_the_index_is_refused_not_read_as_empty(paged, tmp_
     path.write_text(json.dumps(index))
     (folder / "manifest.json").unlink()  # so only the snapshot itself can tell
     with pytest.raises(DataError, match="has no pages for usage_report_messages-2026-10"):
-        run(RunOptions(month=MONTH, output_dir=output, config_path=demo_config_path(), offline=True))
+        run(offline_options(output))

@@ -151,8 +151,10 @@ def test_reconciliation_tables_and_statuses(book, report):
     for row in ws.iter_rows():
         if row[3].value in ("PASS", "FAIL", "WARN"):
             statuses[row[0].value] = (row[3].value, row[3].style)
-    assert statuses["Unmapped workspaces"] == ("WARN", st.WARN)
+    styles = {"PASS": st.PASS, "WARN": st.WARN, "FAIL": st.FAIL}
+    assert statuses == {check.name: (check.status, styles[check.status]) for check in rec.checks}
     assert statuses["Journal debits equal credits"] == ("PASS", st.PASS)
+    assert "WARN" in {status for status, _ in statuses.values()}  # the unmapped Skunkworks workspace
     assert ["wrkspc_01ZZZZ", "Skunkworks"] in [row[:2] for row in rows]
 
 
@@ -209,7 +211,7 @@ def _summary_table(book):
 
 def test_summary_rows_add_up_and_total_row(book, report):
     lines, total_row = _summary_table(book)
-    for row, line in zip(lines, report.cost_centers):
+    for row, line in zip(lines, report.cost_centers, strict=True):
         direct, shared, total = (_exact(row[i].value) for i in (2, 3, 4))
         assert direct + shared == total == line.total
         assert row[4].number_format == st.MONEY_FORMAT
@@ -255,7 +257,7 @@ def test_line_item_amounts_exact_in_the_file(book_path, report):
     cents = _xml_column(root, "K")
     dollars = _xml_column(root, "L")
     assert len(cents) == len(dollars) == len(report.line_items)
-    for (ctype, ctext), (dtype, dtext), item in zip(cents, dollars, report.line_items):
+    for (ctype, ctext), (dtype, dtext), item in zip(cents, dollars, report.line_items, strict=True):
         assert ctype == dtype == "n"
         assert Decimal(ctext) == item.amount_cents
         assert Decimal(dtext) == item.amount
@@ -265,7 +267,7 @@ def test_line_items_read_back(book, report):
     ws = book["Line Items"]
     rows = list(ws.iter_rows(min_row=2))
     assert len(rows) == len(report.line_items)
-    for row, item in zip(rows, report.line_items):
+    for row, item in zip(rows, report.line_items, strict=True):
         assert row[0].value.date() == item.day
         assert row[0].number_format == st.DATE_FORMAT
         assert row[10].data_type == "n" and row[11].data_type == "n"
@@ -298,7 +300,7 @@ def test_default_workspace_has_empty_id(book):
 
 def test_cache_hit_rate_percent(book, report):
     rows = list(book["Workspaces"].iter_rows(min_row=2))
-    for row, line in zip(rows, report.workspaces):
+    for row, line in zip(rows, report.workspaces, strict=True):
         assert row[10].number_format == st.PERCENT_FORMAT
         assert row[10].value == pytest.approx(float(line.cache_hit_rate))
 

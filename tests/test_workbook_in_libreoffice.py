@@ -18,6 +18,8 @@ from reports.outputs.workbook import write_workbook
 from tests.factories import sample_report
 
 # All sheets, raw values (not as shown), UTF-8: LibreOffice's CSV filter options.
+
+pytestmark = pytest.mark.slow  # starts LibreOffice
 ALL_SHEETS_RAW = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"
 HOSTILE = '=HYPERLINK("http://127.0.0.1:9/x","click")'
 

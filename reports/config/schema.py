@@ -6,23 +6,20 @@ Each problem names the file, the line and the key, so a user can fix them all in
 from __future__ import annotations
 
 import hashlib
-from email.utils import parseaddr
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from email.utils import parseaddr
 from pathlib import Path
 
-
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
-from reports.errors import ConfigError
-from reports.hosts import is_loopback
 from reports.core.months import Month
 from reports.core.settings import (
     ANALYTICS,
     COST_REPORT,
-    SOURCES,
     DATE_FORMATS,
     LAYOUTS,
+    SOURCES,
     USD,
     BusinessCentralSettings,
     CostCenter,
@@ -36,6 +33,8 @@ from reports.core.settings import (
     SharedRule,
     XeroSettings,
 )
+from reports.errors import ConfigError
+from reports.hosts import is_loopback
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
@@ -90,7 +89,8 @@ def parse_settings(data: bytes, shown_path: str, *, source: str | None = None) -
         raise ConfigError(shown_path, [f"{shown_path}: not UTF-8 text (byte {exc.start})"]) from None
     root = parse_yaml(text, shown_path)
     if root is None or not isinstance(root.value, dict):
-        raise ConfigError(shown_path, [f"{shown_path}:1: the file must be a YAML mapping with organization and cost_centers"])
+        raise ConfigError(shown_path,
+                          [f"{shown_path}:1: the file must be a YAML mapping with organization and cost_centers"])
     settings = _build(root, problems, source)
     if problems.items:
         raise ConfigError(shown_path, problems.items)
@@ -215,8 +215,10 @@ def _journal(node: Node | None, problems: Problems) -> JournalSettings:
     defaults = JournalSettings()
     currency = _currency(mapping.get("currency"), problems)
     return JournalSettings(
-        credit_account=_text(mapping.get("credit_account"), "journal.credit_account", problems) or defaults.credit_account,
-        expense_account=_text(mapping.get("expense_account"), "journal.expense_account", problems) or defaults.expense_account,
+        credit_account=(_text(mapping.get("credit_account"), "journal.credit_account", problems)
+                        or defaults.credit_account),
+        expense_account=(_text(mapping.get("expense_account"), "journal.expense_account", problems)
+                         or defaults.expense_account),
         memo=_memo(mapping.get("memo"), problems) or defaults.memo,
         layouts=_layouts(mapping.get("layouts"), problems),
         account_names=_account_names(mapping.get("account_names"), problems),
@@ -236,7 +238,8 @@ def _layouts(node: Node | None, problems: Problems) -> tuple[str, ...]:
     layouts: list[str] = []
     for index, (name, item) in enumerate(_string_list(node, "journal.layouts", problems)):
         if name not in LAYOUTS:
-            problems.add(item, f"journal.layouts[{index}]", f"unknown layout {name!r} (expected any of: {', '.join(LAYOUTS)})")
+            problems.add(item, f"journal.layouts[{index}]",
+                         f"unknown layout {name!r} (expected any of: {', '.join(LAYOUTS)})")
         elif name in layouts:
             problems.add(item, f"journal.layouts[{index}]", f"{name} is listed twice")
         else:
@@ -351,7 +354,7 @@ def _memo(node: Node | None, problems: Problems) -> str | None:
     return memo
 
 
-def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: list["_Claim"]) -> list[CostCenter]:
+def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: list[_Claim]) -> list[CostCenter]:
     if node is None or not isinstance(node.value, list) or not node.value:
         problems.add(node or root, "cost_centers", "is required: a list of cost centers with code and name")
         return []
@@ -375,7 +378,8 @@ def _cost_centers(node: Node | None, problems: Problems, root: Node, claims: lis
         if code is None:
             continue
         if code in seen:
-            problems.add(mapping.get("code"), f"{key}.code", f"{code} is already used by the cost center on line {seen[code]}")
+            problems.add(mapping.get("code"), f"{key}.code",
+                         f"{code} is already used by the cost center on line {seen[code]}")
             continue
         seen[code] = mapping["code"].line
         for field, items in lists.items():
@@ -417,7 +421,7 @@ def _code_ref(node: Node | None, key: str, codes: set[str], problems: Problems) 
     return code
 
 
-def _shared(node: Node | None, codes: set[str], problems: Problems, claims: list["_Claim"]) -> list[SharedRule]:
+def _shared(node: Node | None, codes: set[str], problems: Problems, claims: list[_Claim]) -> list[SharedRule]:
     if node is None or node.value is None:
         return []
     if not isinstance(node.value, list):
@@ -451,7 +455,8 @@ def _shared(node: Node | None, codes: set[str], problems: Problems, claims: list
     return rules
 
 
-def _split(node: Node | None, key: str, codes: set[str], problems: Problems, parent: Node) -> dict[str, Decimal] | None | bool:
+def _split(node: Node | None, key: str, codes: set[str], problems: Problems,
+           parent: Node) -> dict[str, Decimal] | None | bool:
     """The split percentages, None for proportional, False when invalid."""
     if node is None or node.value is None:
         problems.add(parent, key, "is required: 'proportional' or {CODE: percent, ...}")
@@ -465,7 +470,8 @@ def _split(node: Node | None, key: str, codes: set[str], problems: Problems, par
     valid = True
     for code, pct_node in node.value.items():
         if code not in codes:
-            problems.add(pct_node, f"{key}.{code}", f"names cost center {code}, which is not defined under cost_centers")
+            problems.add(pct_node, f"{key}.{code}",
+                         f"names cost center {code}, which is not defined under cost_centers")
             valid = False
         pct = _decimal(pct_node, f"{key}.{code}", problems)
         if pct is None:
@@ -522,7 +528,8 @@ def _email(node: Node | None, problems: Problems) -> EmailSettings | None:
     if "password" in mapping or "username" in mapping:
         bad = "password" if "password" in mapping else "username"
         problems.add(mapping[bad], f"email.{bad}",
-                     f"credentials are never read from the YAML; set email.{bad}_env to the name of an environment variable")
+                     f"credentials are never read from the YAML; set email.{bad}_env to the name of an "
+                     "environment variable")
         mapping = {k: v for k, v in mapping.items() if k not in ("password", "username")}
     _unknown_keys(mapping, _EMAIL_KEYS, "email.", problems)
     to = _addresses(mapping.get("to"), "email.to", problems)
@@ -537,10 +544,11 @@ def _email(node: Node | None, problems: Problems) -> EmailSettings | None:
     port = 587
     port_node = mapping.get("smtp_port")
     if port_node is not None and port_node.value is not None:
-        if isinstance(port_node.value, bool) or not isinstance(port_node.value, int) or not 1 <= port_node.value <= 65535:
+        value = port_node.value
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
             problems.add(port_node, "email.smtp_port", "must be a port number from 1 to 65535")
         else:
-            port = port_node.value
+            port = value
     security = _text(mapping.get("security"), "email.security", problems) or "starttls"
     if security not in _SECURITY:
         problems.add(mapping.get("security"), "email.security", f"must be one of {', '.join(_SECURITY)}")
@@ -548,7 +556,8 @@ def _email(node: Node | None, problems: Problems) -> EmailSettings | None:
     for key in ("username_env", "password_env"):
         name = _text(mapping.get(key), f"email.{key}", problems)
         if name is not None and not _ENV_NAME.match(name):
-            problems.add(mapping.get(key), f"email.{key}", "must be the name of an environment variable, for example SMTP_PASSWORD")
+            problems.add(mapping.get(key), f"email.{key}",
+                         "must be the name of an environment variable, for example SMTP_PASSWORD")
             name = None
         envs[key] = name
     _check_login(mapping, security, host, problems)

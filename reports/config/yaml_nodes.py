@@ -75,6 +75,7 @@ def _convert(node: yaml.Node) -> Node:
         return Node(result, line)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(item) for item in node.value], line)
+    assert isinstance(node, yaml.ScalarNode)  # the composer makes mappings, sequences and scalars only
     value = yaml.SafeLoader(" ").construct_scalar(node)  # raw string
     resolved = _resolve_scalar(node)
     return Node(resolved, line, text=str(value))

@@ -8,13 +8,17 @@ built here, so they agree to the cent by construction. Rows are summed by payer 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
 from reports.core.allocate import LEVELS, Allocation, Rules, allocate
+from reports.core.journal import ledger_checks, ledger_for, month_journal
+from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
+from reports.core.money_text import amount_text, money_text
+from reports.core.months import Month
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import (
     PRIORITY_TIERS,
@@ -34,10 +38,6 @@ from reports.core.report import (
     UsageLine,
     WorkspaceLine,
 )
-from reports.core.journal import ledger_checks, ledger_for, month_journal
-from reports.core.money import ZERO, cents_to_dollars, fraction_to_decimal, largest_remainder, round_cents
-from reports.core.money_text import amount_text, money_text
-from reports.core.months import Month
 from reports.core.settings import Settings
 
 TOP_WORKSPACES = 10
@@ -86,12 +86,12 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
         if row.list_amount_cents is not None:
             has_list = True
             list_by_payer[payer] = list_by_payer.get(payer, ZERO) + row.list_amount_cents
-        key = row.model
-        by_model[key] = by_model.get(key, ZERO) + cents
-        key = row.cost_type
-        by_type[key] = by_type.get(key, ZERO) + cents
-        key = row.day
-        by_day[key] = by_day.get(key, ZERO) + cents
+        model = row.model
+        by_model[model] = by_model.get(model, ZERO) + cents
+        cost_type = row.cost_type
+        by_type[cost_type] = by_type.get(cost_type, ZERO) + cents
+        day = row.day
+        by_day[day] = by_day.get(day, ZERO) + cents
         count += 1
     total = sum(by_payer.values(), ZERO)
     return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None)
@@ -177,9 +177,9 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
             found[5] += t.web_searches
         # The day x context window grain is what a cost row is priced at (the FOCUS export's
         # quantities). A usage row is all but alone at it, so its counts are kept as they are.
-        key = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
-        same = daily.get(key)
-        daily[key] = t if same is None else same + t
+        grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
+        same = daily.get(grain)
+        daily[grain] = t if same is None else same + t
     return UsageSums(sums, daily)
 
 
@@ -313,7 +313,8 @@ def _exact(value: Fraction) -> Decimal:
         return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-def _cost_center_lines(settings: Settings, current: MonthTotals, prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
+def _cost_center_lines(settings: Settings, current: MonthTotals,
+                       prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
     lines = []
     for center in settings.cost_centers:
         total = current.cost_center_totals[center.code]

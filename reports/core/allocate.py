@@ -13,10 +13,10 @@ happens once, later, in ``aggregate``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, Union
 
 from reports.core.money_text import money_text
 from reports.core.records import SERVICE_ACCOUNT, USER, Attribution
@@ -32,7 +32,7 @@ BY_DEFAULT_WORKSPACE = "Default workspace owner"
 UNALLOCATED = "unallocated"
 LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE, UNALLOCATED)
 
-Owner = Union[str, SharedRule]  # a cost center code, or a shared rule
+Owner = str | SharedRule  # a cost center code, or a shared rule
 Split = tuple[tuple[str, Fraction], ...]  # (cost center code, exact share); shares add up to 1
 
 
@@ -59,7 +59,7 @@ class Rules:
     unallocated: str | None = None
 
     @classmethod
-    def of(cls, settings: Settings) -> "Rules":
+    def of(cls, settings: Settings) -> Rules:
         users: dict[str, Owner] = {}
         service_accounts: dict[str, Owner] = {}
         api_keys: dict[str, Owner] = {}

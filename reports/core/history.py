@@ -9,9 +9,9 @@ configuration. A month with no posted figures is a gap (``None``), never a zero.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
 
 from reports.core.money import ZERO, round_cents
 from reports.core.money_text import money_text
@@ -74,7 +74,7 @@ class Posted:
     def total_usd(self) -> Decimal:
         return sum(self.usd.values(), ZERO)
 
-    def plus(self, adjustment: "Adjustment") -> "Posted":
+    def plus(self, adjustment: Adjustment) -> Posted:
         """This month with one more restatement's adjustment posted (status ``restated``)."""
         if adjustment.currency != self.currency:
             raise ValueError(f"{self.month}: the adjustment {adjustment.label} is in {adjustment.currency}, "
@@ -86,7 +86,10 @@ class Posted:
 
 @dataclass(frozen=True)
 class Adjustment:
-    """A restatement's adjustment journal, per cost center (signed: a debit is positive); see ``posting.adjustment_of``."""
+    """A restatement's adjustment journal, per cost center (signed: a debit is positive).
+
+    Made from a journal by ``posting.adjustment_of``.
+    """
 
     label: str  # R1, R2, ...
     currency: str
@@ -242,7 +245,8 @@ def build_history(month: Month, posted: Mapping[Month, Posted | Unreadable], set
                               None if ytd is None or budget is None else ytd - budget))
     year_to_date = year_sum(row.total for row in posted_rows) if currency is not None else None
     budgeted = [line for line in lines if line.budget_to_date is not None]
-    budget_to_date = sum((line.budget_to_date for line in budgeted), ZERO) if budgeted else None  # type: ignore[misc]
+    budgets = [line.budget_to_date for line in lines if line.budget_to_date is not None]
+    budget_to_date = sum(budgets, ZERO) if budgets else None
     variances = [line.variance for line in budgeted if line.variance is not None]
     variance = sum(variances, ZERO) if variances else None
     if currency is not None and currency != USD and any(_has_budget(settings, code) for code in codes):

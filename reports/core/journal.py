@@ -17,11 +17,11 @@ equal credits to the cent in the ledger's currency. The rounding happens here an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
 from reports.core.money_text import amount_text
@@ -119,7 +119,6 @@ def _sides(amount: Decimal, usd: Decimal, debit_side: bool | None = None) -> tup
 def entry(entry_id: str, day: date, period: str, memo: str, ledger: Ledger, balancing_account: str,
           postings: Sequence[Posting]) -> Journal:
     """An entry of ``postings`` and one balancing line on ``balancing_account`` (none if nothing to balance)."""
-    common = dict(journal_id=entry_id, day=day, period=period, memo=memo)
     lines = []
     for posting in postings:
         if posting.amount == 0 and posting.amount_usd == 0:
@@ -127,14 +126,16 @@ def entry(entry_id: str, day: date, period: str, memo: str, ledger: Ledger, bala
         debit, credit, debit_usd, credit_usd = _sides(posting.amount, posting.amount_usd)
         lines.append(JournalLine(account=posting.account, cost_center=posting.code, cost_center_name=posting.name,
                                  debit=debit, credit=credit, external_id=posting.external_id,
-                                 debit_usd=debit_usd, credit_usd=credit_usd, **common))
+                                 debit_usd=debit_usd, credit_usd=credit_usd, journal_id=entry_id, day=day,
+                                 period=period, memo=memo))
     net = sum((line.amount for line in lines), ZERO)
     net_usd = sum((line.amount_usd for line in lines), ZERO)
     if net != 0 or net_usd != 0:
         debit, credit, debit_usd, credit_usd = _sides(-net, -net_usd)
         lines.append(JournalLine(account=balancing_account, cost_center=None, cost_center_name=None,
                                  debit=debit, credit=credit, external_id=balancing_id(entry_id),
-                                 debit_usd=debit_usd, credit_usd=credit_usd, **common))
+                                 debit_usd=debit_usd, credit_usd=credit_usd, journal_id=entry_id, day=day,
+                                 period=period, memo=memo))
     return Journal(journal_id=entry_id, day=day, period=period, memo=memo, ledger=ledger,
                    balancing_account=balancing_account, lines=tuple(lines))
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -35,7 +36,8 @@ def json_kind(value: object) -> str:
         return f"boolean {'true' if value else 'false'}"
     if isinstance(value, (int, float, Decimal)):
         return f"number {_SHOWN.repr(value) if isinstance(value, float) else _SHOWN.repr(str(value))[1:-1]}"
-    kind = {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    kind = kinds.get(type(value), type(value).__name__)
     return f"{kind} {_SHOWN.repr(value)}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # The Admin API reports nothing before its own launch; a year before 2000 is a typing
@@ -19,7 +19,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         match = _MONTH_RE.match(text.strip())
         if not match:
             raise ValueError(f"month {text!r} is not of the form YYYY-MM (for example 2026-10)")
@@ -32,9 +32,9 @@ class Month:
         return cls(year, month)
 
     @classmethod
-    def last_complete(cls, now: datetime) -> "Month":
+    def last_complete(cls, now: datetime) -> Month:
         """The most recent calendar month that has fully ended at ``now`` (UTC)."""
-        current = now.astimezone(timezone.utc)
+        current = now.astimezone(UTC)
         return cls(current.year, current.month).prior()
 
     def __str__(self) -> str:
@@ -47,7 +47,7 @@ class Month:
 
     @property
     def start(self) -> datetime:
-        return datetime(self.year, self.month, 1, tzinfo=timezone.utc)
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
 
     @property
     def end(self) -> datetime:
@@ -66,15 +66,15 @@ class Month:
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range(self.last_day.day)]
 
-    def plus(self, count: int) -> "Month":
+    def plus(self, count: int) -> Month:
         """The month ``count`` months later (earlier when negative): the one month arithmetic."""
         index = self.year * 12 + (self.month - 1) + count
         return Month(index // 12, index % 12 + 1)
 
-    def prior(self) -> "Month":
+    def prior(self) -> Month:
         return self.plus(-1)
 
-    def next(self) -> "Month":
+    def next(self) -> Month:
         return self.plus(1)
 
 
@@ -90,9 +90,9 @@ def rfc3339(moment: datetime) -> str:
     A naive datetime is taken as UTC (the package's times are UTC), never as the machine's local time.
     """
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

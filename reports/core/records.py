@@ -101,7 +101,7 @@ class TokenCounts:
     output: int = 0
     web_searches: int = 0
 
-    def __add__(self, other: "TokenCounts") -> "TokenCounts":
+    def __add__(self, other: TokenCounts) -> TokenCounts:
         return TokenCounts(
             self.uncached_input + other.uncached_input,
             self.cache_write_5m + other.cache_write_5m,

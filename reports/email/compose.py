@@ -10,7 +10,7 @@ import calendar
 import hashlib
 import mimetypes
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -20,10 +20,10 @@ import jinja2
 
 from reports.core.money_text import money_text
 from reports.core.months import Month
-from reports.outputs.manifest import Manifest, YearToDate
-from reports.outputs import formatting
-from reports.resources import templates_dir
 from reports.core.settings import EmailSettings
+from reports.outputs import formatting
+from reports.outputs.manifest import Manifest, YearToDate
+from reports.resources import templates_dir
 
 TOP_COST_CENTERS = 5
 EM_DASH = "\u2014"
@@ -215,7 +215,7 @@ class Attachment:
         return len(self.data)
 
     @classmethod
-    def read(cls, path: Path) -> "Attachment":
+    def read(cls, path: Path) -> Attachment:
         return cls(filename=path.name, data=path.read_bytes())
 
 
@@ -276,7 +276,7 @@ def compose(
     message["To"] = ", ".join(to)
     if cc:
         message["Cc"] = ", ".join(cc)
-    message["Date"] = format_datetime(now.astimezone(timezone.utc))
+    message["Date"] = format_datetime(now.astimezone(UTC))
     # Our own domain, not socket.getfqdn(): stable and no DNS lookup.
     message["Message-ID"] = make_msgid(idstring=f"chargeback.{headline.month}.{kind}", domain=domain)
     # RFC 3834: tells auto-responders (out-of-office) not to reply to a report.

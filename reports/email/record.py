@@ -9,9 +9,10 @@ keeps the earlier ones, oldest first, under ``previous``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from reports.email.compose import SUMMARY, WORKBOOK
 from reports.errors import DataError

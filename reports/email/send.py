@@ -8,16 +8,15 @@ the record that makes a second send refuse unless forced; a dry run writes ``.em
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import ssl
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
-from typing import Callable, Mapping
 
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.settings import EmailSettings
@@ -171,7 +170,7 @@ def send_month_summary(
         workbook = Attachment.read(workbook_path)
 
     wanted = [SUMMARY] + ([WORKBOOK] if workbook else [])
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
 
     def build(kind: str) -> Composed:
         if kind == SUMMARY:
@@ -217,7 +216,7 @@ def send_month_summary(
                 settings.smtp_port, settings.security,
             )
             attempts, reply = transport.deliver(composed)
-            sent_at = now.astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+            sent_at = now.astimezone(UTC) if now else datetime.now(UTC)
             message = _sent(composed, sent_at=sent_at, attempts=attempts)
             # recorded at once: if the next message fails, a later call sends only that one
             record = record.with_message(str(month), _recorded(message, reply), pdf=pdf.filename,

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
 import logging
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
-from typing import Callable
 
 from reports.core.settings import EmailSettings
 from reports.email.compose import Composed
-from reports.errors import EmailError, UsageError
+from reports.errors import EmailError
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ the CSS scales the whole chart to the column width.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
 
 from reports.core.records import TokenCounts
 from reports.core.report import DailySpend
@@ -297,7 +297,7 @@ def token_mix(counts: TokenCounts, *, width: float = 700, height: float = 22) ->
     total = sum(values)
     segments = []
     x = 0.0
-    for (key, label), amount in zip(TOKEN_KINDS, values):
+    for (key, label), amount in zip(TOKEN_KINDS, values, strict=True):
         share = None if total == 0 else Decimal(amount) / Decimal(total)
         seg_width = 0.0 if total == 0 else width * amount / total
         segments.append(Segment(key, label, amount, share, _r(x), _r(seg_width)))

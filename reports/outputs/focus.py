@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from reports import __version__
 from reports.core.money import fraction_to_decimal
@@ -250,7 +251,7 @@ class _Rows:
             if self.analytics:
                 values = self.billing
             else:
-                start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+                start = datetime.combine(day, time(0), tzinfo=UTC)
                 values = (rfc3339(start + timedelta(days=1)), rfc3339(start))
             found = self._days[day] = (values, ",".join(values))
         return found

@@ -12,13 +12,13 @@ import hashlib
 import os
 import shutil
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
+from reports.core.months import Month
 from reports.errors import LockError, OutputError
 from reports.outputs.atomic import fsync_folder
-from reports.core.months import Month
 
 # Files a run does not produce but must carry over from the previous outputs of the month.
 KEPT_RECORDS = ("email-sent.json", "seal.json")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Mapping
 
 from reports.core.history import CLOSED, NOT_CLOSED, Adjustment, History, Posted, Unreadable, window
 from reports.core.money import ZERO, round_cents

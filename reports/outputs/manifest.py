@@ -8,10 +8,11 @@ Amounts are decimal strings in the file and ``Decimal`` in the type, never float
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
@@ -66,12 +67,12 @@ class LedgerTotals:
     cost_center_totals: Mapping[str, Decimal]  # cost centers with a journal line
 
     @classmethod
-    def of(cls, report: Report) -> "LedgerTotals":
+    def of(cls, report: Report) -> LedgerTotals:
         journal = report.journal
         return cls(journal.ledger.currency, journal.ledger.rate, journal.debits, journal.by_cost_center())
 
     @classmethod
-    def usd(cls, totals: "Totals") -> "LedgerTotals":
+    def usd(cls, totals: Totals) -> LedgerTotals:
         """A manifest written before ledgers were recorded: its journal was in USD."""
         return cls("USD", Decimal(1), totals.total, totals.cost_center_totals)
 
@@ -80,7 +81,7 @@ class LedgerTotals:
                 "cost_centers": {code: str(amount) for code, amount in self.cost_center_totals.items()}}
 
     @classmethod
-    def from_json(cls, data: Any, where: "_Reader") -> "LedgerTotals":
+    def from_json(cls, data: Any, where: _Reader) -> LedgerTotals:
         ledger = where.mapping(data, "totals.ledger")
         centers = where.mapping(ledger.get("cost_centers"), "totals.ledger.cost_centers")
         return cls(
@@ -99,7 +100,7 @@ def _adjustment_json(adjustment: Adjustment) -> dict[str, Any]:
             "names": dict(adjustment.names)}
 
 
-def _adjustment_from_json(data: Any, where: "_Reader") -> Adjustment:
+def _adjustment_from_json(data: Any, where: _Reader) -> Adjustment:
     item = where.mapping(data, "totals.adjustment")
     names = where.mapping(item.get("names", {}), "totals.adjustment.names")
 
@@ -129,7 +130,7 @@ class YearToDate:
     projection: str | None  # the projection sentence, method included
 
     @classmethod
-    def of(cls, history: History) -> "YearToDate":
+    def of(cls, history: History) -> YearToDate:
         return cls(history.fiscal_start, history.month, len(history.year_months), history.posted_year_months,
                    history.unclosed_year_months, history.currency, history.year_to_date, history.budget_to_date,
                    history.variance, None if history.projection is None else history.projection.sentence)
@@ -141,7 +142,7 @@ class YearToDate:
                 "variance": _text(self.variance), "projection": self.projection}
 
     @classmethod
-    def from_json(cls, data: Any, where: "_Reader") -> "YearToDate":
+    def from_json(cls, data: Any, where: _Reader) -> YearToDate:
         item = where.mapping(data, "totals.year_to_date")
         key = "totals.year_to_date."
         currency, projection = item.get("currency"), item.get("projection")
@@ -187,7 +188,7 @@ class Totals:
         return {line.code: line.name for line in self.cost_centers}
 
     @classmethod
-    def of(cls, report: Report) -> "Totals":
+    def of(cls, report: Report) -> Totals:
         return cls(
             total=report.total,
             source_total_cents=report.reconciliation.source_total_cents,
@@ -232,7 +233,7 @@ class Totals:
         }
 
     @classmethod
-    def from_json(cls, data: Any, where: "_Reader") -> "Totals":
+    def from_json(cls, data: Any, where: _Reader) -> Totals:
         totals = where.mapping(data, "totals")
         centers = []
         for index, raw in enumerate(where.list(totals.get("cost_centers"), "totals.cost_centers")):
@@ -325,7 +326,7 @@ class Manifest:
         return path
 
     @classmethod
-    def from_json(cls, data: Any, shown: str) -> "Manifest":
+    def from_json(cls, data: Any, shown: str) -> Manifest:
         """Parse a manifest's JSON; DataError naming the file and the key for anything malformed."""
         where = _Reader(shown)
         top = where.mapping(data, "the manifest")
@@ -356,7 +357,7 @@ class Manifest:
         )
 
     @classmethod
-    def read(cls, folder: Path, month: Month) -> "Manifest":
+    def read(cls, folder: Path, month: Month) -> Manifest:
         """The manifest of a published month folder; UsageError when the month was never run."""
         path = folder / MANIFEST
         if not path.is_file():
@@ -401,7 +402,7 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def read_json_values(shown: str) -> "_Reader":
+def read_json_values(shown: str) -> _Reader:
     """A reader of manifest-shaped JSON values (the seal keeps the manifest's totals) for file ``shown``."""
     return _Reader(shown)
 

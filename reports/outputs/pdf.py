@@ -15,16 +15,17 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import reports
 from reports.core.history import HistoryRow
+from reports.core.money import ZERO
 from reports.core.months import Month
 from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
-from reports.core.money import ZERO
 from reports.errors import RenderError
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment

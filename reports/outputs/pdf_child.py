@@ -50,7 +50,7 @@ def _die_with_parent(lifeline: int | None, parent: int | None) -> None:
 def _arguments(argv: list[str]) -> tuple[int | None, int | None]:
     """``--lifeline FD --parent PID`` (both optional: the engine can also be run by hand)."""
     values: dict[str, int] = {}
-    for flag, value in zip(argv[::2], argv[1::2]):
+    for flag, value in zip(argv[::2], argv[1::2], strict=False):
         values[flag] = int(value)
     return values.get("--lifeline"), values.get("--parent")
 

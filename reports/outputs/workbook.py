@@ -24,28 +24,30 @@ from __future__ import annotations
 import math
 import pathlib
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.compat import safe_string
-from openpyxl.utils.datetime import to_excel
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from reports.core.records import TokenCounts
-from reports.core.report import Journal, PayerLine, Report
 from reports.core.money import ZERO
 from reports.core.money_text import money_text
 from reports.core.months import rfc3339
+from reports.core.records import TokenCounts
+from reports.core.report import Journal, PayerLine, Report
 from reports.outputs import excel_styles as st
 from reports.outputs.atomic import replacing
 from reports.outputs.inert import looks_like_formula, visible
-from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT, columns as journal_columns
+from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT
+from reports.outputs.journals.generic import columns as journal_columns
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_TEXT = 32_767
@@ -162,7 +164,7 @@ class _Cells:
         if value is None:
             return None
         if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         cell = WriteOnlyCell(self.ws, value=value)
         self._style(cell, st.DATE)
         return cell
@@ -228,7 +230,7 @@ def _encoder(ws: WriteOnlyWorksheet, style: str) -> Callable[[Any], str]:
             if found is None:
                 moment = value
                 if isinstance(moment, datetime) and moment.tzinfo is not None:
-                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+                    moment = moment.astimezone(UTC).replace(tzinfo=None)
                 found = dates[value] = f'" s="{sid}" t="n"><v>{safe_string(to_excel(moment, epoch))}</v></c>'
             return found
         return day
@@ -302,7 +304,7 @@ class _TableRows:
             number += 1
             r = str(number)
             append(f'<row r="{r}">')
-            for (letter, encode), value in zip(encoders, to_row(item)):
+            for (letter, encode), value in zip(encoders, to_row(item), strict=True):
                 if value is not None:
                     append('<c r="' + letter + r + encode(value))
             append("</row>")
@@ -743,7 +745,7 @@ def _tokens(tokens: TokenCounts) -> tuple[int, ...]:
 def _naive_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def write_workbook(report: Report, path: pathlib.Path, *,
@@ -751,8 +753,9 @@ def write_workbook(report: Report, path: pathlib.Path, *,
     """Write the chargeback workbook for ``report`` to exactly ``path``.
 
     Sheets, in order: Summary, [Restatement], History, Workspaces, Line Items, Usage, Journal,
-    [Adjustment Journal], Reconciliation, Run Info (the bracketed ones for a restated month; plus continuation sheets such as "Line Items (2)" right after a table that
-    exceeds ``max_rows_per_sheet`` rows, header included).
+    [Adjustment Journal], Reconciliation, Run Info (the bracketed ones for a restated month; plus
+    continuation sheets such as "Line Items (2)" right after a table that exceeds
+    ``max_rows_per_sheet`` rows, header included).
     """
     writer = _Writer(report, max_rows_per_sheet)
     writer.summary()

@@ -25,7 +25,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from reports.core.months import Month, rfc3339
@@ -100,7 +100,7 @@ class AnalyticsService:
         self.organization = organization
         self.view = AnalyticsView(organization)
         self.faults = faults
-        self._cache: "OrderedDict[tuple, _Result]" = OrderedDict()
+        self._cache: OrderedDict[tuple, _Result] = OrderedDict()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ entry point
@@ -169,9 +169,9 @@ class AnalyticsService:
             for d in days:
                 totals = self.view.day_totals(d)
                 items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
-                periods.append((datetime(d.year, d.month, d.day, tzinfo=timezone.utc), items))
+                periods.append((datetime(d.year, d.month, d.day, tzinfo=UTC), items))
         elif q.bucket:
-            periods = [(datetime(d.year, d.month, d.day, tzinfo=timezone.utc), self.view.day(d)) for d in days]
+            periods = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self.view.day(d)) for d in days]
         else:
             periods = [(q.start, self.view.period(tuple(days)))] if days else []
         ranked: list[tuple] = []
@@ -180,8 +180,9 @@ class AnalyticsService:
             end = start + ONE_DAY if q.bucket else q.end
             head = '{"starting_at":"' + rfc3339(start) + '","ending_at":"' + rfc3339(end) + '","group":'
             for group_key, parts in self._group(q, items).items():
-                ranked.append(self._rows(q, layout, head, start, group_key, parts))
-        ranked = [entry for entry in ranked if entry is not None]
+                entry = self._rows(q, layout, head, start, group_key, parts)
+                if entry is not None:
+                    ranked.append(entry)
         ranked.sort(key=lambda entry: entry[0])
         return _Result([entry[1] for entry in ranked], [entry[2] for entry in ranked])
 
@@ -231,7 +232,8 @@ class AnalyticsService:
             else:
                 found.append(metrics)
         # column sums in C: a day's or a month's items can number hundreds of thousands
-        return {key: {cost_type: [sum(column) for column in zip(*lists)] for cost_type, lists in parts.items()}
+        return {key: {cost_type: [sum(column) for column in zip(*lists, strict=True)]
+                      for cost_type, lists in parts.items()}
                 for key, parts in out.items()}
 
     def _layout(self, q: Query) -> tuple[str, list[str], int | None, int | None]:
@@ -254,7 +256,7 @@ class AnalyticsService:
 
     def _group_values(self, q: Query, layout: tuple, key: tuple) -> list[str]:
         actors = self.view.actors
-        values = dict(zip(q.groups, key))
+        values = dict(zip(q.groups, key, strict=True))
         out = []
         for name in layout[1]:
             if name == "actor":
@@ -275,7 +277,7 @@ class AnalyticsService:
         """(sort key, rendered rows, period start) for one group, or None when it has nothing."""
         extra = self.faults.extra_fields
         tail = ',"x_simulator_row_note":"unknown row field"}' if extra else "}"
-        total = [sum(values) for values in zip(*parts.values())]
+        total = [sum(values) for values in zip(*parts.values(), strict=True)]
         amount = sum(total[M_AMOUNT:M_OTHER + 1])
         list_amount = sum(total[M_LIST:M_LIST_OTHER + 1])
         tokens = sum(total[0:5])
@@ -313,8 +315,8 @@ class AnalyticsService:
                     # token_type without cost_type: the non-token cost as one combined row (UNCONFIRMED)
                     fan.append((other_units, "~", None, None, other_list))
                 fan.sort(key=lambda f: (-f[0], f[1], f[3] or ""))
-                for units, _name, cost_type, token_type, listed in fan:
-                    rows.append(head + self._group_json(layout, values, cost_type, token_type) + ',"cost":'
+                for units, _name, row_type, row_token, listed in fan:
+                    rows.append(head + self._group_json(layout, values, row_type, row_token) + ',"cost":'
                                 + cost_json(units, listed, None) + tail)
             metric = {"amount": amount, "list_amount": list_amount, "time": amount}[q.order_by]
         else:
@@ -349,12 +351,12 @@ class AnalyticsService:
                   (faults.unknown_cost_type, "cost_type"), (faults.non_usd_currency, "currency")]
         if faults.patch is not None and faults.patch.applies_to("analytics_cost"):
             wanted.append((faults.patch.at, "patch"))
-        wanted = [(fault, kind) for fault, kind in wanted if fault is not None]
-        if not q.cost or not wanted or not rows:
+        present = [(fault, kind) for fault, kind in wanted if fault is not None]
+        if not q.cost or not present or not rows:
             return rows
-        days = [start for start, size in zip(starts, sizes) for _ in range(size)]
+        days = [start for start, size in zip(starts, sizes, strict=True) for _ in range(size)]
         out = list(rows)
-        for fault, kind in wanted:
+        for fault, kind in present:
             index = fault.index
             if index >= len(out) or not fault.matches(days[index]) or not faults.in_month(days[index]):
                 continue

@@ -35,7 +35,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reports.simulator.attribution import ACTOR_TYPES
@@ -43,7 +43,7 @@ from reports.simulator.attribution import ACTOR_TYPES
 BETA = "analytics-usage-cost-2026-08-24"
 COST_PATH = "/v1/organizations/analytics/cost"
 USAGE_PATH = "/v1/organizations/analytics/usage"
-FLOOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FLOOR = datetime(2026, 1, 1, tzinfo=UTC)
 LOOKBACK = timedelta(days=365)
 MAX_RANGE = timedelta(days=31)
 ONE_DAY = timedelta(days=1)
@@ -118,7 +118,7 @@ def _parse_time(name: str, text: str) -> datetime:
         raise BadRequest(f"{name}: invalid RFC 3339 timestamp {text!r}") from None
     if moment.tzinfo is None:
         raise BadRequest(f"{name}: must be timezone-aware RFC 3339 (for example 2026-10-01T00:00:00Z)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -223,15 +223,15 @@ def parse_query(path: str, query: dict[str, list[str]], now: datetime) -> Query:
             raise BadRequest("exclude_deleted_users: requires group_by[]=actor")
 
     filters = []
-    for name, (position, values) in FILTERS.items():
+    for name, (position, permitted) in FILTERS.items():
         wanted = query.get(name + "[]")
         if not wanted:
             continue
-        if values is not None:
+        if permitted is not None:
             for value in wanted:
-                if value not in values:
-                    raise BadRequest(f"{name}[]: {value!r} is not one of {', '.join(values)}")
-        chosen = set(wanted)
+                if value not in permitted:
+                    raise BadRequest(f"{name}[]: {value!r} is not one of {', '.join(permitted)}")
+        chosen: set[str | None] = set(wanted)
         if name == "api_key_ids" and "" in chosen:
             chosen.discard("")
             chosen.add(None)  # the empty entry: usage that no API key authenticated

@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 import random
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from threading import Lock
-from typing import Iterable
 
 from reports.simulator.catalog import (
     CODE_EXECUTION,
@@ -238,7 +238,7 @@ class AnalyticsView:
                 if len(rows) == 1:
                     sums = list(rows[0][5:11])
                 else:
-                    sums = [sum(column) for column in list(zip(*rows))[5:11]]
+                    sums = [sum(column) for column in list(zip(*rows, strict=True))[5:11]]
                 requests = sum(1 + (r[5] + r[6] + r[7] + r[8]) // per_request for r in rows)
                 shares = [(sums, requests)]
             else:
@@ -363,7 +363,7 @@ class AnalyticsView:
         actors, weights, total, products = self._plans.get((workspace_id, key_id)) or self._default_plan(key_id)
         wsr = workspace_id if workspace_id is not None else org.default_workspace_id
         token_dims, web_dims = [], []
-        for actor, product in zip(actors, products):
+        for actor, product in zip(actors, products, strict=True):
             product = product or ("message_batches_api" if tier == "batch" else "messages_api")
             token_dims.append((wsr, key_id, actor, model_id, tier, window, "global", "standard", product, "tokens"))
             web_dims.append((wsr, key_id, actor, None, None, None, None, None, product, "web_search"))

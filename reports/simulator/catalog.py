@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 # Every amount is an integer number of 1e-7 cents: list prices in $/MTok become integers
@@ -153,7 +153,7 @@ class WorkspaceProfile:
     noise: float = 0.12
 
     def active_on(self, day: date) -> bool:
-        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         if start + timedelta(days=1) <= self.created_at:
             return False
         return self.archived_at is None or start < self.archived_at
@@ -253,7 +253,7 @@ def key_hint(key_id: str) -> str:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 COLORS = ("#6C5BB9", "#D97757", "#2E7D6B", "#3B6FB6", "#B8860B", "#8E44AD", "#C0392B")  # workspace display colors

@@ -8,8 +8,8 @@ Usage and Cost Analytics API serves; the legacy reports do not change with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from reports.simulator.catalog import (
     COLORS,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Collection, Mapping
 
 # Endpoint names accepted in ``Faults.only`` (full paths are accepted too).
 ENDPOINTS = {

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from reports.core.months import rfc3339
 from reports.simulator.catalog import format_units
@@ -82,7 +83,7 @@ class LegacyReports:
 
     # ------------------------------------------------------------ time buckets
 
-    def _window(self, query: dict[str, list[str]], limit: int) -> "_Window":
+    def _window(self, query: dict[str, list[str]], limit: int) -> _Window:
         """The buckets of this page, where the next page starts, and the window's first start."""
         start_text = one(query, "starting_at")
         if not start_text:
@@ -100,7 +101,7 @@ class LegacyReports:
             if end <= start:
                 raise bad_request("ending_at must be after starting_at")
         else:
-            end = _day_floor(datetime.now(timezone.utc)) + ONE_DAY
+            end = _day_floor(datetime.now(UTC)) + ONE_DAY
         first = _day_floor(start)
         page = one(query, "page")
         cursor, offset = first, 0
@@ -123,7 +124,7 @@ class LegacyReports:
             following = repeated if repeated + ONE_DAY <= end else first
         return _Window(starts, following, first, offset)
 
-    def _page(self, window: "_Window", results: Callable[[date], str]) -> bytes:
+    def _page(self, window: _Window, results: Callable[[date], str]) -> bytes:
         extra = self.faults.extra_fields
         starts, following, next_offset = window.starts, window.following, 0
         split = self.faults.split_last_bucket
@@ -151,7 +152,7 @@ class LegacyReports:
                 bucket += ',"x_simulator_bucket_note":"unknown bucket field"'
             parts.append(bucket + "}")
         has_more = following is not None
-        next_page = json.dumps(page_token(following, next_offset)) if has_more else "null"
+        next_page = json.dumps(page_token(following, next_offset)) if following is not None else "null"
         envelope = f'{{"data":[{",".join(parts)}],"has_more":{"true" if has_more else "false"},"next_page":{next_page}'
         if extra:
             envelope += ',"x_simulator_envelope_note":{"unknown":true}'
@@ -196,7 +197,7 @@ class LegacyReports:
             items = org.day(day).cost
             if by_workspace and by_description and plain:
                 # the month-end request: one row per item, formatted without dicts (fast)
-                parts = []
+                parts: list[str] = []
                 append = parts.append
                 for workspace_id, index, units in items:
                     ws = workspace_json.get(workspace_id)

@@ -76,13 +76,15 @@ class Listings:
         if default_flag in ("true", "1") and default is not None:
             # the Default workspace: its real ID, named "Default", listed only when asked
             profiles = sorted(profiles + [default], key=lambda p: (p.created_at, p.id or ""))
+        default_id = org.default_workspace_id
+        assert default_id is not None  # the organization names its Default workspace when it is built
         items = [
-            {"id": p.id or org.default_workspace_id, "type": "workspace",
+            {"id": p.id or default_id, "type": "workspace",
              "name": p.name if p.id else "Default", "created_at": rfc3339(p.created_at),
              "archived_at": rfc3339(p.archived_at) if p.archived_at else None,
              "display_color": p.display_color,
              # fields of the 2.10.0 Workspace model (additive: the legacy source ignores them)
-             "tags": {}, "compartment_id": "cmpt_" + (p.id or org.default_workspace_id)[7:],
+             "tags": {}, "compartment_id": "cmpt_" + (p.id or default_id)[7:],
              "data_residency": {"allowed_inference_geos": "unrestricted", "default_inference_geo": "global",
                                 "workspace_geo": "us"},
              "external_key_id": None, "user_profile_id": None}

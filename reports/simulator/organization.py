@@ -82,7 +82,7 @@ class Organization:
     list_price_factors: dict = field(default_factory=dict, repr=False)  # model -> list/amount x 100
     descriptions: list[CostDescription] = field(default_factory=list, repr=False)
     _description_index: dict[CostDescription, int] = field(default_factory=dict, repr=False)
-    _cache: "OrderedDict[date, DayData]" = field(default_factory=OrderedDict, repr=False)
+    _cache: OrderedDict[date, DayData] = field(default_factory=OrderedDict, repr=False)
     _lock: Lock = field(default_factory=Lock, repr=False)
     _price_cache: dict = field(default_factory=dict, repr=False)
 
@@ -132,7 +132,7 @@ class Organization:
         """Listed workspaces (the Default workspace is never listed)."""
         return [p for p in self.profiles if p.id is not None]
 
-    def with_revision(self, revision: int) -> "Organization":
+    def with_revision(self, revision: int) -> Organization:
         return replace(self, revision=revision, _cache=OrderedDict(), _lock=Lock(), _price_cache={})
 
     # ------------------------------------------------------------ generation

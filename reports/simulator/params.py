@@ -7,7 +7,7 @@ status and headers; ``server.py`` renders it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Refusal(Exception):
@@ -33,7 +33,7 @@ def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(text)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def one(query: dict[str, list[str]], name: str) -> str | None:

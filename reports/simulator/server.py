@@ -19,10 +19,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reports.simulator import analytics, analytics_query, legacy_reports, listings
@@ -77,9 +78,9 @@ class SimulatorServer:
         datetime or a callable); default the real UTC time."""
         self.organization = organization
         if now is None:
-            self._now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+            self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
         elif isinstance(now, datetime):
-            fixed = now.astimezone(timezone.utc)
+            fixed = now.astimezone(UTC)
             self._now = lambda: fixed
         else:
             self._now = now
@@ -100,11 +101,11 @@ class SimulatorServer:
 
     def now(self) -> datetime:
         """The simulator's clock (UTC)."""
-        return self._now().astimezone(timezone.utc)
+        return self._now().astimezone(UTC)
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         if self._httpd is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"simulator": self})
@@ -137,7 +138,7 @@ class SimulatorServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -151,7 +152,7 @@ class SimulatorServer:
 
     # ------------------------------------------------------------ request handling
 
-    def _handle(self, handler: "_Handler", method: str) -> None:
+    def _handle(self, handler: _Handler, method: str) -> None:
         started = time.monotonic()
         request_id = _request_id()
         split = urlsplit(handler.path)
@@ -181,7 +182,7 @@ class SimulatorServer:
         _send(handler, status, body, request_id, headers, body_mode)
 
     def _dispatch(
-        self, handler: "_Handler", method: str, path: str, query: dict[str, list[str]]
+        self, handler: _Handler, method: str, path: str, query: dict[str, list[str]]
     ) -> tuple[int, bytes, dict[str, str], str | None]:
         supplied = handler.headers.get("x-api-key")
         bearer = handler.headers.get("authorization") or ""

@@ -122,6 +122,7 @@ def synthetic_analytics_organization(
     attributions: dict = {}
     shared = 0
     for profile in base.profiles:
+        assert profile.id is not None  # a synthetic organization's workspaces all have IDs
         number = int(profile.id[len("wrkspc_01SYNTH"):])
         for position, (key_id, _share) in enumerate(profile.keys):
             if position == 0 and number % 10 == 0:

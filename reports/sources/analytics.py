@@ -21,9 +21,10 @@ the SPEC has the facts; its "Traps" shaped what is done here):
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.aggregate import sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
@@ -51,7 +52,7 @@ from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 BETA = "analytics-usage-cost-2026-08-24"
 API_VERSION = "2026-10-21"  # what the official SDK 2.10.0 sends
 HEADERS = {"anthropic-beta": BETA, "anthropic-version": API_VERSION}
-FLOOR = datetime(2026, 1, 1, tzinfo=timezone.utc)  # "no earlier than 2026-01-01T00:00:00Z"
+FLOOR = datetime(2026, 1, 1, tzinfo=UTC)  # "no earlier than 2026-01-01T00:00:00Z"
 LOOKBACK = timedelta(days=365)  # "within the last 365 days"
 PAGE_ROWS = 1000  # the API's maximum rows per page
 
@@ -263,7 +264,7 @@ class _Periods:
             return found
         label = key[0]
         try:
-            start, end = parse_rfc3339(key[0]), parse_rfc3339(key[1])  # type: ignore[arg-type]
+            start, end = parse_rfc3339(key[0]), parse_rfc3339(key[1])
         except (TypeError, ValueError, AttributeError):
             raise where.error(f"the row's starting_at/ending_at {label!r} is not an RFC 3339 period",
                               row=index) from None
@@ -336,8 +337,8 @@ def _read_actor(actor: dict, where: Where, label: str, index: int) -> Actor:
         return Actor(SERVICE_ACCOUNT, _required_text(actor, "service_account_id", where, label, index))
     if kind == API_KEY:
         return Actor(API_KEY, _required_text(actor, "api_key_id", where, label, index))
-    provider = actor.get("provider") if isinstance(actor.get("provider"), dict) else {}
-    kind = provider.get("type") if isinstance(provider.get("type"), str) else "federated"
+    provider = actor.get("provider")
+    kind = provider["type"] if isinstance(provider, dict) and isinstance(provider.get("type"), str) else "federated"
     subject = text_or_null(actor, "subject", where, label, index)
     return Actor(FEDERATED, subject, name=f"{kind} identity {subject or '(no subject)'}")
 
@@ -401,7 +402,10 @@ def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_
                 values.append(value)
             if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
                 unknown_cost_types.add(values[0])
-            yield CostRow(day, payers.of(group, where, label, index), None, *values, amount, list_amount)
+            cost_type, model, token_type, tier, window = values  # _COST_FIELDS order
+            yield CostRow(day=day, attribution=payers.of(group, where, label, index), description=None,
+                          cost_type=cost_type, model=model, token_type=token_type, service_tier=tier,
+                          context_window=window, amount_cents=amount, list_amount_cents=list_amount)
 
 
 def _cost(cost: dict, field: str, where: Where, label: str, index: int) -> Decimal:

@@ -8,10 +8,11 @@ restatement machinery: the fetch only needs their ``Query`` list, and the core o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from reports.core.aggregate import CostSums, UsageSums
 from reports.core.months import Month

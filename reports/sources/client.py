@@ -13,9 +13,10 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Mapping
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -74,7 +75,7 @@ class Page:
 
 
 # A spool hands out an open, new file for one response body (or raises to say: stop).
-Spool = Callable[[], BinaryIO]
+Spool = Callable[[], IO[bytes]]
 
 
 @dataclass
@@ -126,7 +127,7 @@ class AdminClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "AdminClient":
+    def __enter__(self) -> AdminClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -332,5 +333,6 @@ def _envelope(body: bytes) -> dict[str, Any]:  # noqa: D401
 
 def _require_shape(endpoint: str, number: int, data: Any, optional_has_more: bool = False) -> None:
     flags = (bool, type(None)) if optional_has_more else bool
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list) or not isinstance(data.get("has_more"), flags):
+    if (not isinstance(data, dict) or not isinstance(data.get("data"), list)
+            or not isinstance(data.get("has_more"), flags)):
         raise ApiError(f"{endpoint} page {number} is not a page of results (no data list / has_more flag)")

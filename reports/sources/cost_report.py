@@ -7,8 +7,9 @@ attribution is its workspace. Pure reading: no I/O beyond the snapshot it is han
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.aggregate import legacy_notes, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cost_cents
@@ -104,7 +105,8 @@ class _Days:
             return set()
         if first_on_page and day == self.open_day:
             return self.open_keys
-        raise where.error(f"bucket {label} was already returned on an earlier page; summing it twice would double count")
+        raise where.error(f"bucket {label} was already returned on an earlier page; "
+                          "summing it twice would double count")
 
     def page_ended(self, day: date | None, keys: set[tuple]) -> None:
         self.open_day, self.open_keys = day, keys
@@ -184,7 +186,9 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 payer = payers.get(values[0])
                 if payer is None:
                     payer = payers[values[0]] = _payer(values[0], None)
-                yield CostRow(day, payer, *values[1:], amount)  # fields in _COST_DIMENSIONS order
+                _, description, _, model, token_type, tier, window = values  # _COST_DIMENSIONS order
+                yield CostRow(day=day, attribution=payer, description=description, cost_type=cost_type, model=model,
+                              token_type=token_type, service_tier=tier, context_window=window, amount_cents=amount)
 
 
 def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
-from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.errors import ApiError
 from reports.sources.base import ANALYTICS_PAGES, LIST, Query
+from reports.sources.client import AdminClient, FetchStats, RetryPolicy
 from reports.sources.snapshot import PageRecord, SnapshotClosed, SnapshotWriter
 
 log = logging.getLogger("reports.sources.fetch")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 import reprlib
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from reports.core.records import ApiKey, User, Workspace
 from reports.errors import DataError
-
 
 MAX_COUNT = 10**15  # tokens or requests in one row: far beyond any organization's month
 MAX_DIGITS = 40  # no count or amount of a page has more digits; longer ones are kept as text to be refused

@@ -11,14 +11,15 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import IO
 
-from reports.sources.client import Page
 from reports.core.report import Check
 from reports.errors import DataError, UsageError
+from reports.sources.client import Page
 from reports.sources.pages import RawPage
 
 INDEX = "index.json"
@@ -57,7 +58,7 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._closed = False
 
-    def incoming(self) -> BinaryIO:
+    def incoming(self) -> IO[bytes]:
         """A new file in the snapshot folder for a response body as it arrives (the client's spool)."""
         with self._lock:  # no new file once the writer is closed: the folder may be being removed
             if self._closed:
@@ -69,7 +70,7 @@ class SnapshotWriter:
         record = PageRecord(
             file=f"raw/{name}", query=query, endpoint=page.endpoint, number=page.number,
             params={key: value for key, value in page.params.items()}, request_id=page.request_id,
-            fetched_at=datetime.fromtimestamp(page.fetched_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            fetched_at=datetime.fromtimestamp(page.fetched_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             sha256=page.sha256 or hashlib.sha256(page.read_bytes()).hexdigest(),
         )
         with self._lock:  # pages are written one at a time; the network, not the disk, is the wait
@@ -223,4 +224,4 @@ class Snapshot:
         if not self.records:
             return None
         latest = max(record.fetched_at for record in self.records)
-        return datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -7,7 +7,7 @@ written; the others when ``journal.layouts`` lists them.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from reports.core.report import Journal
 from reports.core.settings import Settings

@@ -16,9 +16,10 @@ amounts, UTF-8 without BOM, ``\\r\\n``); the same journal always gives byte-iden
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from reports.core.report import Journal, JournalLine
 from reports.outputs.journals.text import amount, csv_bytes, inert

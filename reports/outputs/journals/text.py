@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, Sequence
 
 from reports.core.money import CENT
 from reports.core.report import JournalLine

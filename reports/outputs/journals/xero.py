@@ -38,9 +38,9 @@ def render(journal: Journal, settings: Settings) -> list[bytes]:
         day = day_text(part.day, options.date_format)
         rows = []
         for line in part.lines:
-            tracked = bool(category) and line.cost_center is not None
+            code = line.cost_center if category else None  # tracked: a cost center's line, with a category
             rows.append((narration, day, inert(line_description(line)), inert(line.account), inert(options.tax_rate),
-                         amount(line.amount), inert(category) if tracked else "",
-                         inert(settings.dimension_for(line.cost_center)) if tracked else ""))
+                         amount(line.amount), inert(category) if code is not None else "",
+                         inert(settings.dimension_for(code)) if code is not None else ""))
         files.append(csv_bytes(HEADER, rows))
     return files
