@@ -9,7 +9,7 @@ keeps the earlier ones, oldest first, under ``previous``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -79,10 +79,7 @@ class SendRecord:
     @property
     def recipients(self) -> tuple[str, ...]:
         """Every envelope recipient of the recorded messages, once each, in order."""
-        seen: list[str] = []
-        for message in self.messages:
-            seen.extend(r for r in message.envelope_to if r not in seen)
-        return tuple(seen)
+        return envelope_recipients(self.messages)
 
     def restarted(self) -> SendRecord:
         """An empty record for a forced send, keeping this one (and its predecessors) under ``previous``."""
@@ -122,6 +119,14 @@ class SendRecord:
     def to_bytes(self) -> bytes:
         """The file's content: indented JSON, UTF-8, a final newline."""
         return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def envelope_recipients(messages: Iterable[Any]) -> tuple[str, ...]:
+    """Every address in the messages' ``envelope_to``, once each, in the order first sent to."""
+    seen: list[str] = []
+    for message in messages:
+        seen.extend(r for r in message.envelope_to if r not in seen)
+    return tuple(seen)
 
 
 def read_send_record(month_dir: Path) -> SendRecord | None:

@@ -28,7 +28,7 @@ from reports.email.compose import (
     compose,
     headline_from_manifest,
 )
-from reports.email.record import RECORD_NAME, RecordedMessage, SendRecord, read_send_record
+from reports.email.record import RECORD_NAME, RecordedMessage, SendRecord, envelope_recipients, read_send_record
 from reports.email.transport import DEFAULT_TIMEOUT, SmtpTransport
 from reports.errors import DataError, UsageError
 from reports.outputs.atomic import write_atomic
@@ -83,10 +83,7 @@ class SendOutcome:
 
     @property
     def recipients(self) -> tuple[str, ...]:
-        seen: list[str] = []
-        for message in self.messages:
-            seen.extend(r for r in message.envelope_to if r not in seen)
-        return tuple(seen)
+        return envelope_recipients(self.messages)
 
     @property
     def sent_at(self) -> datetime | None:
