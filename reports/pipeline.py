@@ -255,14 +255,8 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
     snapshot.require((query.name, query.required) for query in source.queries(month))
     data = source.read(snapshot, month)
     run_info = replace(run_info, data_source=source.name, data_refreshed_at=data.data_refreshed_at)
-    return build_report(
-        month=month, settings=settings, cost_rows=data.cost_rows, usage_rows=data.usage,
-        prior_cost_rows=data.prior_cost, prior_usage_rows=() if data.prior_usage_available else None,
-        directory=data.directory, run_info=run_info, days_with_data=data.days_with_data,
-        unknown_cost_types=data.unknown_cost_types, daily_cents=data.daily_cents,
-        prior_daily_cents=data.prior_daily_cents, extra_checks=data.checks + snapshot.text_checks(),
-        source_notes=data.notes,
-    )
+    # the snapshot's own checks (text that was not valid Unicode) join the source's
+    return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info)
 
 
 def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = True) -> list[str]:

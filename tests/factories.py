@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from reports.core.aggregate import build_report, legacy_notes, sum_costs, sum_usage
+from reports.core.aggregate import MonthData, build_report, legacy_notes, sum_costs, sum_usage
 from reports.core.money import ZERO
 from reports.core.months import Month
 from reports.core.records import ApiKey, Attribution, CostRow, Directory, TokenCounts, UsageRow, Workspace
@@ -183,12 +183,12 @@ def sample_report(
         data_fetched_at=fetched,
         notes=("DEMO: a simulated organization; these are not real charges.",) if demo else (),
     )
-    return build_report(
-        month=month, settings=sample_settings(organization), cost_rows=rows, usage_rows=usage,
-        prior_cost_rows=sum_costs(prior_rows) if prior else None, prior_usage_rows=() if prior else None,
-        directory=_directory(workspace_name), run_info=run_info, days_with_data=set(month.days),
-        source_notes=legacy_notes(usage.total("priority")),
+    data = MonthData(
+        cost_rows=rows, prior_cost=sum_costs(prior_rows) if prior else None, usage=usage,
+        prior_usage_available=prior, directory=_directory(workspace_name), days_with_data=set(month.days),
+        notes=legacy_notes(usage.total("priority")),
     )
+    return build_report(month, sample_settings(organization), data, run_info)
 
 
 ALL_LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -184,6 +184,28 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
 
 
 @dataclass(frozen=True)
+class MonthData:
+    """A month as a source gives it to the core: this month's cost rows, the prior month's sums, the names.
+
+    It lives beside the sums it holds (``CostSums``, ``UsageSums``): a module of its own would
+    import them from here while ``build_report`` imports it, a cycle.
+    """
+
+    cost_rows: Sequence[CostRow]  # this month, in API order: the Line Items
+    prior_cost: CostSums | None  # None when the prior month could not be had
+    usage: UsageSums | None  # None when this month's usage could not be had
+    prior_usage_available: bool  # only whether it could be had is reported; it is shown nowhere
+    directory: Directory
+    days_with_data: set[date] | None = None  # days the API returned a bucket for (bucketed sources)
+    unknown_cost_types: tuple[str, ...] = ()
+    daily_cents: dict[date, Decimal] | None = None  # spend by day from a query that gives it
+    prior_daily_cents: dict[date, Decimal] | None = None
+    checks: tuple[Check, ...] = ()  # the source's own reconciliation checks
+    notes: tuple[str, ...] = ()  # what a reader should know about this source's figures
+    data_refreshed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class MonthTotals:
     """One month's spend, summed exactly, and its allocation rounded to cents."""
 
@@ -237,31 +259,13 @@ def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Set
     return MonthTotals(month, sums, allocation, rounded_total, totals, list_totals)
 
 
-def build_report(
-    *,
-    month: Month,
-    settings: Settings,
-    cost_rows: Sequence[CostRow],
-    usage_rows: Iterable[UsageRow] | UsageSums | None,
-    prior_cost_rows: Iterable[CostRow] | CostSums | None,
-    prior_usage_rows: Iterable[UsageRow] | UsageSums | None,  # only whether it was available matters
-    directory: Directory,
-    run_info: RunInfo,
-    days_with_data: set[date] | None = None,
-    unknown_cost_types: Iterable[str] = (),
-    daily_cents: dict[date, Decimal] | None = None,  # this month's spend by day, when another query gives it
-    prior_daily_cents: dict[date, Decimal] | None = None,
-    extra_checks: Sequence[Check] = (),
-    source_notes: Sequence[str] = (),
-) -> Report:
+def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo) -> Report:
+    """The month's Report from what its source read: every figure of every output comes from here."""
+    cost_rows, directory = data.cost_rows, data.directory
     # Each month's rows are read once into sums; only this month's rows are kept (line items).
     current_sums = sum_costs(cost_rows)
-    prior_sums = None
-    if prior_cost_rows is not None:
-        prior_sums = prior_cost_rows if isinstance(prior_cost_rows, CostSums) else sum_costs(prior_cost_rows)
-    usage = None
-    if usage_rows is not None:
-        usage = usage_rows if isinstance(usage_rows, UsageSums) else sum_usage(usage_rows)
+    prior_sums = data.prior_cost
+    usage = data.usage
     current = month_totals(month, current_sums, settings, directory)
     prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
@@ -273,15 +277,15 @@ def build_report(
     analytics = not directory.null_workspace_is_default
     line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(analytics)) if usage else None)
     usage_lines = _usage_lines(usage_sums, directory)
-    by_day = daily_cents if daily_cents is not None else current_sums.by_day
-    prior_by_day = prior_daily_cents if prior_daily_cents is not None else (
+    by_day = data.daily_cents if data.daily_cents is not None else current_sums.by_day
+    prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
         prior_sums.by_day if prior_sums is not None else None)
     reconciliation = _reconciliation(month, current, centers, journal, line_items, directory,
-                                     settings, days_with_data, unknown_cost_types, extra_checks)
+                                     settings, data.days_with_data, data.unknown_cost_types, data.checks)
     drivers = _drivers(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day)
-    notes = _notes(run_info, current, drivers, usage is not None, unknown_cost_types, prior is not None,
-                   source_notes)
-    if prior is not None and prior_usage_rows is None:
+    notes = _notes(run, current, drivers, usage is not None, data.unknown_cost_types, prior is not None,
+                   data.notes)
+    if prior is not None and not data.prior_usage_available:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
     return Report(
@@ -296,7 +300,7 @@ def build_report(
         journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
-        run_info=RunInfo(**{**run_info.__dict__, "notes": run_info.notes + notes}),
+        run_info=RunInfo(**{**run.__dict__, "notes": run.notes + notes}),
         usage_available=usage is not None,
         unallocated_code=settings.unallocated,
         api_keys=_api_key_lines(current, usage_sums, directory) if analytics else (),

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from reports.core.aggregate import sum_costs, sum_usage
+from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import (
@@ -45,7 +45,7 @@ from reports.core.report import Check
 from reports.core.settings import ANALYTICS
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
-from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, MonthData, Query
+from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
