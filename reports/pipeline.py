@@ -23,7 +23,7 @@ from reports.core.journal import ledger_for
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.posting import adjustment_of, posted_of_report
-from reports.core.report import Ledger, Report, RunInfo
+from reports.core.report import Ledger, Report, RunInfo, Status
 from reports.core.restate import build_restatement
 from reports.core.settings import ANALYTICS, Settings
 from reports.errors import DataError, SealedMonthError, UsageError
@@ -204,7 +204,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         report = _with_restatement(report, settings, sealed)
     report = replace(report, history=_history(options.output_dir, report, settings, sealed))
     if not report.reconciliation.passed:
-        failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
+        failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]

@@ -31,6 +31,7 @@ from reports.core.settings import (
     QuickBooksSettings,
     Settings,
     SharedRule,
+    SourceName,
     XeroSettings,
 )
 from reports.errors import ConfigError
@@ -137,13 +138,13 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     )
 
 
-def _source(node: Node | None, override: str | None, problems: Problems) -> str | None:
+def _source(node: Node | None, override: str | None, problems: Problems) -> SourceName | None:
     """The source the run will use; None when the file names an unknown one (a problem already)."""
     configured = _text(node, "source", problems)
     if configured is not None and configured not in SOURCES:
         problems.add(node, "source", f"must be one of {', '.join(SOURCES)}, got {configured!r}")
-        return override
-    return override or configured or COST_REPORT
+        return None if override is None else SourceName(override)
+    return SourceName(override or configured or COST_REPORT)
 
 
 def _unknown_keys(mapping: dict[str, Node], allowed: set[str], prefix: str, problems: Problems) -> None:

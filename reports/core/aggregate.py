@@ -33,6 +33,7 @@ from reports.core.report import (
     Reconciliation,
     Report,
     RunInfo,
+    Status,
     UnmappedWorkspace,
     UsageJoin,
     UsageLine,
@@ -498,7 +499,7 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
                     default=Fraction(0))
 
     def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
-        return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
+        return Check(name, expected, actual, Status.PASS if ok else Status.FAIL, detail)
 
     checks = [
         check("Line items add up to the source total (cents)", f"{current.source_total_cents}",
@@ -524,12 +525,12 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         # The API returns a bucket for every day, empty ones included; a missing day is shown
         # loudly, but it is not a disagreement between totals, so it warns rather than fails.
         checks.append(Check("Every day of the month was returned", f"{len(expected_days)} days",
-                            f"{len(expected_days & days_with_data)} days", "WARN" if missing else "PASS",
+                            f"{len(expected_days & days_with_data)} days", Status.WARN if missing else Status.PASS,
                             "the API returned no bucket for " + ", ".join(d.isoformat() for d in missing)
                             if missing else ""))
     checks.extend(extra_checks)
     for cost_type in sorted(unknown_cost_types):
-        checks.append(Check("Unknown cost type included", "known cost types", cost_type, "WARN",
+        checks.append(Check("Unknown cost type included", "known cost types", cost_type, Status.WARN,
                             f"cost type {cost_type!r} is new to this tool; its amounts are included as reported"))
     unmapped = _unmapped(current, directory, settings)
     by_workspace: dict[tuple[str, str], Decimal] = {}
@@ -539,7 +540,7 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
     for (workspace_id, name), amount in by_workspace.items():
         # the legacy Default workspace has no ID; the analytics API's null workspace is no workspace at all
         checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
-                            f"{name} ({workspace_id})" if workspace_id else name, "WARN",
+                            f"{name} ({workspace_id})" if workspace_id else name, Status.WARN,
                             f"{money_text(amount)} went to {settings.unallocated}; "
                             "add it to a cost center in the config"
                             + ("" if directory.null_workspace_is_default else

@@ -11,12 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 from typing import overload
 
 from reports.core.history import History
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
+from reports.core.settings import SourceName
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,12 +292,20 @@ class Journal:
         return amounts
 
 
+class Status(StrEnum):
+    """A reconciliation check's outcome, written as its value (the sheet, the manifest, the email)."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    WARN = "WARN"  # shown loudly, but not a disagreement between totals: the month is still published
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
     expected: str
     actual: str
-    status: str  # PASS | FAIL | WARN
+    status: Status
     detail: str = ""
 
 
@@ -327,7 +337,7 @@ class Reconciliation:
 
     @property
     def passed(self) -> bool:
-        return all(check.status != "FAIL" for check in self.checks)
+        return all(check.status != Status.FAIL for check in self.checks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +383,7 @@ class RunInfo:
     demo: bool
     data_fetched_at: datetime | None
     notes: tuple[str, ...]
-    data_source: str = "cost_report"  # which API: "cost_report" (legacy) or "analytics"
+    data_source: SourceName = SourceName.COST_REPORT  # which API the month was read from
     data_refreshed_at: datetime | None = None  # analytics: the API's data_refreshed_at
 
 
@@ -451,7 +461,7 @@ class Report:
     history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
 
     @property
-    def data_source(self) -> str:
+    def data_source(self) -> SourceName:
         return self.run_info.data_source
 
     @property

@@ -41,7 +41,7 @@ from reports.core.records import (
     TokenCounts,
     UsageRow,
 )
-from reports.core.report import Check
+from reports.core.report import Check, Status
 from reports.core.settings import ANALYTICS
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
@@ -217,16 +217,16 @@ def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
 
 def _daily_check(total: Decimal, daily: dict[date, Decimal]) -> Check:
     days = sum(daily.values(), ZERO)
-    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", "PASS"
-                 if days == total else "FAIL", "the daily chart's query against the month's grouped query"
+    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", Status.PASS
+                 if days == total else Status.FAIL, "the daily chart's query against the month's grouped query"
                  if days == total else "the API's two answers differ (data refreshed between them?): run again")
 
 
 def _legacy_check(total: Decimal, legacy: Decimal) -> Check:
     analytics_usd, legacy_usd = cents_to_dollars(total), cents_to_dollars(legacy)
     if total == legacy:
-        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "PASS")
-    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "WARN",
+        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.PASS)
+    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.WARN,
                  f"the analytics API reports ${analytics_usd:,.2f} and the legacy cost report ${legacy_usd:,.2f} "
                  f"({analytics_usd - legacy_usd:+,.2f}); the legacy report leaves out Priority Tier and Managed Agents "
                  "session cost, and either may hold late data the other does not yet")

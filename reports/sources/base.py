@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from reports.core.aggregate import MonthData
 from reports.core.months import Month
+from reports.core.settings import SourceName
 
 REPORT = "report"  # pages follow next_page until has_more is false
 ANALYTICS_PAGES = "analytics_pages"  # the same, but has_more may be null: then next_page decides
@@ -36,7 +37,7 @@ class Query:
 class Source(Protocol):
     """One API's way of reporting a month."""
 
-    name: str  # the config's `source:` value
+    name: SourceName  # the config's `source:` value
 
     def queries(self, month: Month) -> list[Query]:
         """Every query the month needs, the prior month's included."""
