@@ -254,7 +254,6 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
                           run_info: RunInfo) -> Report:
     snapshot.require((query.name, query.required) for query in source.queries(month))
     data = source.read(snapshot, month)
-    run_info = replace(run_info, data_source=source.name, data_refreshed_at=data.data_refreshed_at)
     # the snapshot's own checks (text that was not valid Unicode) join the source's
     return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info)
 

@@ -17,6 +17,7 @@ from reports.core.months import Month
 from reports.core.records import ApiKey, Attribution, CostRow, Directory, TokenCounts, UsageRow, Workspace
 from reports.core.report import Journal, JournalLine, Ledger, Report, RunInfo
 from reports.core.settings import CostCenter, JournalSettings, Settings, SharedRule
+from reports.sources.cost_report import PROFILE
 
 MONTH = Month(2026, 10)
 
@@ -184,7 +185,7 @@ def sample_report(
         notes=("DEMO: a simulated organization; these are not real charges.",) if demo else (),
     )
     data = MonthData(
-        cost_rows=rows, prior_cost=sum_costs(prior_rows) if prior else None, usage=usage,
+        profile=PROFILE, cost_rows=rows, prior_cost=sum_costs(prior_rows) if prior else None, usage=usage,
         prior_usage_available=prior, directory=_directory(workspace_name), days_with_data=set(month.days),
         notes=legacy_notes(usage.total("priority")),
     )

@@ -33,6 +33,7 @@ from reports.core.report import (
     Reconciliation,
     Report,
     RunInfo,
+    SourceProfile,
     Status,
     UnmappedWorkspace,
     UsageJoin,
@@ -192,6 +193,7 @@ class MonthData:
     import them from here while ``build_report`` imports it, a cycle.
     """
 
+    profile: SourceProfile  # what the source's figures carry
     cost_rows: Sequence[CostRow]  # this month, in API order: the Line Items
     prior_cost: CostSums | None  # None when the prior month could not be had
     usage: UsageSums | None  # None when this month's usage could not be had
@@ -275,8 +277,8 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
     workspaces = _workspace_lines(settings, rules, current, prior, usage_sums, directory)
-    analytics = not directory.null_workspace_is_default
-    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(analytics)) if usage else None)
+    attribution = data.profile.attribution
+    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(attribution)) if usage else None)
     usage_lines = _usage_lines(usage_sums, directory)
     by_day = data.daily_cents if data.daily_cents is not None else current_sums.by_day
     prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
@@ -301,11 +303,14 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
         journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
-        run_info=RunInfo(**{**run.__dict__, "notes": run.notes + notes}),
+        run_info=RunInfo(**{**run.__dict__, "data_source": data.profile.name,
+                            "data_refreshed_at": data.data_refreshed_at, "notes": run.notes + notes}),
+        profile=data.profile,
         usage_available=usage is not None,
+        null_workspace_is_default=directory.null_workspace_is_default,
         unallocated_code=settings.unallocated,
-        api_keys=_api_key_lines(current, usage_sums, directory) if analytics else (),
-        users=_user_lines(current, usage_sums, directory) if analytics else (),
+        api_keys=_api_key_lines(current, usage_sums, directory) if attribution else (),
+        users=_user_lines(current, usage_sums, directory) if attribution else (),
         attributed_by=_attributed_by(current),
         splits=dict(current.allocation.splits),
     )
@@ -451,10 +456,10 @@ def _attributed_by(current: MonthTotals) -> tuple[Amount, ...]:
     return tuple(Amount(level, cents_to_dollars(cents[level])) for level in LEVELS if level in cents)
 
 
-def _cost_grain(analytics: bool) -> Callable[[Attribution], Attribution]:
-    """How the cost rows name a usage row's payer: the legacy cost report knows only the workspace;
-    the analytics source groups cost and usage alike (workspace, API key, actor)."""
-    if analytics:
+def _cost_grain(attribution: bool) -> Callable[[Attribution], Attribution]:
+    """How the cost rows name a usage row's payer: a source without attribution (the legacy cost
+    report) knows only the workspace; one with it groups cost and usage alike (workspace, API key, actor)."""
+    if attribution:
         return lambda payer: payer
     return lambda payer: Attribution(payer.workspace_id, payer.default_workspace)
 

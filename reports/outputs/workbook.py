@@ -493,7 +493,7 @@ class _Writer:
             "Yes" if line.archived else "", "Yes" if line.unmapped else ""))
 
     def line_items(self) -> None:
-        if self.report.data_source == "analytics":
+        if self.report.has_attribution_columns:
             self._analytics_line_items()
             return
         columns = (
@@ -670,7 +670,7 @@ class _Writer:
                 c.text(check.detail),
             ])
         ws.append([])
-        analytics = self.report.data_source == "analytics"
+        analytics = self.report.has_attribution_columns
         ws.append([c.text("Unmapped spend" if analytics else "Unmapped workspaces", st.LABEL)])
         ws.append(c.header_row(UNMAPPED_ANALYTICS_HEADERS if analytics else UNMAPPED_HEADERS))
         if not rec.unmapped:
@@ -692,15 +692,14 @@ class _Writer:
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
-            ("Data Source", "Usage and Cost Analytics API (analytics)" if info.data_source == "analytics"
-             else "Admin API cost report (cost_report)"),
+            ("Data Source", f"{self.report.source_title} ({info.data_source})"),
             ("Data Fetched At",
              rfc3339(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
             *_ledger_rows(self.report),
         ]
-        if info.data_source == "analytics":
+        if self.report.has_refresh_time:
             rows.append(("Data Refreshed At",
                          rfc3339(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
         rows += [("Note", note) for note in info.notes]
@@ -763,7 +762,7 @@ def write_workbook(report: Report, path: pathlib.Path, *,
     writer.history()
     writer.workspaces()
     writer.line_items()
-    if report.data_source == "analytics":
+    if report.has_payers:
         writer.api_keys()
         writer.users()
     writer.usage()

@@ -41,7 +41,7 @@ from reports.core.records import (
     TokenCounts,
     UsageRow,
 )
-from reports.core.report import Check, Status
+from reports.core.report import Check, SourceProfile, Status
 from reports.core.settings import ANALYTICS
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
@@ -141,6 +141,12 @@ def month_queries(month: Month) -> list[Query]:
     return queries
 
 
+# Rows by workspace, API key and actor over the whole month (no time bucket), with data_refreshed_at;
+# whatever Priority Tier cost it reports is in the amounts.
+PROFILE = SourceProfile(ANALYTICS, "Usage and Cost Analytics API", attribution=True, whole_month_rows=True,
+                        refreshed_at=True, priority_tier_included=True)
+
+
 class AnalyticsSource:
     """``source: analytics``."""
 
@@ -176,7 +182,8 @@ class AnalyticsSource:
         if not reachable(prior):
             notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
         return MonthData(
-            cost_rows=current, prior_cost=prior_cost, usage=usage, prior_usage_available=prior_usage_available,
+            profile=PROFILE, cost_rows=current, prior_cost=prior_cost, usage=usage,
+            prior_usage_available=prior_usage_available,
             directory=names, unknown_cost_types=tuple(sorted(unknown)), daily_cents=daily,
             prior_daily_cents=prior_daily, checks=tuple(checks), notes=tuple(notes),
             data_refreshed_at=min(refreshed) if refreshed else None,

@@ -15,6 +15,7 @@ from reports.core.aggregate import MonthData, legacy_notes, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
+from reports.core.report import SourceProfile
 from reports.core.settings import COST_REPORT
 from reports.sources import pages as listing
 from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, Query
@@ -56,6 +57,11 @@ def month_queries(month: Month) -> list[Query]:
     ]
 
 
+# Rows by workspace and day: no API key or actor, no refresh time, and Priority Tier spend billed elsewhere.
+PROFILE = SourceProfile(COST_REPORT, "Admin API cost report", attribution=False, whole_month_rows=False,
+                        refreshed_at=False, priority_tier_included=False)
+
+
 class CostReportSource:
     """``source: cost_report`` (the default)."""
 
@@ -77,7 +83,7 @@ class CostReportSource:
         # The prior month's usage is optional and shown nowhere: it is kept in raw/, and only
         # whether it could be fetched is reported, so it is not read here.
         return MonthData(
-            cost_rows=current_cost, prior_cost=prior_cost, usage=usage,
+            profile=PROFILE, cost_rows=current_cost, prior_cost=prior_cost, usage=usage,
             prior_usage_available=usage_query(prior) not in snapshot.unavailable,
             directory=names, days_with_data=days, unknown_cost_types=tuple(sorted(unknown)),
             notes=legacy_notes(usage.total("priority")),
