@@ -62,7 +62,8 @@ def _payer(workspace_id: str | None, api_key_id: str | None = None) -> Attributi
 
 def _token_row(day, ws, model, token_type, cents, tier="standard", window="0-200k") -> CostRow:
     description = f"{model} {token_type.replace('_', ' ')}"
-    return CostRow(day, _payer(ws), description, "tokens", model, token_type, tier, window, Decimal(cents))
+    return CostRow(day=day, attribution=_payer(ws), description=description, cost_type="tokens", model=model,
+                   token_type=token_type, service_tier=tier, context_window=window, amount_cents=Decimal(cents))
 
 
 def _base_rows(month: Month) -> list[CostRow]:
@@ -81,7 +82,8 @@ def _base_rows(month: Month) -> list[CostRow]:
         _token_row(mid, SHARED_WS, _OPUS, "output_tokens", Decimal("4567.891")),
         _token_row(last, SHARED_WS, _SONNET, "cache_creation.ephemeral_5m_input_tokens", Decimal("812.45"),
                    window="200k-1M"),
-        CostRow(mid, _payer(SUPPORT_WS), "Web search", "web_search", None, None, None, None, Decimal("1000")),
+        CostRow(day=mid, attribution=_payer(SUPPORT_WS), description="Web search", cost_type="web_search", model=None,
+                token_type=None, service_tier=None, context_window=None, amount_cents=Decimal("1000")),
         _token_row(last, UNMAPPED_WS, _OPUS, "uncached_input_tokens", Decimal("999.995")),
     ]
     rows.sort(key=lambda row: row.day)  # API order: by day, then as returned
@@ -122,7 +124,8 @@ _USAGE = (
 
 
 def _usage_rows(month: Month) -> list[UsageRow]:
-    return [UsageRow(month.days[0], _payer(ws, key), model, tier, "0-200k", _tokens_for(seed))
+    return [UsageRow(day=month.days[0], attribution=_payer(ws, key), model=model, service_tier=tier,
+                     context_window="0-200k", tokens=_tokens_for(seed))
             for ws, key, _name, model, tier, seed in _USAGE]
 
 

@@ -130,13 +130,13 @@ class UsageSums:
         for (payer, model, tier), counts in self._sums.items():
             _add(sums, (payer.workspace_id, payer.api_key_id, model, tier), counts)
         for key, counts in sums.items():
-            yield key, TokenCounts(*counts)
+            yield key, TokenCounts.of(counts)
 
     def by(self, key: Callable[[Attribution], Hashable]) -> dict:
         sums: dict = {}
         for (payer, _model, _tier), counts in self._sums.items():
             _add(sums, key(payer), counts)
-        return {found: TokenCounts(*counts) for found, counts in sums.items()}
+        return {found: TokenCounts.of(counts) for found, counts in sums.items()}
 
     def by_workspace(self) -> dict[str | None, TokenCounts]:
         return self.by(lambda payer: payer.workspace_id)
@@ -147,7 +147,7 @@ class UsageSums:
         for (_payer, _model, row_tier), counts in self._sums.items():
             if tier is None or row_tier == tier:
                 _add(sums, 0, counts)
-        return TokenCounts(*sums[0]) if sums else TokenCounts()
+        return TokenCounts.of(sums[0]) if sums else TokenCounts()
 
 
 def _add(sums: dict, key: object, counts: list[int]) -> None:

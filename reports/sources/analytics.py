@@ -462,7 +462,6 @@ def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
                 web_searches=searches,
             )
             payer = payers.of(group, where, label, index)
-            yield UsageRow(day, payer,
-                           text_or_null(group, "model", where, label, index),
-                           text_or_null(group, "service_tier", where, label, index),
-                           text_or_null(group, "context_window", where, label, index), tokens)
+            yield UsageRow(day=day, attribution=payer, model=text_or_null(group, "model", where, label, index),
+                           service_tier=text_or_null(group, "service_tier", where, label, index),
+                           context_window=text_or_null(group, "context_window", where, label, index), tokens=tokens)

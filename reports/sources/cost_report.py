@@ -219,7 +219,9 @@ def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
                 payer = payers.get((values[0], values[1]))
                 if payer is None:
                     payer = payers[(values[0], values[1])] = _payer(values[0], values[1])
-                yield UsageRow(day, payer, values[2], values[3], values[4], tokens)
+                _, _, model, tier, window = values  # _USAGE_DIMENSIONS order
+                yield UsageRow(day=day, attribution=payer, model=model, service_tier=tier, context_window=window,
+                               tokens=tokens)
 
 
 def _web_searches(row: dict, where: Where, label: str, index: int) -> int:
