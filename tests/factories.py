@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from reports.core.aggregate import MonthData, build_report, legacy_notes, sum_costs, sum_usage
+from reports.core.aggregate import MonthData, build_report, sum_costs, sum_usage
 from reports.core.money import ZERO
 from reports.core.months import Month
 from reports.core.records import ApiKey, Attribution, CostRow, Directory, TokenCounts, UsageRow, Workspace
 from reports.core.report import Journal, JournalLine, Ledger, Report, RunInfo
 from reports.core.settings import CostCenter, JournalSettings, Settings, SharedRule
-from reports.sources.cost_report import PROFILE
+from reports.sources.cost_report import PROFILE, legacy_notes
 
 MONTH = Month(2026, 10)
 

@@ -647,19 +647,3 @@ def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_avai
     for cost_type in sorted(unknown_cost_types):
         notes.append(f"Cost type {cost_type!r} is unknown to this tool; its amounts are included as reported.")
     return tuple(notes)
-
-
-def legacy_notes(priority: TokenCounts) -> tuple[str, ...]:
-    """What a reader of a month from the legacy cost report should know (Run Info, PDF)."""
-    priority_total = priority.input_total + priority.output
-    return (
-        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
-        f"Priority Tier usage this month: {priority_total:,} tokens "
-        f"({priority.input_total:,} input, {priority.output:,} output).",
-        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
-        "for the journal and the summary (largest remainder, half-up month total).",
-        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
-        "may miss the last minutes of the month.",
-    )
-
-

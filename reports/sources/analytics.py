@@ -28,6 +28,7 @@ from typing import Any
 
 from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
+from reports.core.money_text import money_text
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import (
     API_KEY,
@@ -234,9 +235,10 @@ def _legacy_check(total: Decimal, legacy: Decimal) -> Check:
     if total == legacy:
         return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.PASS)
     return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.WARN,
-                 f"the analytics API reports ${analytics_usd:,.2f} and the legacy cost report ${legacy_usd:,.2f} "
-                 f"({analytics_usd - legacy_usd:+,.2f}); the legacy report leaves out Priority Tier and Managed Agents "
-                 "session cost, and either may hold late data the other does not yet")
+                 f"the analytics API reports {money_text(analytics_usd)} and the legacy cost report "
+                 f"{money_text(legacy_usd)} ({money_text(analytics_usd - legacy_usd, signed=True)}); the legacy "
+                 "report leaves out Priority Tier and Managed Agents session cost, and either may hold late data "
+                 "the other does not yet")
 
 
 # ---------------------------------------------------------------- reading pages

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from reports.core.aggregate import MonthData, legacy_notes, sum_costs, sum_usage
+from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
@@ -88,6 +88,20 @@ class CostReportSource:
             directory=names, days_with_data=days, unknown_cost_types=tuple(sorted(unknown)),
             notes=legacy_notes(usage.total("priority")),
         )
+
+
+def legacy_notes(priority: TokenCounts) -> tuple[str, ...]:
+    """What a reader of a month from the legacy cost report should know (Run Info, PDF)."""
+    priority_total = priority.input_total + priority.output
+    return (
+        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
+        f"Priority Tier usage this month: {priority_total:,} tokens "
+        f"({priority.input_total:,} input, {priority.output:,} output).",
+        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
+        "for the journal and the summary (largest remainder, half-up month total).",
+        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
+        "may miss the last minutes of the month.",
+    )
 
 
 class _Days:
