@@ -16,6 +16,8 @@ from typing import NoReturn
 from reports import __version__
 from reports.core.money_text import money_text
 from reports.core.months import Month
+from reports.core.report import Status
+from reports.core.settings import ANALYTICS, SOURCES
 from reports.errors import ChargebackError, UsageError
 from reports.resources import DEFAULT_CONFIG, config_to_read
 from reports.sources.client import DEFAULT_BASE_URL
@@ -90,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--demo", action="store_true", help="use the built-in simulated organization (no key needed)")
     mode.add_argument("--offline", action="store_true",
                       help="re-render from the saved snapshot in <output>/<month>/raw/")
-    run.add_argument("--source", choices=("cost_report", "analytics"),
+    run.add_argument("--source", choices=SOURCES,
                      help="which API to read: the legacy cost report (by workspace) or the Usage and Cost "
                           "Analytics API (by workspace, API key and user); default: the config's source")
     run.add_argument("--email", action="store_true", help="email the PDF after a successful run")
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--api-key-file", type=Path,
                           help=f"read the Admin API key from this file instead of ${KEY_ENV}")
     backfill.add_argument("--demo", action="store_true", help="backfill the built-in simulated organization")
-    backfill.add_argument("--source", choices=("cost_report", "analytics"), help="which API to read (as for run)")
+    backfill.add_argument("--source", choices=SOURCES, help="which API to read (as for run)")
     backfill.add_argument("--close", action="store_true",
                           help="close each month after its run (for months whose journals are already posted)")
     backfill.add_argument("--no-pdf", action="store_true",
@@ -248,7 +250,7 @@ def _print_run_summary(result) -> None:
     report = result.report
     demo = " (DEMO)" if report.run_info.demo else ""
     recon = report.reconciliation
-    warns = sum(1 for check in recon.checks if check.status == "WARN")
+    warns = sum(1 for check in recon.checks if check.status == Status.WARN)
     print(f"chargeback {report.month}{demo}: {report.organization}")
     change = ""
     if report.prior_total is not None:
@@ -387,7 +389,7 @@ def _check_config(args: argparse.Namespace) -> int:
     centers = settings.cost_centers
     workspaces = sum(len(center.workspaces) for center in centers) + sum(1 for r in settings.shared if r.workspace)
     rules = f"{workspaces} workspaces mapped"
-    if settings.source == "analytics":
+    if settings.source == ANALYTICS:
         keys = sum(len(center.api_keys) for center in centers) + sum(1 for r in settings.shared if r.api_key)
         people = sum(len(center.users) + len(center.service_accounts) for center in centers)
         rules += f", {keys} API keys, {people} users and service accounts"
@@ -400,7 +402,7 @@ def _check_config(args: argparse.Namespace) -> int:
         from reports.core.journal import ledger_for
 
         _check_month(args.month)
-        if settings.source == "analytics":
+        if settings.source == ANALYTICS:
             from reports.sources.analytics import check_lookback
 
             check_lookback(args.month, _now())

@@ -23,7 +23,7 @@ from reports.core.journal import ledger_for
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.posting import adjustment_of, posted_of_report
-from reports.core.report import Ledger, Report, RunInfo
+from reports.core.report import Ledger, Report, RunInfo, Status
 from reports.core.restate import build_restatement
 from reports.core.settings import ANALYTICS, Settings
 from reports.errors import DataError, SealedMonthError, UsageError
@@ -204,7 +204,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         report = _with_restatement(report, settings, sealed)
     report = replace(report, history=_history(options.output_dir, report, settings, sealed))
     if not report.reconciliation.passed:
-        failed = [check.name for check in report.reconciliation.checks if check.status == "FAIL"]
+        failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
@@ -254,15 +254,8 @@ def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings
                           run_info: RunInfo) -> Report:
     snapshot.require((query.name, query.required) for query in source.queries(month))
     data = source.read(snapshot, month)
-    run_info = replace(run_info, data_source=source.name, data_refreshed_at=data.data_refreshed_at)
-    return build_report(
-        month=month, settings=settings, cost_rows=data.cost_rows, usage_rows=data.usage,
-        prior_cost_rows=data.prior_cost, prior_usage_rows=() if data.prior_usage_available else None,
-        directory=data.directory, run_info=run_info, days_with_data=data.days_with_data,
-        unknown_cost_types=data.unknown_cost_types, daily_cents=data.daily_cents,
-        prior_daily_cents=data.prior_daily_cents, extra_checks=data.checks + snapshot.text_checks(),
-        source_notes=data.notes,
-    )
+    # the snapshot's own checks (text that was not valid Unicode) join the source's
+    return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info)
 
 
 def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = True) -> list[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from reports.core.aggregate import build_report, legacy_notes, sum_costs, sum_usage
+from reports.core.aggregate import MonthData, build_report, sum_costs, sum_usage
 from reports.core.money import ZERO
 from reports.core.months import Month
 from reports.core.records import ApiKey, Attribution, CostRow, Directory, TokenCounts, UsageRow, Workspace
 from reports.core.report import Journal, JournalLine, Ledger, Report, RunInfo
 from reports.core.settings import CostCenter, JournalSettings, Settings, SharedRule
+from reports.sources.cost_report import PROFILE, legacy_notes
 
 MONTH = Month(2026, 10)
 
@@ -61,7 +62,8 @@ def _payer(workspace_id: str | None, api_key_id: str | None = None) -> Attributi
 
 def _token_row(day, ws, model, token_type, cents, tier="standard", window="0-200k") -> CostRow:
     description = f"{model} {token_type.replace('_', ' ')}"
-    return CostRow(day, _payer(ws), description, "tokens", model, token_type, tier, window, Decimal(cents))
+    return CostRow(day=day, attribution=_payer(ws), description=description, cost_type="tokens", model=model,
+                   token_type=token_type, service_tier=tier, context_window=window, amount_cents=Decimal(cents))
 
 
 def _base_rows(month: Month) -> list[CostRow]:
@@ -80,7 +82,8 @@ def _base_rows(month: Month) -> list[CostRow]:
         _token_row(mid, SHARED_WS, _OPUS, "output_tokens", Decimal("4567.891")),
         _token_row(last, SHARED_WS, _SONNET, "cache_creation.ephemeral_5m_input_tokens", Decimal("812.45"),
                    window="200k-1M"),
-        CostRow(mid, _payer(SUPPORT_WS), "Web search", "web_search", None, None, None, None, Decimal("1000")),
+        CostRow(day=mid, attribution=_payer(SUPPORT_WS), description="Web search", cost_type="web_search", model=None,
+                token_type=None, service_tier=None, context_window=None, amount_cents=Decimal("1000")),
         _token_row(last, UNMAPPED_WS, _OPUS, "uncached_input_tokens", Decimal("999.995")),
     ]
     rows.sort(key=lambda row: row.day)  # API order: by day, then as returned
@@ -121,7 +124,8 @@ _USAGE = (
 
 
 def _usage_rows(month: Month) -> list[UsageRow]:
-    return [UsageRow(month.days[0], _payer(ws, key), model, tier, "0-200k", _tokens_for(seed))
+    return [UsageRow(day=month.days[0], attribution=_payer(ws, key), model=model, service_tier=tier,
+                     context_window="0-200k", tokens=_tokens_for(seed))
             for ws, key, _name, model, tier, seed in _USAGE]
 
 
@@ -183,12 +187,12 @@ def sample_report(
         data_fetched_at=fetched,
         notes=("DEMO: a simulated organization; these are not real charges.",) if demo else (),
     )
-    return build_report(
-        month=month, settings=sample_settings(organization), cost_rows=rows, usage_rows=usage,
-        prior_cost_rows=sum_costs(prior_rows) if prior else None, prior_usage_rows=() if prior else None,
-        directory=_directory(workspace_name), run_info=run_info, days_with_data=set(month.days),
-        source_notes=legacy_notes(usage.total("priority")),
+    data = MonthData(
+        profile=PROFILE, cost_rows=rows, prior_cost=sum_costs(prior_rows) if prior else None, usage=usage,
+        prior_usage_available=prior, directory=_directory(workspace_name), days_with_data=set(month.days),
+        notes=legacy_notes(usage.total("priority")),
     )
+    return build_report(month, sample_settings(organization), data, run_info)
 
 
 ALL_LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")

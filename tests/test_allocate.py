@@ -24,6 +24,12 @@ def W(workspace: str | None) -> Attribution:
     return Attribution(workspace, default_workspace=workspace is None)
 
 
+def _row(who: Attribution, cents: Decimal) -> CostRow:
+    """A cost row of ``cents`` on the first of October 2026, paid by ``who``."""
+    return CostRow(day=Month(2026, 10).first_day, attribution=who, description=None, cost_type=None, model=None,
+                   token_type=None, service_tier=None, context_window=None, amount_cents=cents)
+
+
 def by_workspace(spend: dict) -> dict[Attribution, Decimal]:
     return {W(ws): amount for ws, amount in spend.items()}
 
@@ -68,7 +74,7 @@ def test_unmapped_spend_without_unallocated_is_an_error_naming_the_workspace():
 
 
 def test_rounded_cost_centers_add_up_to_half_up_month_total():
-    rows = [CostRow(Month(2026, 10).first_day, W(ws), None, None, None, None, None, None, D(cents))
+    rows = [_row(W(ws), D(cents))
             for ws, cents in [("w_eng", "100.5"), ("w_sup", "100.5"), ("w_prop", "100.5")]]
     totals = month_totals(Month(2026, 10), rows, make_settings(), Directory())
     assert totals.rounded_total == D("3.02")  # 301.5 cents -> $3.015 -> $3.02 half-up
@@ -87,7 +93,7 @@ def test_allocated_equals_source_exactly_and_rounding_within_a_cent(spend, eng_p
     dollars = {ws: D(a) for ws, a in spend.items()}
     result = allocate(by_workspace(dollars), settings)
     assert result.allocated_total == Fraction(sum(dollars.values()))
-    rows = [CostRow(Month(2026, 10).first_day, W(ws), None, None, None, None, None, None, amount * 100)
+    rows = [_row(W(ws), amount * 100)
             for ws, amount in dollars.items()]
     totals = month_totals(Month(2026, 10), rows, settings, Directory())
     assert totals.rounded_total == round_cents(sum(dollars.values()))

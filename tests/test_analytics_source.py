@@ -140,4 +140,4 @@ def test_the_legacy_cross_check_warns_with_both_totals():
     assert _legacy_check(Decimal("4200000"), Decimal("4200000")).status == "PASS"
     check = _legacy_check(Decimal("4300000"), Decimal("4200000"))
     assert check.status == "WARN"
-    assert "$43,000.00" in check.detail and "$42,000.00" in check.detail and "+1,000.00" in check.detail
+    assert "$43,000.00" in check.detail and "$42,000.00" in check.detail and "(+$1,000.00)" in check.detail

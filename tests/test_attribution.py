@@ -71,6 +71,12 @@ CASES = [
 ]
 
 
+def _row(day, who: Attribution, cents: Decimal, list_cents: Decimal | None = None) -> CostRow:
+    """A token cost row of ``cents`` (and list price) paid by ``who``."""
+    return CostRow(day=day, attribution=who, description=None, cost_type="tokens", model=None, token_type=None,
+                   service_tier=None, context_window=None, amount_cents=cents, list_amount_cents=list_cents)
+
+
 @pytest.mark.parametrize("attribution, level, code", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_each_row_goes_to_the_most_specific_rule(attribution, level, code):
     result = allocate({attribution: D("10")}, settings())
@@ -132,7 +138,7 @@ def test_allocated_total_equals_the_source_total_exactly(spend):
     result = allocate(spend, settings())
     assert result.allocated_total == Fraction(sum(spend.values()))
     assert set(result.owner) == set(spend)  # every payer went somewhere, exactly once
-    rows = [CostRow(Month(2026, 10).first_day, who, None, "tokens", None, None, None, None, amount * 100)
+    rows = [_row(Month(2026, 10).first_day, who, amount * 100)
             for who, amount in spend.items()]
     totals = month_totals(Month(2026, 10), rows, settings(), Directory(null_workspace_is_default=False,
                                                                          default_workspace_id=DEFAULT_WS))
@@ -144,10 +150,9 @@ def test_allocated_total_equals_the_source_total_exactly(spend):
 def test_list_prices_follow_the_amounts_into_the_same_cost_centers_and_round_the_same_way():
     day = Month(2026, 10).first_day
     rows = [
-        CostRow(day, payer(key="k_shared"), None, "tokens", None, None, None, None, D("1000.005"), D("1250.00625")),
-        CostRow(day, payer(actor=user("user_bob")), None, "tokens", None, None, None, None, D("333.333"),
-                D("333.333")),
-        CostRow(day, payer("w_lost"), None, "tokens", None, None, None, None, D("0.5"), D("0.7")),
+        _row(day, payer(key="k_shared"), D("1000.005"), D("1250.00625")),
+        _row(day, payer(actor=user("user_bob")), D("333.333"), D("333.333")),
+        _row(day, payer("w_lost"), D("0.5"), D("0.7")),
     ]
     totals = month_totals(Month(2026, 10), rows, settings(), Directory(null_workspace_is_default=False))
     assert totals.list_totals is not None

@@ -35,6 +35,7 @@ from reports.outputs.focus import (
 )
 from reports.pipeline import run
 from reports.simulator.catalog import MODELS, UNITS_PER_CENT, WEB_SEARCH_UNITS
+from reports.sources.analytics import PROFILE as ANALYTICS_PROFILE
 from runcheck import assert_manifest_matches
 
 FOCUS_FILE = "focus-2026-10.csv"
@@ -290,7 +291,8 @@ def _analytics_report():
                              usage_quantity=1000 + index if item.cost_type == "tokens" else None))
     items.append(replace(items[-1], workspace_id=None, workspace_name="No workspace", api_key_id=None,
                          api_key_name="", actor="user0@acme.example"))
-    return replace(report, line_items=tuple(items), run_info=replace(report.run_info, data_source="analytics"))
+    return replace(report, line_items=tuple(items), profile=ANALYTICS_PROFILE, null_workspace_is_default=False,
+                   run_info=replace(report.run_info, data_source=ANALYTICS_PROFILE.name))
 
 
 def test_with_the_analytics_source_keys_actors_and_list_prices_fill_x_columns(tmp_path):

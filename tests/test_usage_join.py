@@ -16,14 +16,16 @@ SONNET = "claude-sonnet-4-5"
 def usage(key: str | None, tier: str, window: str | None, *, day: date = DAY, workspace: str | None = WS,
           actor: Actor | None = None, **tokens: int) -> UsageRow:
     payer = Attribution(workspace, default_workspace=workspace is None, api_key_id=key, actor=actor)
-    return UsageRow(day, payer, SONNET, tier, window, TokenCounts(**tokens))
+    return UsageRow(day=day, attribution=payer, model=SONNET, service_tier=tier, context_window=window,
+                    tokens=TokenCounts(**tokens))
 
 
 def cost(token_type: str | None, tier: str | None = "standard", window: str | None = "0-200k", *,
          cost_type: str = "tokens", model: str | None = SONNET, workspace: str | None = WS,
          payer: Attribution | None = None) -> CostRow:
     payer = payer or Attribution(workspace, default_workspace=workspace is None)
-    return CostRow(DAY, payer, "description", cost_type, model, token_type, tier, window, Decimal("1"))
+    return CostRow(day=DAY, attribution=payer, description="description", cost_type=cost_type, model=model,
+                   token_type=token_type, service_tier=tier, context_window=window, amount_cents=Decimal("1"))
 
 
 ROWS = [

@@ -15,7 +15,7 @@ from reports.config.email_settings import read_email
 from reports.config.fields import read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
-from reports.core.settings import COST_REPORT, SOURCES, PdfSettings, Settings
+from reports.core.settings import COST_REPORT, SOURCES, PdfSettings, Settings, SourceName
 from reports.errors import ConfigError
 
 _TOP_KEYS = {
@@ -97,13 +97,13 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     )
 
 
-def _source(node: Node | None, override: str | None, problems: Problems) -> str | None:
+def _source(node: Node | None, override: str | None, problems: Problems) -> SourceName | None:
     """The source the run will use; None when the file names an unknown one (a problem already)."""
     configured = read_text(node, "source", problems)
     if configured is not None and configured not in SOURCES:
         problems.add(node, "source", f"must be one of {', '.join(SOURCES)}, got {configured!r}")
-        return override
-    return override or configured or COST_REPORT
+        return None if override is None else SourceName(override)
+    return SourceName(override or configured or COST_REPORT)
 
 
 def _fiscal_year_start(node: Node | None, problems: Problems) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -33,6 +33,8 @@ from reports.core.report import (
     Reconciliation,
     Report,
     RunInfo,
+    SourceProfile,
+    Status,
     UnmappedWorkspace,
     UsageJoin,
     UsageLine,
@@ -128,13 +130,13 @@ class UsageSums:
         for (payer, model, tier), counts in self._sums.items():
             _add(sums, (payer.workspace_id, payer.api_key_id, model, tier), counts)
         for key, counts in sums.items():
-            yield key, TokenCounts(*counts)
+            yield key, TokenCounts.of(counts)
 
     def by(self, key: Callable[[Attribution], Hashable]) -> dict:
         sums: dict = {}
         for (payer, _model, _tier), counts in self._sums.items():
             _add(sums, key(payer), counts)
-        return {found: TokenCounts(*counts) for found, counts in sums.items()}
+        return {found: TokenCounts.of(counts) for found, counts in sums.items()}
 
     def by_workspace(self) -> dict[str | None, TokenCounts]:
         return self.by(lambda payer: payer.workspace_id)
@@ -145,7 +147,7 @@ class UsageSums:
         for (_payer, _model, row_tier), counts in self._sums.items():
             if tier is None or row_tier == tier:
                 _add(sums, 0, counts)
-        return TokenCounts(*sums[0]) if sums else TokenCounts()
+        return TokenCounts.of(sums[0]) if sums else TokenCounts()
 
 
 def _add(sums: dict, key: object, counts: list[int]) -> None:
@@ -181,6 +183,29 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
         same = daily.get(grain)
         daily[grain] = t if same is None else same + t
     return UsageSums(sums, daily)
+
+
+@dataclass(frozen=True)
+class MonthData:
+    """A month as a source gives it to the core: this month's cost rows, the prior month's sums, the names.
+
+    It lives beside the sums it holds (``CostSums``, ``UsageSums``): a module of its own would
+    import them from here while ``build_report`` imports it, a cycle.
+    """
+
+    profile: SourceProfile  # what the source's figures carry
+    cost_rows: Sequence[CostRow]  # this month, in API order: the Line Items
+    prior_cost: CostSums | None  # None when the prior month could not be had
+    usage: UsageSums | None  # None when this month's usage could not be had
+    prior_usage_available: bool  # only whether it could be had is reported; it is shown nowhere
+    directory: Directory
+    days_with_data: set[date] | None = None  # days the API returned a bucket for (bucketed sources)
+    unknown_cost_types: tuple[str, ...] = ()
+    daily_cents: dict[date, Decimal] | None = None  # spend by day from a query that gives it
+    prior_daily_cents: dict[date, Decimal] | None = None
+    checks: tuple[Check, ...] = ()  # the source's own reconciliation checks
+    notes: tuple[str, ...] = ()  # what a reader should know about this source's figures
+    data_refreshed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -237,31 +262,13 @@ def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Set
     return MonthTotals(month, sums, allocation, rounded_total, totals, list_totals)
 
 
-def build_report(
-    *,
-    month: Month,
-    settings: Settings,
-    cost_rows: Sequence[CostRow],
-    usage_rows: Iterable[UsageRow] | UsageSums | None,
-    prior_cost_rows: Iterable[CostRow] | CostSums | None,
-    prior_usage_rows: Iterable[UsageRow] | UsageSums | None,  # only whether it was available matters
-    directory: Directory,
-    run_info: RunInfo,
-    days_with_data: set[date] | None = None,
-    unknown_cost_types: Iterable[str] = (),
-    daily_cents: dict[date, Decimal] | None = None,  # this month's spend by day, when another query gives it
-    prior_daily_cents: dict[date, Decimal] | None = None,
-    extra_checks: Sequence[Check] = (),
-    source_notes: Sequence[str] = (),
-) -> Report:
+def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo) -> Report:
+    """The month's Report from what its source read: every figure of every output comes from here."""
+    cost_rows, directory = data.cost_rows, data.directory
     # Each month's rows are read once into sums; only this month's rows are kept (line items).
     current_sums = sum_costs(cost_rows)
-    prior_sums = None
-    if prior_cost_rows is not None:
-        prior_sums = prior_cost_rows if isinstance(prior_cost_rows, CostSums) else sum_costs(prior_cost_rows)
-    usage = None
-    if usage_rows is not None:
-        usage = usage_rows if isinstance(usage_rows, UsageSums) else sum_usage(usage_rows)
+    prior_sums = data.prior_cost
+    usage = data.usage
     current = month_totals(month, current_sums, settings, directory)
     prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
@@ -270,18 +277,18 @@ def build_report(
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
     workspaces = _workspace_lines(settings, rules, current, prior, usage_sums, directory)
-    analytics = not directory.null_workspace_is_default
-    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(analytics)) if usage else None)
+    attribution = data.profile.attribution
+    line_items = _line_items(cost_rows, current, directory, usage.join(_cost_grain(attribution)) if usage else None)
     usage_lines = _usage_lines(usage_sums, directory)
-    by_day = daily_cents if daily_cents is not None else current_sums.by_day
-    prior_by_day = prior_daily_cents if prior_daily_cents is not None else (
+    by_day = data.daily_cents if data.daily_cents is not None else current_sums.by_day
+    prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
         prior_sums.by_day if prior_sums is not None else None)
     reconciliation = _reconciliation(month, current, centers, journal, line_items, directory,
-                                     settings, days_with_data, unknown_cost_types, extra_checks)
+                                     settings, data.days_with_data, data.unknown_cost_types, data.checks)
     drivers = _drivers(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day)
-    notes = _notes(run_info, current, drivers, usage is not None, unknown_cost_types, prior is not None,
-                   source_notes)
-    if prior is not None and prior_usage_rows is None:
+    notes = _notes(run, current, drivers, usage is not None, data.unknown_cost_types, prior is not None,
+                   data.notes)
+    if prior is not None and not data.prior_usage_available:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
     return Report(
@@ -296,11 +303,14 @@ def build_report(
         journal=journal,
         reconciliation=reconciliation,
         drivers=drivers,
-        run_info=RunInfo(**{**run_info.__dict__, "notes": run_info.notes + notes}),
+        run_info=RunInfo(**{**run.__dict__, "data_source": data.profile.name,
+                            "data_refreshed_at": data.data_refreshed_at, "notes": run.notes + notes}),
+        profile=data.profile,
         usage_available=usage is not None,
+        null_workspace_is_default=directory.null_workspace_is_default,
         unallocated_code=settings.unallocated,
-        api_keys=_api_key_lines(current, usage_sums, directory) if analytics else (),
-        users=_user_lines(current, usage_sums, directory) if analytics else (),
+        api_keys=_api_key_lines(current, usage_sums, directory) if attribution else (),
+        users=_user_lines(current, usage_sums, directory) if attribution else (),
         attributed_by=_attributed_by(current),
         splits=dict(current.allocation.splits),
     )
@@ -446,10 +456,10 @@ def _attributed_by(current: MonthTotals) -> tuple[Amount, ...]:
     return tuple(Amount(level, cents_to_dollars(cents[level])) for level in LEVELS if level in cents)
 
 
-def _cost_grain(analytics: bool) -> Callable[[Attribution], Attribution]:
-    """How the cost rows name a usage row's payer: the legacy cost report knows only the workspace;
-    the analytics source groups cost and usage alike (workspace, API key, actor)."""
-    if analytics:
+def _cost_grain(attribution: bool) -> Callable[[Attribution], Attribution]:
+    """How the cost rows name a usage row's payer: a source without attribution (the legacy cost
+    report) knows only the workspace; one with it groups cost and usage alike (workspace, API key, actor)."""
+    if attribution:
         return lambda payer: payer
     return lambda payer: Attribution(payer.workspace_id, payer.default_workspace)
 
@@ -494,7 +504,7 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
                     default=Fraction(0))
 
     def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
-        return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
+        return Check(name, expected, actual, Status.PASS if ok else Status.FAIL, detail)
 
     checks = [
         check("Line items add up to the source total (cents)", f"{current.source_total_cents}",
@@ -520,12 +530,12 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
         # The API returns a bucket for every day, empty ones included; a missing day is shown
         # loudly, but it is not a disagreement between totals, so it warns rather than fails.
         checks.append(Check("Every day of the month was returned", f"{len(expected_days)} days",
-                            f"{len(expected_days & days_with_data)} days", "WARN" if missing else "PASS",
+                            f"{len(expected_days & days_with_data)} days", Status.WARN if missing else Status.PASS,
                             "the API returned no bucket for " + ", ".join(d.isoformat() for d in missing)
                             if missing else ""))
     checks.extend(extra_checks)
     for cost_type in sorted(unknown_cost_types):
-        checks.append(Check("Unknown cost type included", "known cost types", cost_type, "WARN",
+        checks.append(Check("Unknown cost type included", "known cost types", cost_type, Status.WARN,
                             f"cost type {cost_type!r} is new to this tool; its amounts are included as reported"))
     unmapped = _unmapped(current, directory, settings)
     by_workspace: dict[tuple[str, str], Decimal] = {}
@@ -535,7 +545,7 @@ def _reconciliation(month: Month, current: MonthTotals, centers: Sequence[CostCe
     for (workspace_id, name), amount in by_workspace.items():
         # the legacy Default workspace has no ID; the analytics API's null workspace is no workspace at all
         checks.append(Check("Unmapped workspace taken by the unallocated cost center", "mapped",
-                            f"{name} ({workspace_id})" if workspace_id else name, "WARN",
+                            f"{name} ({workspace_id})" if workspace_id else name, Status.WARN,
                             f"{money_text(amount)} went to {settings.unallocated}; "
                             "add it to a cost center in the config"
                             + ("" if directory.null_workspace_is_default else
@@ -637,19 +647,3 @@ def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_avai
     for cost_type in sorted(unknown_cost_types):
         notes.append(f"Cost type {cost_type!r} is unknown to this tool; its amounts are included as reported.")
     return tuple(notes)
-
-
-def legacy_notes(priority: TokenCounts) -> tuple[str, ...]:
-    """What a reader of a month from the legacy cost report should know (Run Info, PDF)."""
-    priority_total = priority.input_total + priority.output
-    return (
-        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
-        f"Priority Tier usage this month: {priority_total:,} tokens "
-        f"({priority.input_total:,} input, {priority.output:,} output).",
-        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
-        "for the journal and the summary (largest remainder, half-up month total).",
-        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
-        "may miss the last minutes of the month.",
-    )
-
-

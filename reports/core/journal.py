@@ -26,7 +26,7 @@ from fractions import Fraction
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
 from reports.core.money_text import amount_text
 from reports.core.months import Month
-from reports.core.report import Check, Journal, JournalLine, Ledger
+from reports.core.report import Check, Journal, JournalLine, Ledger, Status
 from reports.core.settings import USD, Settings
 from reports.errors import ConfigError
 
@@ -222,7 +222,7 @@ def ledger_checks(journal: Journal, exact: Mapping[str, Fraction], exact_total: 
     worst_text = f"{(Decimal(worst.numerator) / Decimal(worst.denominator)).quantize(Decimal('0.000001'))}"
 
     def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
-        return Check(name, expected, actual, "PASS" if ok else "FAIL", detail)
+        return Check(name, expected, actual, Status.PASS if ok else Status.FAIL, detail)
 
     return (
         check(f"Journal debits equal credits ({currency})", amount_text(journal.debits), amount_text(journal.credits),

@@ -7,6 +7,7 @@ pages into these records, so allocation and the outputs do not know which API a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -62,7 +63,7 @@ class Attribution:
         return self._hash
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)  # by keyword: eight of its fields are str | None
 class CostRow:
     """One cost result row the API returned (legacy: day x workspace x description)."""
 
@@ -92,7 +93,7 @@ TOKEN_TYPE_FIELDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TokenCounts:
     uncached_input: int = 0
     cache_write_5m: int = 0
@@ -101,14 +102,21 @@ class TokenCounts:
     output: int = 0
     web_searches: int = 0
 
+    @classmethod
+    def of(cls, counts: Sequence[int]) -> TokenCounts:
+        """Counts in field order (uncached input … web searches), as the usage sums keep them."""
+        (uncached_input, cache_write_5m, cache_write_1h, cache_read, output, web_searches) = counts
+        return cls(uncached_input=uncached_input, cache_write_5m=cache_write_5m, cache_write_1h=cache_write_1h,
+                   cache_read=cache_read, output=output, web_searches=web_searches)
+
     def __add__(self, other: TokenCounts) -> TokenCounts:
         return TokenCounts(
-            self.uncached_input + other.uncached_input,
-            self.cache_write_5m + other.cache_write_5m,
-            self.cache_write_1h + other.cache_write_1h,
-            self.cache_read + other.cache_read,
-            self.output + other.output,
-            self.web_searches + other.web_searches,
+            uncached_input=self.uncached_input + other.uncached_input,
+            cache_write_5m=self.cache_write_5m + other.cache_write_5m,
+            cache_write_1h=self.cache_write_1h + other.cache_write_1h,
+            cache_read=self.cache_read + other.cache_read,
+            output=self.output + other.output,
+            web_searches=self.web_searches + other.web_searches,
         )
 
     def of_type(self, token_type: str | None) -> int | None:
@@ -128,7 +136,7 @@ class TokenCounts:
         return Decimal(self.cache_read) / Decimal(self.input_total)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UsageRow:
     """One usage result row (legacy: day x workspace x key x model x tier x window)."""
 

@@ -11,12 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 from typing import overload
 
 from reports.core.history import History
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
+from reports.core.settings import SourceName
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,12 +292,20 @@ class Journal:
         return amounts
 
 
+class Status(StrEnum):
+    """A reconciliation check's outcome, written as its value (the sheet, the manifest, the email)."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    WARN = "WARN"  # shown loudly, but not a disagreement between totals: the month is still published
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
     expected: str
     actual: str
-    status: str  # PASS | FAIL | WARN
+    status: Status
     detail: str = ""
 
 
@@ -327,7 +337,7 @@ class Reconciliation:
 
     @property
     def passed(self) -> bool:
-        return all(check.status != "FAIL" for check in self.checks)
+        return all(check.status != Status.FAIL for check in self.checks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +374,18 @@ class Drivers:
 
 
 @dataclass(frozen=True)
+class SourceProfile:
+    """What a source's figures carry, as the source tells it: outputs ask the Report, not which API it was."""
+
+    name: SourceName
+    title: str  # how the outputs name the API, e.g. "Admin API cost report"
+    attribution: bool  # rows name the API key and actor that spent, not only the workspace
+    whole_month_rows: bool  # rows have no day of their own: each is charged over the whole month
+    refreshed_at: bool  # the API says when its data was last refreshed (data_refreshed_at)
+    priority_tier_included: bool  # the amounts include Priority Tier spend (the legacy cost report leaves it out)
+
+
+@dataclass(frozen=True)
 class RunInfo:
     run_id: str
     generated_at: datetime
@@ -373,7 +395,7 @@ class RunInfo:
     demo: bool
     data_fetched_at: datetime | None
     notes: tuple[str, ...]
-    data_source: str = "cost_report"  # which API: "cost_report" (legacy) or "analytics"
+    data_source: SourceName = SourceName.COST_REPORT  # which API the month was read from
     data_refreshed_at: datetime | None = None  # analytics: the API's data_refreshed_at
 
 
@@ -441,7 +463,9 @@ class Report:
     reconciliation: Reconciliation
     drivers: Drivers
     run_info: RunInfo
+    profile: SourceProfile  # what the source's figures carry (attribution columns, payers, …)
     usage_available: bool = True
+    null_workspace_is_default: bool = True  # a row without a workspace is the Default workspace, else none
     unallocated_code: str | None = None  # the cost center that takes unmapped spend, if any
     restatement: Restatement | None = None  # set when a sealed month is re-run with --restate
     api_keys: tuple[PayerLine, ...] = ()  # analytics: spend per API key, by amount descending
@@ -451,8 +475,37 @@ class Report:
     history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
 
     @property
-    def data_source(self) -> str:
+    def data_source(self) -> SourceName:
         return self.run_info.data_source
+
+    @property
+    def has_attribution_columns(self) -> bool:
+        """Line items and unmapped spend name the API key and actor, not only the workspace."""
+        return self.profile.attribution
+
+    @property
+    def has_payers(self) -> bool:
+        """Spend per API key and per user is shown (the API Keys and Users sheets, the PDF's who spent)."""
+        return self.profile.attribution
+
+    @property
+    def rows_span_month(self) -> bool:
+        """Each line item is charged over the whole month, not over its own day."""
+        return self.profile.whole_month_rows
+
+    @property
+    def has_refresh_time(self) -> bool:
+        """The API said when its data was refreshed (``run_info.data_refreshed_at``, None if it did not say)."""
+        return self.profile.refreshed_at
+
+    @property
+    def priority_tier_included(self) -> bool:
+        """The amounts include Priority Tier spend."""
+        return self.profile.priority_tier_included
+
+    @property
+    def source_title(self) -> str:
+        return self.profile.title
 
     @property
     def has_list_prices(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from reports.core.months import Month
 
@@ -117,9 +118,16 @@ class PdfSettings:
     paper: str = "letter"  # letter | a4
 
 
-COST_REPORT = "cost_report"  # the legacy Admin API cost report: attribution by workspace
-ANALYTICS = "analytics"  # the Usage and Cost Analytics API: by workspace, API key and actor
-SOURCES = (COST_REPORT, ANALYTICS)
+class SourceName(StrEnum):
+    """Which API a month is read from: the config's ``source:``, written as its value in every file."""
+
+    COST_REPORT = "cost_report"  # the legacy Admin API cost report: attribution by workspace
+    ANALYTICS = "analytics"  # the Usage and Cost Analytics API: by workspace, API key and actor
+
+
+COST_REPORT = SourceName.COST_REPORT
+ANALYTICS = SourceName.ANALYTICS
+SOURCES = tuple(SourceName)
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,7 @@ class Settings:
     shared: tuple[SharedRule, ...] = ()
     email: EmailSettings | None = None
     pdf: PdfSettings = field(default_factory=PdfSettings)
-    source: str = COST_REPORT
+    source: SourceName = COST_REPORT
     fiscal_year_start: int = 1  # the month number the fiscal year starts in (year to date counts from it)
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest

@@ -5,6 +5,8 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
+from reports.core.report import Status
+
 # Names carry a prefix so they never clash with Excel's built-in styles ("Total",
 # "Percent", ...): Excel compares style names case-insensitively.
 HEADER = "cb_header"
@@ -87,4 +89,4 @@ def register(workbook: Workbook) -> None:
         workbook.add_named_style(style)
 
 
-STATUS_STYLES = {"PASS": PASS, "FAIL": FAIL, "WARN": WARN}
+STATUS_STYLES = {Status.PASS: PASS, Status.FAIL: FAIL, Status.WARN: WARN}

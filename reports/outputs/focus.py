@@ -228,8 +228,9 @@ class _Rows:
         self.report = report
         # The analytics source reads the month as one row per combination (no time bucket), so its
         # rows are charged over the whole month; the legacy cost report's rows are one day each.
-        # It also gives the Default workspace a real ID, and a null workspace means none at all.
-        self.analytics = report.data_source == "analytics"
+        self.whole_month = report.rows_span_month
+        # The analytics source gives the Default workspace a real ID, and a null workspace means none at all.
+        self.null_is_no_workspace = not report.null_workspace_is_default
         self.names = {line.code: line.name for line in report.cost_centers}
         account = _text(report.organization)
         self.billing = (rfc3339(month.end), rfc3339(month.start))
@@ -248,7 +249,7 @@ class _Rows:
         """(ChargePeriodEnd, ChargePeriodStart) of a row's day, and as CSV."""
         found = self._days.get(day)
         if found is None:
-            if self.analytics:
+            if self.whole_month:
                 values = self.billing
             else:
                 start = datetime.combine(day, time(0), tzinfo=UTC)
@@ -265,7 +266,7 @@ class _Rows:
             label = item.cost_center
             split = self.report.splits.get(label)
             workspace = item.workspace_id
-            if workspace is None and self.analytics:
+            if workspace is None and self.null_is_no_workspace:
                 sub_id = sub_name = None  # analytics: usage outside any workspace, not a sub account
             else:
                 sub_id = _text(workspace if workspace is not None else DEFAULT_WORKSPACE_ID)

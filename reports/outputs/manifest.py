@@ -17,7 +17,7 @@ from typing import Any
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
 from reports.core.posting import adjustment_of
-from reports.core.report import Report
+from reports.core.report import Report, Status
 from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file
@@ -394,7 +394,7 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         outputs=tuple(FileEntry(name, sha256_file(folder / name)) for name in outputs),
         totals=Totals.of(report),
         reconciliation={check.name: check.status for check in report.reconciliation.checks
-                        if check.status != "WARN"} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
+                        if check.status != Status.WARN} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
     )
 
 

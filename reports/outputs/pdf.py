@@ -25,7 +25,7 @@ import reports
 from reports.core.history import HistoryRow
 from reports.core.money import ZERO
 from reports.core.months import Month
-from reports.core.report import Amount, CostCenterLine, Report, UnmappedWorkspace
+from reports.core.report import Amount, CostCenterLine, Report, Status, UnmappedWorkspace
 from reports.errors import RenderError
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment
@@ -176,11 +176,15 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "unmapped": _largest(report.reconciliation.unmapped)[:TOP_UNMAPPED],
         "more_unmapped": max(len(report.reconciliation.unmapped) - TOP_UNMAPPED, 0),
         "reconciliation": report.reconciliation,
-        "failed_checks": [c for c in report.reconciliation.checks if c.status == "FAIL"],
-        "warned_checks": [c for c in report.reconciliation.checks if c.status == "WARN"],
+        "failed_checks": [c for c in report.reconciliation.checks if c.status == Status.FAIL],
+        "warned_checks": [c for c in report.reconciliation.checks if c.status == Status.WARN],
         "run_info": report.run_info,
         "restatement": report.restatement,
-        "analytics": report.data_source == "analytics",
+        "attribution_columns": report.has_attribution_columns,
+        "payers": report.has_payers,
+        "source_title": report.source_title,
+        "refreshed": report.has_refresh_time,
+        "priority_included": report.priority_tier_included,
         "attribution": _rows(report.attributed_by, report.total),
         "top_keys": report.api_keys[:TOP_PAYERS],
         "more_keys": max(len(report.api_keys) - TOP_PAYERS, 0),

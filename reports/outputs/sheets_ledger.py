@@ -63,7 +63,7 @@ class LedgerSheets(Book):
                 c.text(check.detail),
             ])
         ws.append([])
-        analytics = self.report.data_source == "analytics"
+        analytics = self.report.has_attribution_columns
         ws.append([c.text("Unmapped spend" if analytics else "Unmapped workspaces", st.LABEL)])
         ws.append(c.header_row(UNMAPPED_ANALYTICS_HEADERS if analytics else UNMAPPED_HEADERS))
         if not rec.unmapped:
@@ -85,15 +85,14 @@ class LedgerSheets(Book):
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
-            ("Data Source", "Usage and Cost Analytics API (analytics)" if info.data_source == "analytics"
-             else "Admin API cost report (cost_report)"),
+            ("Data Source", f"{self.report.source_title} ({info.data_source})"),
             ("Data Fetched At",
              rfc3339(info.data_fetched_at) if info.data_fetched_at else "unknown"),
             ("Month", str(self.report.month)),
             ("Organization", self.report.organization),
             *_ledger_rows(self.report),
         ]
-        if info.data_source == "analytics":
+        if self.report.has_refresh_time:
             rows.append(("Data Refreshed At",
                          rfc3339(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
         rows += [("Note", note) for note in info.notes]

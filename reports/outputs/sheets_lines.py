@@ -43,7 +43,7 @@ class LineSheets(Book):
             "Yes" if line.archived else "", "Yes" if line.unmapped else ""))
 
     def line_items(self) -> None:
-        if self.report.data_source == "analytics":
+        if self.report.has_attribution_columns:
             self._analytics_line_items()
             return
         columns = (

@@ -160,7 +160,7 @@ def write_workbook(report: Report, path: pathlib.Path, *,
     writer.history()
     writer.workspaces()
     writer.line_items()
-    if report.data_source == "analytics":
+    if report.has_payers:
         writer.api_keys()
         writer.users()
     writer.usage()

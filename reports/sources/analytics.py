@@ -26,8 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from reports.core.aggregate import sum_costs, sum_usage
+from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
+from reports.core.money_text import money_text
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import (
     API_KEY,
@@ -41,11 +42,11 @@ from reports.core.records import (
     TokenCounts,
     UsageRow,
 )
-from reports.core.report import Check
+from reports.core.report import Check, SourceProfile, Status
 from reports.core.settings import ANALYTICS
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
-from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, MonthData, Query
+from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
@@ -141,6 +142,12 @@ def month_queries(month: Month) -> list[Query]:
     return queries
 
 
+# Rows by workspace, API key and actor over the whole month (no time bucket), with data_refreshed_at;
+# whatever Priority Tier cost it reports is in the amounts.
+PROFILE = SourceProfile(ANALYTICS, "Usage and Cost Analytics API", attribution=True, whole_month_rows=True,
+                        refreshed_at=True, priority_tier_included=True)
+
+
 class AnalyticsSource:
     """``source: analytics``."""
 
@@ -176,7 +183,8 @@ class AnalyticsSource:
         if not reachable(prior):
             notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
         return MonthData(
-            cost_rows=current, prior_cost=prior_cost, usage=usage, prior_usage_available=prior_usage_available,
+            profile=PROFILE, cost_rows=current, prior_cost=prior_cost, usage=usage,
+            prior_usage_available=prior_usage_available,
             directory=names, unknown_cost_types=tuple(sorted(unknown)), daily_cents=daily,
             prior_daily_cents=prior_daily, checks=tuple(checks), notes=tuple(notes),
             data_refreshed_at=min(refreshed) if refreshed else None,
@@ -217,19 +225,20 @@ def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
 
 def _daily_check(total: Decimal, daily: dict[date, Decimal]) -> Check:
     days = sum(daily.values(), ZERO)
-    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", "PASS"
-                 if days == total else "FAIL", "the daily chart's query against the month's grouped query"
+    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", Status.PASS
+                 if days == total else Status.FAIL, "the daily chart's query against the month's grouped query"
                  if days == total else "the API's two answers differ (data refreshed between them?): run again")
 
 
 def _legacy_check(total: Decimal, legacy: Decimal) -> Check:
     analytics_usd, legacy_usd = cents_to_dollars(total), cents_to_dollars(legacy)
     if total == legacy:
-        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "PASS")
-    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", "WARN",
-                 f"the analytics API reports ${analytics_usd:,.2f} and the legacy cost report ${legacy_usd:,.2f} "
-                 f"({analytics_usd - legacy_usd:+,.2f}); the legacy report leaves out Priority Tier and Managed Agents "
-                 "session cost, and either may hold late data the other does not yet")
+        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.PASS)
+    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.WARN,
+                 f"the analytics API reports {money_text(analytics_usd)} and the legacy cost report "
+                 f"{money_text(legacy_usd)} ({money_text(analytics_usd - legacy_usd, signed=True)}); the legacy "
+                 "report leaves out Priority Tier and Managed Agents session cost, and either may hold late data "
+                 "the other does not yet")
 
 
 # ---------------------------------------------------------------- reading pages
@@ -455,7 +464,6 @@ def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
                 web_searches=searches,
             )
             payer = payers.of(group, where, label, index)
-            yield UsageRow(day, payer,
-                           text_or_null(group, "model", where, label, index),
-                           text_or_null(group, "service_tier", where, label, index),
-                           text_or_null(group, "context_window", where, label, index), tokens)
+            yield UsageRow(day=day, attribution=payer, model=text_or_null(group, "model", where, label, index),
+                           service_tier=text_or_null(group, "service_tier", where, label, index),
+                           context_window=text_or_null(group, "context_window", where, label, index), tokens=tokens)

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from reports.core.aggregate import legacy_notes, sum_costs, sum_usage
+from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cost_cents
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
+from reports.core.report import SourceProfile
 from reports.core.settings import COST_REPORT
 from reports.sources import pages as listing
-from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, MonthData, Query
+from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, Query
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null
 
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",
@@ -56,6 +57,11 @@ def month_queries(month: Month) -> list[Query]:
     ]
 
 
+# Rows by workspace and day: no API key or actor, no refresh time, and Priority Tier spend billed elsewhere.
+PROFILE = SourceProfile(COST_REPORT, "Admin API cost report", attribution=False, whole_month_rows=False,
+                        refreshed_at=False, priority_tier_included=False)
+
+
 class CostReportSource:
     """``source: cost_report`` (the default)."""
 
@@ -77,11 +83,25 @@ class CostReportSource:
         # The prior month's usage is optional and shown nowhere: it is kept in raw/, and only
         # whether it could be fetched is reported, so it is not read here.
         return MonthData(
-            cost_rows=current_cost, prior_cost=prior_cost, usage=usage,
+            profile=PROFILE, cost_rows=current_cost, prior_cost=prior_cost, usage=usage,
             prior_usage_available=usage_query(prior) not in snapshot.unavailable,
             directory=names, days_with_data=days, unknown_cost_types=tuple(sorted(unknown)),
             notes=legacy_notes(usage.total("priority")),
         )
+
+
+def legacy_notes(priority: TokenCounts) -> tuple[str, ...]:
+    """What a reader of a month from the legacy cost report should know (Run Info, PDF)."""
+    priority_total = priority.input_total + priority.output
+    return (
+        "Priority Tier spend is not in the cost report: it is billed separately and is not in these totals. "
+        f"Priority Tier usage this month: {priority_total:,} tokens "
+        f"({priority.input_total:,} input, {priority.output:,} output).",
+        "Amounts come from the Admin API cost report in cents and are exact; rounding to the cent happens once, "
+        "for the journal and the summary (largest remainder, half-up month total).",
+        "Data freshness: usage and cost data usually appear within 5 minutes of use; a run soon after month end "
+        "may miss the last minutes of the month.",
+    )
 
 
 class _Days:
@@ -213,7 +233,9 @@ def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
                 payer = payers.get((values[0], values[1]))
                 if payer is None:
                     payer = payers[(values[0], values[1])] = _payer(values[0], values[1])
-                yield UsageRow(day, payer, values[2], values[3], values[4], tokens)
+                _, _, model, tier, window = values  # _USAGE_DIMENSIONS order
+                yield UsageRow(day=day, attribution=payer, model=model, service_tier=tier, context_window=window,
+                               tokens=tokens)
 
 
 def _web_searches(row: dict, where: Where, label: str, index: int) -> int:

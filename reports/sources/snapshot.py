@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from reports.core.report import Check
+from reports.core.report import Check, Status
 from reports.errors import DataError, UsageError
 from reports.sources.client import Page
 from reports.sources.pages import RawPage
@@ -215,7 +215,7 @@ class Snapshot:
             return ()
         listed = "; ".join(places[:5]) + (f"; and {len(places) - 5} more" if len(places) > 5 else "")
         return (Check("Text from the API is valid Unicode", "valid text",
-                      f"{len(places)} item{'s' if len(places) != 1 else ''} mended", "WARN",
+                      f"{len(places)} item{'s' if len(places) != 1 else ''} mended", Status.WARN,
                       "text that is not valid Unicode (a lone UTF-16 surrogate) is shown as \ufffd "
                       f"in every output; the API sent it in {listed}"),)
 
