@@ -362,8 +362,8 @@ def _backfill(args: argparse.Namespace) -> int:
     print(f"backfill {result.first} to {result.last}{demo}: {len(result.ran)} month(s) run"
           f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
     for item in result.months:
-        if item.result is not None:
-            print(f"  ran            {item.month}  ${item.result.report.total:,.2f}  {item.result.folder}"
+        if item.total is not None:
+            print(f"  ran            {item.month}  ${item.total:,.2f}  {item.folder}"
                   f"{'  (closed)' if item.closed_now else ''}")
         else:
             print(f"  left alone     {item.month}  {item.outcome}")

@@ -345,6 +345,31 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(tm
     assert again.returncode == 0 and again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
 
 
+def test_backfill_lets_go_of_each_months_report_before_running_the_next(tmp_path, demo_server, monkeypatch):
+    # a year's backfill at scale holds one month's rows at a time, not twelve
+    import weakref
+
+    from reports import backfill as backfill_module
+
+    held: list[weakref.ref] = []
+    real_run = backfill_module.run
+
+    def watched(options, **kwargs):
+        assert all(ref() is None for ref in held), f"a month before {options.month} is still held"
+        result = real_run(options, **kwargs)
+        held.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(backfill_module, "run", watched)
+    output = tmp_path / "out"
+    done = backfill_module.backfill(run_options(demo_server, output, pdf=False), Month(2026, 8), Month(2026, 10),
+                                    now=lambda: CLOSED_AT)
+    assert len(held) == 3 and all(ref() is None for ref in held)
+    for item in done.ran:  # what the summary prints is what was published
+        manifest = Manifest.read(output / str(item.month), item.month)
+        assert item.total == manifest.totals.total and item.folder == output / str(item.month)
+
+
 def test_a_failing_month_stops_the_backfill_and_keeps_the_months_before_it(tmp_path):
     output = tmp_path / "out"
     hook = fails_for_month("/v1/organizations/cost_report", "2026-08", status=400,
