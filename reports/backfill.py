@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -91,6 +93,7 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
             outcomes.append(MonthOutcome(month, state))
             continue
         log.info("%s [%d/%d] running…", month, index, len(months))
+        _release_memory()
         try:
             outcome = _run_month(replace(options, month=month), close=close, now=now)
         except ChargebackError as exc:
@@ -101,6 +104,21 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
                  ", closed" if close else "")
         outcomes.append(outcome)
     return BackfillResult(first, last, tuple(outcomes))
+
+
+def _release_memory() -> None:
+    """Hand the month before's memory back before the next month starts.
+
+    Its objects are freed when its run returns, but the allocator keeps their pages: measured at
+    150 workspaces, each month then peaked about 60 MiB above the one before (2.3x one month's
+    peak over a year). Collecting the few reference cycles left and trimming the C heap (glibc;
+    elsewhere a no-op) keeps a year's peak at about one month's.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc: nothing to trim
+        pass
 
 
 def _run_month(options: RunOptions, *, close: bool, now: Callable[[], datetime]) -> MonthOutcome:
