@@ -8,13 +8,16 @@ Measures, on this machine and in one run:
 3. the floor for this stack: json-loading the same raw pages and writing the same number
    of Line Items and Usage rows with openpyxl in write-only mode; and the ratio 2 / 3;
 4. the demo month end to end (``chargeback run --demo``): wall time and peak RSS;
-5. how 2 grows with size: 50, 150 and 500 workspaces.
+5. how 2 grows with size: 50, 150 and 500 workspaces;
+6. the analytics source (``analytics_scenarios.py``);
+7. a year at 150 and 500 workspaces (``year_scenarios.py``): a 12-month backfill against one
+   month's, and the last month run with 11 months of history against the same run without.
 
 Every scenario runs in its own child process, so its peak RSS (``ru_maxrss`` from
 ``os.wait4``) is its own. The simulator runs in this process, on a loopback port; the
 child that fetches talks to it over real HTTP like the product does.
 
-Usage: ``python bench/run_bench.py [--sizes 50,150,500] [--month 2026-10] [--json FILE]``.
+Usage: ``python bench/run_bench.py [--sizes 50,150,500] [--year-sizes 150,500] [--month 2026-10]``.
 The figures of the last run are written to ``bench/results/latest.json``; when
 ``bench/results/baseline.json`` exists (the figures before the optimisations), they are
 printed beside it.
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import analytics_scenarios as analytics  # noqa: E402  (beside this file)
+import year_scenarios as year  # noqa: E402  (beside this file)
 
 MEMORY_TARGET = 512 * 2**20  # peak RSS of a large month, either source
 FLOOR_TARGET = 0.5  # run --offline at most this fraction of the floor
@@ -339,6 +343,7 @@ def print_figures(results: dict, baseline: dict | None) -> None:
               f"{item['rows_per_second']:>10,.0f}  {growth}" + before(["offline", size, "wall"], _secs))
         previous = (size, item)
     print_analytics(results)
+    year.print_year(results.get("year", {}), _mib, _secs)
     print("\ntargets")
     for name, ok, detail in results["targets"]:
         print(f"   [{'met' if ok else 'NOT MET'}] {name}: {detail}")
@@ -382,6 +387,7 @@ def targets(results: dict) -> list[tuple[str, bool, str]]:
                         f"x{time_growth:.2f} for x{scale:.2f} rows"))
             out.append(("analytics growth: memory at most linear in rows", memory_growth <= scale * LINEAR_SLACK,
                         f"x{memory_growth:.2f} for x{scale:.2f} rows"))
+    out += year.targets(results.get("year", {}))
     sizes = sorted(int(s) for s in results["offline"])
     if 150 in sizes and LARGE in sizes:
         small, big = results["offline"]["150"], large
@@ -459,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-pdf", help=argparse.SUPPRESS)
     parser.add_argument("--analytics-sizes", default="100:1000:500,300:3000:1500",
                         help="analytics organizations as workspaces:keys:users (the last is the large one)")
+    parser.add_argument("--year-sizes", default="150,500",
+                        help="workspace counts for the year (a 12-month backfill each); empty to leave it out")
     parser.add_argument("--child-serve-analytics", help=argparse.SUPPRESS)
     parser.add_argument("--child-fetch-analytics", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-count-analytics", nargs=2, help=argparse.SUPPRESS)
@@ -504,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
                     "openpyxl": openpyxl.__version__, "lxml": bool(getattr(openpyxl, "LXML", False))},
         "month": month, "prior": str(Month.parse(month).prior()), "offline": {},
     }
-    print(f"benchmark on {os.cpu_count()} cores; sizes {sizes}; this takes a few minutes", file=sys.stderr)
+    print(f"benchmark on {os.cpu_count()} cores; sizes {sizes}; this takes about half an hour", file=sys.stderr)
     temp = Path(tempfile.mkdtemp(prefix="chargeback-bench-"))
     try:
         for size in sorted(sizes, reverse=True):  # the large month first: it is figure 1
@@ -535,6 +543,14 @@ def main(argv: list[str] | None = None) -> int:
 
                 shutil.rmtree(folder, ignore_errors=True)
         results["analytics"] = analytics_results(month, analytics.sizes(args.analytics_sizes), temp, args.keep)
+        results["year"] = {}
+        for size in sorted({int(s) for s in args.year_sizes.split(",") if s}):
+            print(f"  a year of {size} workspaces: backfill one month, then twelve; run the last with and "
+                  "without history", file=sys.stderr)
+            folder = temp / f"year-{size}"
+            folder.mkdir()
+            results["year"][str(size)] = year.year_scenario(_run_child, _python(), __file__, ROOT, size, month,
+                                                            folder, write_config, keep=args.keep)
         print("  run --demo", file=sys.stderr)
         results["demo"] = demo_scenario(temp / "demo")
     finally:

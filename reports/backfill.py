@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from reports.core.money_text import money_text
@@ -14,7 +17,7 @@ from reports.errors import BackfillStopped, ChargebackError, UsageError
 from reports.outputs.folder import month_lock, writing_to
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import SEAL, close_month
-from reports.pipeline import RunOptions, RunResult, load_run_settings, run
+from reports.pipeline import RunOptions, load_run_settings, run
 
 log = logging.getLogger("reports.backfill")
 
@@ -26,9 +29,12 @@ NOT_A_RUN = "not a run"  # left alone: a folder with files but no manifest
 
 @dataclass(frozen=True)
 class MonthOutcome:
+    """What the summary prints of a month: never its Report, so a year's backfill holds one month's rows at a time."""
+
     month: Month
     outcome: str  # ran | closed | already run | not a run
-    result: RunResult | None = None
+    total: Decimal | None = None  # a month run: its total (USD)
+    folder: Path | None = None  # a month run: where it was published
     closed_now: bool = False  # closed by this backfill (--close)
 
 
@@ -84,16 +90,39 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
             outcomes.append(MonthOutcome(month, state))
             continue
         log.info("%s [%d/%d] running…", month, index, len(months))
+        _release_memory()
         try:
-            result = run(replace(options, month=month), now=now)
-            if close:
-                with month_lock(options.output_dir, month), writing_to(options.output_dir):
-                    close_month(options.output_dir, month, now())
+            outcome = _run_month(replace(options, month=month), close=close, now=now)
         except ChargebackError as exc:
             done = [str(item.month) for item in outcomes if item.outcome == RAN]
             kept = f"; the {len(done)} month(s) run before it are kept ({', '.join(done)})" if done else ""
             raise BackfillStopped(f"backfill stopped at {month}{kept}: {exc}", exc.exit_status) from None
-        log.info("%s [%d/%d] done: %s%s", month, index, len(months), money_text(result.report.total),
+        assert outcome.total is not None  # a month that ran has its total
+        log.info("%s [%d/%d] done: %s%s", month, index, len(months), money_text(outcome.total),
                  ", closed" if close else "")
-        outcomes.append(MonthOutcome(month, RAN, result, closed_now=close))
+        outcomes.append(outcome)
     return BackfillResult(first, last, tuple(outcomes))
+
+
+def _release_memory() -> None:
+    """Hand the month before's memory back before the next month starts.
+
+    Its objects are freed when its run returns, but the allocator keeps their pages: measured at
+    150 workspaces, each month then peaked about 60 MiB above the one before (2.3x one month's
+    peak over a year). Collecting the few reference cycles left and trimming the C heap (glibc;
+    elsewhere a no-op) keeps a year's peak at about one month's.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc: nothing to trim
+        pass
+
+
+def _run_month(options: RunOptions, *, close: bool, now: Callable[[], datetime]) -> MonthOutcome:
+    """Run (and close) one month; only what the summary prints outlives this call, not the month's Report."""
+    result = run(options, now=now)
+    if close:
+        with month_lock(options.output_dir, options.month), writing_to(options.output_dir):
+            close_month(options.output_dir, options.month, now())
+    return MonthOutcome(options.month, RAN, result.report.total, result.folder, closed_now=close)

@@ -40,6 +40,7 @@ EXAMPLES = {
              "  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
+               "  chargeback history --month 2026-10 --verify   # re-hash every file of the twelve month folders\n"
                "  chargeback history --demo            # the demo's output folder, with the demo mapping",
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
                 "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf",
@@ -117,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(history)
     history.add_argument("--csv", type=Path, metavar="PATH", help="also write the table as CSV to PATH")
     history.add_argument("--demo", action="store_true", help="read with the demo mapping (no config needed)")
+    history.add_argument("--verify", action="store_true",
+                         help="check every file of each month folder against its seal or manifest, raw pages "
+                              "included (slow at scale; without it the seal, the manifest and the journals are "
+                              "checked); exit 4 when a folder does not verify")
 
     backfill = command("backfill", "Run each month from --from to --to that was never run, in order; a month "
                                    "already run or closed is left alone. Stops at the first month that fails.")
@@ -312,7 +317,8 @@ def _history(args: argparse.Namespace) -> int:
 
     month = args.month or Month.last_complete(_now())
     settings = load_settings(config_to_read(args.config, demo=args.demo))
-    history = build_history(month, output_history.read_all(args.output, month), settings)
+    posted = output_history.read_all(args.output, month, every_file=args.verify)
+    history = build_history(month, posted, settings)
     rows = output_history.table(history)
     widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
     currency = "" if history.table_currency in (None, "USD") else f" ({history.table_currency})"
@@ -329,7 +335,21 @@ def _history(args: argparse.Namespace) -> int:
         with writing_to(args.csv.parent if str(args.csv.parent) else Path(".")):
             output_history.write_csv(history, args.csv)
         print(f"  wrote {args.csv}")
+    if args.verify:
+        _verdict(posted)
     return 0
+
+
+def _verdict(posted: dict) -> None:
+    """`history --verify`: a line for folders that verify; DataError (exit 4) naming those that do not."""
+    from reports.core.history import Unreadable
+    from reports.errors import DataError
+
+    failed = sorted(str(month) for month, item in posted.items() if isinstance(item, Unreadable))
+    if failed:
+        raise DataError(f"{len(failed)} of {len(posted)} month folder(s) do not verify: {', '.join(failed)} "
+                        "(each is named in a note above)")
+    print(f"  verified: every file of the {len(posted)} month folder(s) matches its seal or manifest")
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -352,8 +372,8 @@ def _backfill(args: argparse.Namespace) -> int:
     print(f"backfill {result.first} to {result.last}{demo}: {len(result.ran)} month(s) run"
           f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
     for item in result.months:
-        if item.result is not None:
-            print(f"  ran            {item.month}  {money_text(item.result.report.total)}  {item.result.folder}"
+        if item.total is not None:
+            print(f"  ran            {item.month}  {money_text(item.total)}  {item.folder}"
                   f"{'  (closed)' if item.closed_now else ''}")
         else:
             print(f"  left alone     {item.month}  {item.outcome}")

@@ -153,8 +153,9 @@ def _sealed_state(options: RunOptions) -> _Sealed | None:
         raise SealedMonthError(
             f"{options.month} was closed on {seal.sealed_at} (run {seal.run_id}); a new run would rewrite "
             f"closed books. Use --restate to write a restatement beside the sealed outputs")
-    verify_seal(folder, seal)
-    return _Sealed(seal, next_restatement_number(folder), posted_for_closed(folder, options.month, seal))
+    verify_seal(folder, seal, every_file=True)  # the closed books are about to be restated: check them all
+    return _Sealed(seal, next_restatement_number(folder),
+                   posted_for_closed(folder, options.month, seal, every_file=True))
 
 
 @dataclass
@@ -202,7 +203,10 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     ))
     if sealed is not None:
         report = _with_restatement(report, settings, sealed)
-    report = replace(report, history=_history(options.output_dir, report, settings, sealed))
+    # A re-render from the snapshot or a restatement re-derives the books from what is on disk:
+    # it vouches for every file of the months it reads. A month-end run checks the hash chain.
+    report = replace(report, history=_history(options.output_dir, report, settings, sealed,
+                                              every_file=options.offline or options.restate))
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
@@ -229,14 +233,15 @@ def _with_restatement(report: Report, settings: Settings, sealed: _Sealed) -> Re
     return replace(report, restatement=restatement, run_info=run_info)
 
 
-def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Sealed | None) -> History:
+def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Sealed | None, *,
+             every_file: bool) -> History:
     """The trailing twelve months as posted: the month folders before this one, and this run itself."""
     if sealed is None:
         current = posted_of_report(report)
     else:
         assert report.restatement is not None
         current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
-    posted = {**read_history(output_dir, report.month), report.month: current}
+    posted = {**read_history(output_dir, report.month, every_file=every_file), report.month: current}
     return build_history(report.month, posted, settings)
 
 

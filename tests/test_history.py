@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import MONTH, run_options, simulator
+from conftest import MONTH, run_cli, run_options, simulator
 from reports.core.history import (
     CLOSED,
     GAP,
@@ -240,6 +240,102 @@ def test_a_restatement_manifest_without_its_adjustment_reads_as_restated_minus_s
         code: value for code, value in posted[RESTATED_MONTH].items() if value}
 
 
+# ---------------------------------------------------------------- verifying the past: the hash chain, or every file
+
+
+def _copy_months(output: Path, target: Path, months) -> Path:
+    import shutil
+
+    for month in months:
+        shutil.copytree(output / str(month), target / str(month))
+    return target
+
+
+def _a_raw_page(folder: Path) -> Path:
+    return next(path for path in sorted((folder / "raw").glob("*.json")) if path.name != "index.json")
+
+
+def test_a_run_reads_history_through_the_hash_chain_without_hashing_raw_pages(year, monkeypatch):
+    from reports.outputs import verify
+    from reports.outputs.history import read_history
+
+    output, reported, _ = year
+    hashed: list[Path] = []
+    real = verify.sha256_file
+
+    def recording(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(verify, "sha256_file", recording)
+    chain = read_history(output, MONTH)
+    assert {month: GAP if isinstance(item, Unreadable) else item.status for month, item in chain.items()} == {
+        month: status for month, status in EXPECTED_STATUS.items() if month != MONTH and month != MISSING}
+    names = {path.name for path in hashed}
+    assert not any("raw" in path.parts for path in hashed), hashed
+    assert "manifest.json" in names and f"journal-{CLOSED_MONTHS[0]}.csv" in names
+    assert f"journal-adjustment-{RESTATED_MONTH}-R1.csv" in names
+    hashed.clear()
+    every = read_history(output, MONTH, every_file=True)
+    assert any("raw" in path.parts for path in hashed)
+    assert every == chain  # the same figures, only checked harder
+    # the run itself read its history the same way: the sheet shows what the chain reads
+    assert reported.report.history.row(CLOSED_MONTHS[0]).total == chain[CLOSED_MONTHS[0]].total
+
+
+def test_a_tampered_raw_page_is_caught_by_history_verify(year, tmp_path):
+    output, _, _ = year
+    copy = _copy_months(output, tmp_path / "out", [month for month in EXPECTED_STATUS if month != TAMPERED
+                                                   and month != MISSING])
+    args = ("history", "--month", str(MONTH), "--output", str(copy), "--config", str(demo_config_path()))
+    clean = run_cli(*args, "--verify")
+    assert clean.returncode == 0 and clean.stderr == "", clean.stderr
+    assert "verified: every file of the 5 month folder(s) matches its seal or manifest" in clean.stdout
+    page = _a_raw_page(copy / str(CLOSED_MONTHS[0]))
+    page.write_bytes(page.read_bytes().replace(b"0", b"1", 1))  # one digit of a sealed API page
+    caught = run_cli(*args, "--verify")
+    assert caught.returncode == 4
+    assert_one_error_line(caught.stderr, f"1 of 5 month folder(s) do not verify: {CLOSED_MONTHS[0]}")
+    relative = str(page.relative_to(copy / str(CLOSED_MONTHS[0])))
+    assert any(str(copy / str(CLOSED_MONTHS[0])) in line and relative in line and "note:" in line
+               for line in caught.stdout.splitlines()), caught.stdout
+    row = next(line.split() for line in caught.stdout.splitlines() if line.split()[:1] == [str(CLOSED_MONTHS[0])])
+    assert row[1] == GAP
+    # without --verify the page is not re-hashed: the month reads from its seal, manifest and journal
+    quick = run_cli(*args)
+    assert quick.returncode == 0 and relative not in quick.stdout
+    row = next(line.split() for line in quick.stdout.splitlines() if line.split()[:1] == [str(CLOSED_MONTHS[0])])
+    assert row[1] == CLOSED
+
+
+def test_the_chain_names_a_changed_journal_a_missing_page_and_a_seal_that_disagrees(year, tmp_path):
+    from reports.outputs.history import read_month
+
+    output, _, _ = year
+    copy = _copy_months(output, tmp_path / "out", (OPEN_MONTH, RESTATED_MONTH, CLOSED_MONTHS[0], CLOSED_MONTHS[1]))
+    journal = copy / str(OPEN_MONTH) / f"journal-{OPEN_MONTH}-netsuite.csv"  # an import layout is posted too
+    journal.write_bytes(journal.read_bytes() + b"\n")
+    item = read_month(copy, OPEN_MONTH)
+    assert isinstance(item, Unreadable) and journal.name in item.reason and str(copy / str(OPEN_MONTH)) in item.reason
+
+    adjustment = copy / str(RESTATED_MONTH) / "restatements" / "R1" / f"journal-adjustment-{RESTATED_MONTH}-R1.csv"
+    adjustment.write_bytes(adjustment.read_bytes().replace(b",", b";", 1))
+    item = read_month(copy, RESTATED_MONTH)
+    assert isinstance(item, Unreadable) and adjustment.name in item.reason and "R1" in item.reason
+
+    _a_raw_page(copy / str(CLOSED_MONTHS[0])).unlink()  # a missing file is seen without hashing anything
+    item = read_month(copy, CLOSED_MONTHS[0])
+    assert isinstance(item, Unreadable) and "changed or removed after sealing: raw/" in item.reason
+
+    seal_path = copy / str(CLOSED_MONTHS[1]) / "seal.json"
+    seal = json.loads(seal_path.read_text())
+    seal["totals"]["total"] = str(Decimal(seal["totals"]["total"]) + 1)  # the seal no longer says what was sealed
+    seal_path.write_text(json.dumps(seal))
+    item = read_month(copy, CLOSED_MONTHS[1])
+    assert isinstance(item, Unreadable), item
+    assert f"{seal_path} does not agree with the manifest.json it seals (the totals differ)" in item.reason
+
+
 # ---------------------------------------------------------------- backfill
 
 
@@ -266,6 +362,32 @@ def test_backfill_runs_only_the_missing_months_and_never_touches_a_closed_one(cl
                 env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
     assert again.returncode == 0
     assert again.stdout.startswith("backfill 2026-07 to 2026-09: 0 month(s) run, 3 left alone")
+
+
+@pytest.mark.slow
+def test_backfill_lets_go_of_each_months_report_before_running_the_next(tmp_path, demo_server, monkeypatch):
+    # a year's backfill at scale holds one month's rows at a time, not twelve
+    import weakref
+
+    from reports import backfill as backfill_module
+
+    held: list[weakref.ref] = []
+    real_run = backfill_module.run
+
+    def watched(options, **kwargs):
+        assert all(ref() is None for ref in held), f"a month before {options.month} is still held"
+        result = real_run(options, **kwargs)
+        held.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(backfill_module, "run", watched)
+    output = tmp_path / "out"
+    done = backfill_module.backfill(run_options(demo_server, output, pdf=False), Month(2026, 8), Month(2026, 10),
+                                    now=lambda: CLOSED_AT)
+    assert len(held) == 3 and all(ref() is None for ref in held)
+    for item in done.ran:  # what the summary prints is what was published
+        manifest = Manifest.read(output / str(item.month), item.month)
+        assert item.total == manifest.totals.total and item.folder == output / str(item.month)
 
 
 @pytest.mark.slow

@@ -105,6 +105,15 @@ def test_restating_refuses_when_sealed_outputs_were_tampered_with(closed_month, 
         run(run_options(demo_server, output, restate=True))
 
 
+def test_restating_checks_every_sealed_file_raw_pages_included(closed_month, demo_server):
+    # the History reads a closed month through its hash chain; a restatement re-hashes every sealed file
+    output, _ = closed_month
+    page = next(path for path in sorted((output / "2026-10" / "raw").glob("*.json")) if path.name != "index.json")
+    page.write_bytes(page.read_bytes().replace(b"0", b"1", 1))
+    with pytest.raises(DataError, match=f"changed or removed after sealing: raw/{page.name}"):
+        run(run_options(demo_server, output, restate=True))
+
+
 def test_restate_needs_a_closed_month(tmp_path, demo_server):
     with pytest.raises(UsageError, match="has not been closed"):
         run(run_options(demo_server, tmp_path, restate=True))

@@ -3,6 +3,8 @@
 A closed month is its seal's totals plus each ``restatements/R<n>/`` adjustment (from that
 folder's own manifest); a month run but not closed is its manifest's totals; a month with no
 folder is a gap. A folder whose seal or manifest does not verify is reported by name, never used.
+Every run verifies through the hash chain (outputs/verify.py); ``every_file`` re-hashes every
+file, raw pages included, for the commands that vouch for the whole folder.
 """
 
 from __future__ import annotations
@@ -18,20 +20,19 @@ from reports.core.money import ZERO, round_cents
 from reports.core.months import Month
 from reports.errors import DataError, UsageError
 from reports.outputs.atomic import write_atomic
-from reports.outputs.folder import sha256_file
 from reports.outputs.inert import csv_field
 from reports.outputs.manifest import LedgerTotals, Manifest, Totals
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import RESTATEMENTS, Seal, read_seal, verify_seal
+from reports.outputs.verify import changed_files, listing
 
 
-def verify_listed(folder: Path, manifest: Manifest) -> None:
-    """Fail naming the files that are missing or differ from the SHA-256 the manifest records."""
-    changed = [entry.file for entry in manifest.files
-               if not (folder / entry.file).is_file() or sha256_file(folder / entry.file) != entry.sha256]
+def verify_listed(folder: Path, manifest: Manifest, *, every_file: bool) -> None:
+    """Fail naming the files that are missing or differ from the SHA-256 the manifest records
+    (only the journals are hashed without ``every_file``)."""
+    changed = changed_files(folder, {entry.file: entry.sha256 for entry in manifest.files}, every_file=every_file)
     if changed:
-        raise DataError(f"files of {folder} differ from its {MANIFEST} or are missing: "
-                        f"{', '.join(sorted(changed)[:5])}{' …' if len(changed) > 5 else ''}")
+        raise DataError(f"files of {folder} differ from its {MANIFEST} or are missing: {listing(changed)}")
 
 
 def posted_of_totals(month: Month, totals: Totals, status: str) -> Posted:
@@ -68,11 +69,11 @@ def _legacy_adjustment(label: str, sealed: Totals, restated: Totals) -> Adjustme
                       _difference(restated_posted.usd, sealed_posted.usd), dict(restated.cost_center_names))
 
 
-def posted_for_closed(month_folder: Path, month: Month, seal: Seal) -> Posted:
+def posted_for_closed(month_folder: Path, month: Month, seal: Seal, *, every_file: bool) -> Posted:
     """What a closed month's books hold: the sealed journal plus every restatement's adjustment so far.
 
-    Each restatement folder must have a readable manifest whose files verify; DataError names
-    the folder otherwise (what was posted cannot be known from it).
+    Each restatement folder must have a readable manifest whose files verify (every file, or
+    its journals); DataError names the folder otherwise (what was posted cannot be known from it).
     """
     posted = posted_of_totals(month, seal.totals, CLOSED)
     for number, folder in restatement_folders(month_folder):
@@ -81,7 +82,7 @@ def posted_for_closed(month_folder: Path, month: Month, seal: Seal) -> Posted:
             manifest = Manifest.read(folder, month)
         except UsageError:
             raise DataError(f"{folder} has no {MANIFEST}: what restatement {label} posted cannot be known") from None
-        verify_listed(folder, manifest)
+        verify_listed(folder, manifest, every_file=every_file)
         adjustment = manifest.totals.adjustment or _legacy_adjustment(label, seal.totals, manifest.totals)
         if adjustment.currency != posted.currency:
             raise DataError(f"{folder}: restatement {label} is in {adjustment.currency}, but {month} was closed "
@@ -91,7 +92,7 @@ def posted_for_closed(month_folder: Path, month: Month, seal: Seal) -> Posted:
     return posted
 
 
-def read_month(output_dir: Path, month: Month) -> Posted | Unreadable | None:
+def read_month(output_dir: Path, month: Month, *, every_file: bool = False) -> Posted | Unreadable | None:
     """One month as posted, Unreadable (naming the folder and why), or None when it was never run."""
     folder = output_dir / str(month)
     if not folder.is_dir():
@@ -99,14 +100,14 @@ def read_month(output_dir: Path, month: Month) -> Posted | Unreadable | None:
     try:
         seal = read_seal(folder)
         if seal is not None:
-            verify_seal(folder, seal)
-            return posted_for_closed(folder, month, seal)
+            verify_seal(folder, seal, every_file=every_file)
+            return posted_for_closed(folder, month, seal, every_file=every_file)
         if not (folder / MANIFEST).is_file():
             if not any(folder.iterdir()):
                 return None
             return Unreadable(month, f"{folder} has files but no {MANIFEST}: it is not a published run")
         manifest = Manifest.read(folder, month)
-        verify_listed(folder, manifest)
+        verify_listed(folder, manifest, every_file=every_file)
         return posted_of_totals(month, manifest.totals, NOT_CLOSED)
     except DataError as exc:
         return Unreadable(month, _reason(exc, folder))
@@ -119,20 +120,20 @@ def _reason(exc: DataError, folder: Path) -> str:
     return text if str(folder) in text else f"{folder}: {text}"
 
 
-def read_history(output_dir: Path, month: Month) -> dict[Month, Posted | Unreadable]:
+def read_history(output_dir: Path, month: Month, *, every_file: bool = False) -> dict[Month, Posted | Unreadable]:
     """The eleven months before ``month`` as posted (gaps left out); the reported month is the caller's."""
     found: dict[Month, Posted | Unreadable] = {}
     for earlier in window(month)[:-1]:
-        item = read_month(output_dir, earlier)
+        item = read_month(output_dir, earlier, every_file=every_file)
         if item is not None:
             found[earlier] = item
     return found
 
 
-def read_all(output_dir: Path, month: Month) -> dict[Month, Posted | Unreadable]:
+def read_all(output_dir: Path, month: Month, *, every_file: bool = False) -> dict[Month, Posted | Unreadable]:
     """The twelve months ending with ``month`` as posted, the reported month read from its folder too."""
-    found = read_history(output_dir, month)
-    item = read_month(output_dir, month)
+    found = read_history(output_dir, month, every_file=every_file)
+    item = read_month(output_dir, month, every_file=every_file)
     if item is not None:
         found[month] = item
     return found

@@ -44,3 +44,8 @@ def layout_journal_name(stem: str, layout: str, part: int = 1) -> str:
 
 
 MANIFEST = "manifest.json"
+
+
+def is_journal(file: str) -> bool:
+    """A journal CSV at the top of a month or restatement folder: the journal, an adjustment, or a layout of one."""
+    return "/" not in file and file.startswith("journal-") and file.endswith(".csv")

@@ -14,6 +14,7 @@ from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
 from reports.outputs.manifest import Manifest, Totals, read_json_values
 from reports.outputs.names import MANIFEST
+from reports.outputs.verify import changed_files, listing
 
 SEAL = "seal.json"
 RESTATEMENTS = "restatements"
@@ -75,14 +76,36 @@ def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
     return seal
 
 
-def verify_seal(folder: Path, seal: Seal) -> None:
-    """Fail if any sealed file is missing or differs from its recorded SHA-256."""
-    changed = [name for name, digest in seal.files.items()
-               if not (folder / name).is_file() or sha256_file(folder / name) != digest]
+def verify_seal(folder: Path, seal: Seal, *, every_file: bool = True) -> None:
+    """Fail if a sealed file is missing or changed, or if the seal and the manifest it seals disagree.
+
+    Without ``every_file`` the files are checked through the hash chain (outputs/verify.py): the
+    manifest and the journals are hashed, the raw pages and other outputs only have to exist.
+    """
+    # a seal that does not record its manifest's SHA-256 has no chain: only every file can vouch
+    every_file = every_file or MANIFEST not in seal.files
+    changed = changed_files(folder, seal.files, every_file=every_file)
     if changed:
         raise DataError(f"the sealed outputs of {seal.month} in {folder} were changed or removed after sealing: "
-                        f"{', '.join(sorted(changed)[:5])}{' …' if len(changed) > 5 else ''}; "
-                        "restore them from your records before restating")
+                        f"{listing(changed)}; restore them from your records before restating")
+    if MANIFEST in seal.files:
+        _check_agrees(folder, seal)
+
+
+def _check_agrees(folder: Path, seal: Seal) -> None:
+    """The seal's list of files and its totals are the sealed manifest's: the History reads the totals from the seal."""
+    try:
+        month = Month.parse(seal.month)
+    except ValueError as exc:
+        raise DataError(f"{folder / SEAL} is not a readable seal ({exc}); restore it from your records") from None
+    manifest = Manifest.read(folder, month)
+    listed = {entry.file: entry.sha256 for entry in manifest.files}
+    sealed = {name: digest for name, digest in seal.files.items() if name != MANIFEST}
+    agreement = (("the files", listed == sealed), ("the totals", manifest.totals == seal.totals))
+    differs = [what for what, agrees in agreement if not agrees]
+    if differs:
+        raise DataError(f"{folder / SEAL} does not agree with the {MANIFEST} it seals ({' and '.join(differs)} "
+                        "differ); restore them from your records before restating")
 
 
 def next_restatement_number(folder: Path) -> int:
