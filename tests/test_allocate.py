@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from reports.core.aggregate import month_totals
 from reports.core.allocate import allocate
 from reports.core.money import round_cents
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, Directory
 from reports.core.settings import CostCenter, Settings, SharedRule
+from reports.core.totals import month_totals
 from reports.errors import DataError
 
 D = Decimal

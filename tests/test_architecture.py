@@ -27,18 +27,24 @@ def _imports(path: Path) -> set[str]:
 # Every module of the core, by name: a new one joins the pure core on purpose, by being added here.
 CORE_MODULES = {
     "__init__",
-    "aggregate",  # sums, rounding and the report's views
+    "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
+    "drivers",  # what drove the month's spend, for the PDF
     "history",  # the year so far, from what was posted
     "journal",  # the month's journal and a restatement's adjustments
     "money",  # Decimal cents, the one rounding rule
     "money_text",  # money as every channel writes it (one formatter, with the currency)
+    "month_data",  # a month as a source gives it to the core
     "months",  # calendar months and RFC 3339 times
     "posting",  # a run's journal and a restatement's adjustment as posted figures
+    "reconcile",  # the reconciliation checks that the figures agree
     "records",  # the typed rows the sources give
     "report",  # the Report every output renders
     "restate",  # a sealed month's differences and their adjustment journal
     "settings",  # the frozen configuration
+    "sums",  # cost and usage rows summed in one pass each
+    "totals",  # a month's sums allocated and rounded to cents (the one rounding place)
+    "views",  # the Report's views: cost centers, workspaces, API keys, users, line items, usage
 }
 
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from reports.core.aggregate import month_totals
 from reports.core.allocate import (
     BY_API_KEY,
     BY_DEFAULT_WORKSPACE,
@@ -24,6 +23,7 @@ from reports.core.money import round_cents
 from reports.core.months import Month
 from reports.core.records import API_KEY, SERVICE_ACCOUNT, USER, Actor, Attribution, CostRow, Directory
 from reports.core.settings import ANALYTICS, CostCenter, Settings, SharedRule
+from reports.core.totals import month_totals
 from reports.errors import DataError
 
 D = Decimal
@@ -112,7 +112,7 @@ def test_proportional_weights_count_direct_spend_whatever_rule_brought_it():
 
 def test_unmatched_spend_without_unallocated_names_workspace_key_and_user_with_amounts():
     names = Directory(null_workspace_is_default=False)
-    from reports.core.aggregate import describe_payer
+    from reports.core.totals import describe_payer
 
     lost = payer("w_lost", key="k_lost", actor=user("user_dave", "dave@acme.example"))
     with pytest.raises(DataError) as caught:

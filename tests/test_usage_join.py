@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from reports.core.aggregate import sum_usage
 from reports.core.records import Actor, Attribution, CostRow, TokenCounts, UsageRow
+from reports.core.sums import sum_usage
 
 DAY = date(2026, 10, 7)
 WS = "wrkspc_01AAAA"

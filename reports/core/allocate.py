@@ -8,7 +8,7 @@ the level of what it names (a workspace or an API key).
 
 Shares of a split are kept as exact fractions (a proportional split may divide by any
 number), so the allocated total always equals the source total exactly. Rounding to cents
-happens once, later, in ``aggregate``.
+happens once, later, in ``totals``.
 """
 
 from __future__ import annotations

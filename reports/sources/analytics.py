@@ -26,9 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
 from reports.core.money_text import money_text
+from reports.core.month_data import MonthData
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import (
     API_KEY,
@@ -44,6 +44,7 @@ from reports.core.records import (
 )
 from reports.core.report import Check, SourceProfile, Status
 from reports.core.settings import ANALYTICS
+from reports.core.sums import sum_costs, sum_usage
 from reports.errors import DataError, UsageError
 from reports.sources import pages as listing
 from reports.sources.base import ANALYTICS_PAGES, KNOWN_COST_TYPES, LIST, REPORT, Query

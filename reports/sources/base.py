@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reports.core.aggregate import MonthData
+from reports.core.month_data import MonthData
 from reports.core.months import Month
 from reports.core.settings import SourceName
 

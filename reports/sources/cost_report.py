@@ -11,12 +11,13 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from reports.core.aggregate import MonthData, sum_costs, sum_usage
 from reports.core.money import AmountError, parse_cost_cents
+from reports.core.month_data import MonthData
 from reports.core.months import Month, parse_rfc3339, rfc3339
 from reports.core.records import Attribution, CostRow, Directory, TokenCounts, UsageRow
 from reports.core.report import SourceProfile
 from reports.core.settings import COST_REPORT
+from reports.core.sums import sum_costs, sum_usage
 from reports.sources import pages as listing
 from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, Query
 from reports.sources.pages import RawPage, Where, count, shown, text_or_null

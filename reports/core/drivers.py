@@ -1,0 +1,73 @@
+"""What drove the month's spend, for the PDF: by day, model and cost type, top workspaces, movers. Pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from reports.core.money import ZERO, cents_to_dollars
+from reports.core.months import Month
+from reports.core.report import Amount, DailySpend, Drivers, WorkspaceLine
+from reports.core.sums import CostSums, UsageSums
+
+TOP_WORKSPACES = 10
+TOP_MOVERS = 6
+NO_MODEL = "No model (web search, code execution)"
+
+
+def _dollars(sums: dict, label) -> dict[str, Decimal]:
+    dollars: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for key, cents in sums.items():
+        dollars[label(key)] += cents
+    return {name: cents_to_dollars(cents) for name, cents in dollars.items()}
+
+
+def _amounts(current: dict[str, Decimal], prior: dict[str, Decimal] | None) -> tuple[Amount, ...]:
+    labels = set(current) | set(prior or {})
+    amounts = [Amount(label, current.get(label, ZERO), None if prior is None else prior.get(label, ZERO))
+               for label in labels]
+    amounts.sort(key=lambda amount: (-amount.amount, amount.label))
+    return tuple(amounts)
+
+
+def _daily(month: Month, by_day: dict[date, Decimal]) -> tuple[DailySpend, ...]:
+    return tuple(DailySpend(day, cents_to_dollars(by_day.get(day, ZERO))) for day in month.days)
+
+
+def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: UsageSums,
+               workspaces: Sequence[WorkspaceLine], by_day: dict[date, Decimal],
+               prior_by_day: dict[date, Decimal] | None) -> Drivers:
+    """What moved the month's spend: by day, model and cost type, the top workspaces and the movers."""
+    def model_of(model: str | None) -> str:
+        return model or NO_MODEL
+
+    def type_of(cost_type: str | None) -> str:
+        return cost_type or "unspecified"
+
+    by_model = _amounts(_dollars(sums.by_model, model_of),
+                        _dollars(prior_sums.by_model, model_of) if prior_sums is not None else None)
+    by_type = _amounts(_dollars(sums.by_cost_type, type_of),
+                       _dollars(prior_sums.by_cost_type, type_of) if prior_sums is not None else None)
+    mix = usage.total()
+    priority = usage.total("priority")
+    has_prior = prior_sums is not None
+    top = tuple(Amount(line.name, line.amount, line.prior_amount if has_prior else None)
+                for line in workspaces[:TOP_WORKSPACES])
+    movers: list[Amount] = []
+    if has_prior:
+        movers = [Amount(f"Workspace: {line.name}", line.amount, line.prior_amount) for line in workspaces]
+        movers += [Amount(f"Model: {amount.label}", amount.amount, amount.prior_amount) for amount in by_model]
+        movers = [m for m in movers if m.change]
+        movers.sort(key=lambda amount: (-abs(amount.change or ZERO), amount.label))
+    return Drivers(
+        daily=_daily(month, by_day),
+        prior_daily=_daily(month.prior(), prior_by_day) if prior_by_day is not None else (),
+        by_model=by_model,
+        by_cost_type=by_type,
+        token_mix=mix,
+        priority_tokens=priority,
+        top_workspaces=top,
+        movers=tuple(movers[:TOP_MOVERS]),
+    )
