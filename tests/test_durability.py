@@ -243,20 +243,35 @@ def _alive(pid: int) -> bool:
 
 
 def _renderer_of(process: subprocess.Popen) -> int:
-    """The PDF renderer the run has started, as soon as it guards against outliving the run."""
+    """The PDF renderer the run has started, held still once both its guards are set.
+
+    The run is stopped as soon as its renderer exists, so neither can finish meanwhile (the
+    renderer cannot hand over its PDF to a stopped run); then the renderer is stopped once its
+    second thread, the lifeline's watcher, is there: its guards are set from then on.
+    """
     began = time.monotonic()
-    while True:
+    renderer = None
+    while renderer is None:
         for child in _children(process.pid):
             try:
                 command = Path(f"/proc/{child}/cmdline").read_bytes()
             except OSError:
                 continue
-            # its second thread watches the lifeline: both guards are set from then on
-            if b"reports.outputs.pdf_child" in command and len(list(Path(f"/proc/{child}/task").iterdir())) > 1:
-                return child
-        assert process.poll() is None, f"the run ended before its renderer was seen: {process.communicate()}"
-        assert time.monotonic() - began < 120, "the run never started its renderer"
+            if b"reports.outputs.pdf_child" in command:
+                renderer = child
+        if renderer is None:
+            assert process.poll() is None, f"the run ended before its renderer was seen: {process.communicate()}"
+            assert time.monotonic() - began < 300, "the run never started its renderer"
+            time.sleep(0.002)
+    process.send_signal(signal.SIGSTOP)
+    while len(list(Path(f"/proc/{renderer}/task").iterdir())) < 2:
+        assert _alive(renderer), "the renderer ended before it set its guards"
+        assert time.monotonic() - began < 300, "the renderer never set its guards"
         time.sleep(0.002)
+    # Held still, the renderer cannot finish (or notice anything) by itself: only the kernel's
+    # parent death signal can end it now, so a renderer without it would stay, stopped, forever.
+    os.kill(renderer, signal.SIGSTOP)
+    return renderer
 
 
 def _wait_gone(pid: int) -> bool:
@@ -275,9 +290,6 @@ def test_sigkill_while_the_pdf_renders_leaves_no_renderer_and_the_next_run_succe
     with simulator() as server:
         process = start(server, output)
         renderer = _renderer_of(process)
-        # Held still, the renderer cannot finish (or notice anything) by itself: only the kernel's
-        # parent death signal can end it now, so a renderer without it would stay, stopped, forever.
-        os.kill(renderer, signal.SIGSTOP)
         try:
             process.kill()
             process.communicate(timeout=60)
