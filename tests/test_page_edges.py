@@ -150,7 +150,8 @@ def exact(rows: list, *path: str):
     return total
 
 
-EDGES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples every run, so CI passes or fails for a reason, never by the draw
+EDGES = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @EDGES
