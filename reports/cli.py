@@ -302,6 +302,10 @@ def _print_run_summary(result) -> None:
               f"{money_text(restated.difference, signed=True)} over "
               f"{sum(1 for line in restated.lines if line.difference)} cost center(s); "
               f"post only the adjustment journal, dated {restated.adjustment_journal.day}")
+    if report.run_info.replaces is not None:
+        replaced = report.run_info.replaces
+        print(f"  replaces run {replaced.run_id}: {replaced.text}")
+        print(f"  kept           {result.folder / replaced.folder} (the replaced run's manifest and journals)")
     if result.requests_made is not None:
         print(f"  API requests   {result.requests_made}")
     print(f"  folder         {result.folder}")

@@ -23,6 +23,7 @@ from reports.core.journal import ledger_for
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.posting import adjustment_of, posted_of_report
+from reports.core.replaced import Replaced, compare, unreadable
 from reports.core.report import Ledger, Report, RunInfo, Status
 from reports.core.restate import build_restatement
 from reports.core.settings import ANALYTICS, Settings
@@ -32,6 +33,7 @@ from reports.outputs import names
 from reports.outputs.folder import sha256_file
 from reports.outputs.history import posted_for_closed, read_history
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
+from reports.outputs.replaced import KeptRun, keep_replaced
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.resources import config_dir, config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
 from reports.sources.base import Source
@@ -230,12 +232,25 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
     if sealed is not None and report.restatement is not None and not report.restatement.adjustment_journal.lines:
         return _Produced(report, [], requests_made, bytes_received, no_change=sealed.latest)  # nothing to post
+    # an open month run again: the run it replaces is kept (replaced/<run id>/) and the change recorded
+    kept = None if sealed is not None else keep_replaced(options.output_dir / str(month), staging, month)
+    if kept is not None:
+        report = replace(report, run_info=replace(report.run_info, replaces=_replaces(kept, report)))
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
-    build_manifest(staging, report, raw, files, config_file=str(config_path),
-                   requests_made=requests_made).write(staging)
+    build_manifest(staging, report, raw, files + list(kept.files if kept is not None else ()),
+                   config_file=str(config_path), requests_made=requests_made).write(staging)
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
+
+
+def _replaces(kept: KeptRun, report: Report) -> Replaced:
+    """The change from the replaced run: each cost center's journal debit (USD), as the two manifests record it."""
+    if kept.totals is None:
+        return unreadable(kept.run_id)
+    total, centers = kept.totals
+    return compare(kept.run_id, kept.generated_at, centers, total,
+                   {line.code: line.total for line in report.cost_centers}, report.total)
 
 
 def _with_restatement(report: Report, settings: Settings, sealed: _Sealed, posting_date: date) -> Report:
