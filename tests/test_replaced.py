@@ -115,3 +115,18 @@ def test_a_first_run_replaces_nothing(tmp_path, demo_server):
     assert result.report.run_info.replaces is None
     assert not (result.folder / "replaced").exists()
     assert "replaces" not in json.loads((result.folder / "manifest.json").read_text())
+
+
+def test_a_replaced_run_whose_manifest_cannot_be_read_is_kept_all_the_same(cli, tmp_path, demo_server):
+    output = tmp_path / "out"
+    first = run(run_options(demo_server, output))
+    damaged = b'{"run_id": "cut short'
+    (first.folder / "manifest.json").write_bytes(damaged)
+    journal = (first.folder / "journal-2026-10.csv").read_bytes()
+    done = cli(*run_args(demo_server, output), env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
+    assert done.returncode == 0, done.stderr
+    [kept] = list((first.folder / "replaced").iterdir())
+    assert kept.name == f"unreadable-{hashlib.sha256(damaged).hexdigest()[:12]}"
+    assert (kept / "manifest.json").read_bytes() == damaged and (kept / "journal-2026-10.csv").read_bytes() == journal
+    assert f"replaces run {kept.name}: not known" in done.stdout
+    assert json.loads((first.folder / "manifest.json").read_text())["replaces"]["total"] is None
