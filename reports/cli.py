@@ -6,10 +6,11 @@ import argparse
 import gc
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -37,7 +38,8 @@ EXAMPLES = {
     "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
                     "  chargeback check-config --month 2026-10 --output /srv/chargeback",
     "close": "example:\n  chargeback close --month 2026-10\n"
-             "  chargeback run --month 2026-10 --restate   # later, for late data",
+             "  chargeback run --month 2026-10 --restate   # later, for late data\n"
+             "  chargeback run --month 2026-10 --restate --posting-date 2026-12-01",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
                "  chargeback history --month 2026-10 --verify   # re-hash every file of the twelve month folders\n"
@@ -45,6 +47,15 @@ EXAMPLES = {
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
                 "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf",
 }
+
+
+def _day(text: str) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat alone also takes 20261201
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD (for example 2026-12-01)")
 
 
 def _month(text: str) -> Month:
@@ -100,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--restate", action="store_true",
                      help="re-run a closed month: write a restatement with an adjustment journal beside the "
                           "sealed outputs")
+    run.add_argument("--posting-date", type=_day, metavar="YYYY-MM-DD",
+                     help="with --restate: the date the adjustment journal posts on, in an open period "
+                          "(default: today, UTC)")
 
     close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
     common(close)
@@ -236,8 +250,10 @@ def _run(args: argparse.Namespace) -> int:
         demo=args.demo, offline=args.offline,
         base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
         api_key=None if (args.demo or args.offline) else _api_key(args),
-        restate=args.restate, source=args.source,
+        restate=args.restate, source=args.source, posting_date=args.posting_date,
     )
+    if args.posting_date is not None and not args.restate:
+        raise UsageError("--posting-date dates a restatement's adjustment journal: use it with --restate")
     if args.restate and args.email:
         raise UsageError("--email sends the sealed month's summary; send a restatement by hand after review")
     if not args.demo and not args.offline:
@@ -245,6 +261,9 @@ def _run(args: argparse.Namespace) -> int:
 
         validate_base_url(options.base_url or "")
     result = run(options, now=_now)
+    if result.no_change is not None:
+        print(f"chargeback {month}: no change since {result.no_change}; nothing written, nothing to post")
+        return 0
     _print_run_summary(result)
     if args.email:
         _send(args, result.report.month, force=False, dry_run=False)
@@ -282,7 +301,11 @@ def _print_run_summary(result) -> None:
         print(f"  restatement    {restated.label} of the sealed run {restated.sealed_run_id}: "
               f"{money_text(restated.difference, signed=True)} over "
               f"{sum(1 for line in restated.lines if line.difference)} cost center(s); "
-              f"post only the adjustment journal")
+              f"post only the adjustment journal, dated {restated.adjustment_journal.day}")
+    if report.run_info.replaces is not None:
+        replaced = report.run_info.replaces
+        print(f"  replaces run {replaced.run_id}: {replaced.text}")
+        print(f"  kept           {result.folder / replaced.folder} (the replaced run's manifest and journals)")
     if result.requests_made is not None:
         print(f"  API requests   {result.requests_made}")
     print(f"  folder         {result.folder}")

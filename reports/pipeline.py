@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from reports import __version__
@@ -23,6 +23,7 @@ from reports.core.journal import ledger_for
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.posting import adjustment_of, posted_of_report
+from reports.core.replaced import Replaced, compare, unreadable
 from reports.core.report import Ledger, Report, RunInfo, Status
 from reports.core.restate import build_restatement
 from reports.core.settings import ANALYTICS, Settings
@@ -32,6 +33,7 @@ from reports.outputs import names
 from reports.outputs.folder import sha256_file
 from reports.outputs.history import posted_for_closed, read_history
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
+from reports.outputs.replaced import KeptRun, keep_replaced
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.resources import config_dir, config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here
 from reports.sources.base import Source
@@ -56,6 +58,7 @@ class RunOptions:
     restate: bool = False  # re-run a sealed month beside its sealed outputs
     source: str | None = None  # `run --source`: overrides the config's source
     pdf: bool = True  # False: no executive summary (a backfilled month whose summary nobody will read)
+    posting_date: date | None = None  # a restatement's adjustment journal date; None: the run date (UTC)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class RunResult:
     files: list[Path]
     requests_made: int | None
     bytes_received: int | None
+    no_change: str | None = None  # a restatement that changes no debit: what it is unchanged since; nothing written
 
 
 def load_run_settings(options: RunOptions) -> tuple[Settings, Path]:
@@ -90,6 +94,11 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
 
         check_lookback(options.month, generated_at)  # before any request: the API would refuse it
     run_id = new_run_id(options.month, generated_at)
+    posting_date = options.posting_date or generated_at.date()  # default: the run date (UTC)
+    if options.restate and posting_date < options.month.last_day:
+        raise UsageError(f"--posting-date {posting_date} is before the end of {options.month}: an adjustment "
+                         f"posts in an open period, on or after {options.month.last_day}")
+    options = replace(options, posting_date=posting_date)
     output_dir = options.output_dir
     with output_folder.month_lock(output_dir, options.month), output_folder.writing_to(output_dir):
         output_folder.recover(output_dir, options.month)
@@ -100,6 +109,10 @@ def run(options: RunOptions, *, now: Callable[[], datetime] | None = None) -> Ru
         try:
             staging.mkdir(parents=True)
             result = _produce(options, settings, config_path, staging, run_id, generated_at, sealed)
+            if result.no_change is not None:
+                shutil.rmtree(staging, ignore_errors=True)  # nothing to post: nothing is written
+                return RunResult(result.report, output_dir / str(options.month), [], result.requests_made,
+                                 result.bytes_received, no_change=result.no_change)
             if sealed is None:
                 folder = output_folder.publish(staging, output_dir, options.month)
             else:
@@ -138,6 +151,7 @@ class _Sealed:
     seal: Seal
     number: int
     posted: Posted  # the sealed journal plus every earlier restatement's adjustment
+    latest: str  # what the books hold now, in words: the sealed run, or the latest restatement
 
 
 def _sealed_state(options: RunOptions) -> _Sealed | None:
@@ -154,8 +168,13 @@ def _sealed_state(options: RunOptions) -> _Sealed | None:
             f"{options.month} was closed on {seal.sealed_at} (run {seal.run_id}); a new run would rewrite "
             f"closed books. Use --restate to write a restatement beside the sealed outputs")
     verify_seal(folder, seal, every_file=True)  # the closed books are about to be restated: check them all
-    return _Sealed(seal, next_restatement_number(folder),
-                   posted_for_closed(folder, options.month, seal, every_file=True))
+    posted = posted_for_closed(folder, options.month, seal, every_file=True)
+    latest = f"the sealed run {seal.run_id} (closed {seal.sealed_at})"
+    if posted.restatements:
+        label = posted.restatements[-1]
+        manifest = Manifest.read(folder / RESTATEMENTS / label, options.month)  # read and verified just above
+        latest = f"{label} (run {manifest.run_id}, {manifest.generated_at})"
+    return _Sealed(seal, next_restatement_number(folder), posted, latest)
 
 
 @dataclass
@@ -164,6 +183,7 @@ class _Produced:
     files: list[str]
     requests_made: int | None
     bytes_received: int | None
+    no_change: str | None = None
 
 
 def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
@@ -202,7 +222,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
     ))
     if sealed is not None:
-        report = _with_restatement(report, settings, sealed)
+        report = _with_restatement(report, settings, sealed, options.posting_date or generated_at.date())
     # A re-render from the snapshot or a restatement re-derives the books from what is on disk:
     # it vouches for every file of the months it reads. A month-end run checks the hash chain.
     report = replace(report, history=_history(options.output_dir, report, settings, sealed,
@@ -210,25 +230,42 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
+    if sealed is not None and report.restatement is not None and not report.restatement.adjustment_journal.lines:
+        return _Produced(report, [], requests_made, bytes_received, no_change=sealed.latest)  # nothing to post
+    # an open month run again: the run it replaces is kept (replaced/<run id>/) and the change recorded
+    kept = None if sealed is not None else keep_replaced(options.output_dir / str(month), staging, month)
+    if kept is not None:
+        report = replace(report, run_info=replace(report.run_info, replaces=_replaces(kept, report)))
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
-    build_manifest(staging, report, raw, files, config_file=str(config_path),
-                   requests_made=requests_made).write(staging)
+    build_manifest(staging, report, raw, files + list(kept.files if kept is not None else ()),
+                   config_file=str(config_path), requests_made=requests_made).write(staging)
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
-def _with_restatement(report: Report, settings: Settings, sealed: _Sealed) -> Report:
+def _replaces(kept: KeptRun, report: Report) -> Replaced:
+    """The change from the replaced run: each cost center's journal debit (USD), as the two manifests record it."""
+    if kept.totals is None:
+        return unreadable(kept.run_id)
+    total, centers = kept.totals
+    return compare(kept.run_id, kept.generated_at, centers, total,
+                   {line.code: line.total for line in report.cost_centers}, report.total)
+
+
+def _with_restatement(report: Report, settings: Settings, sealed: _Sealed, posting_date: date) -> Report:
     seal = sealed.seal
     restatement = build_restatement(report, settings, number=sealed.number, sealed_run_id=seal.run_id,
-                                    sealed_at=seal.sealed_at, sealed_total=seal.total, posted=sealed.posted)
+                                    sealed_at=seal.sealed_at, sealed_total=seal.total, posted=sealed.posted,
+                                    posting_date=posting_date)
     posted = ""
     if restatement.earlier:
         posted = (f", posted so far (sealed plus {', '.join(restatement.earlier)}) "
                   f"{money_text(restatement.posted_before)}")
     note = (f"Restatement {restatement.label} of {report.month}, closed on {seal.sealed_at} (run {seal.run_id}): "
             f"sealed total {money_text(seal.total)}{posted}, restated {money_text(restatement.restated_total)}, "
-            f"difference {money_text(restatement.difference, signed=True)}. Post only the adjustment journal.")
+            f"difference {money_text(restatement.difference, signed=True)}. Post only the adjustment journal, "
+            f"dated {posting_date}.")
     run_info = replace(report.run_info, notes=report.run_info.notes + (note,))
     return replace(report, restatement=restatement, run_info=run_info)
 

@@ -38,6 +38,7 @@ CORE_MODULES = {
     "months",  # calendar months and RFC 3339 times
     "posting",  # a run's journal and a restatement's adjustment as posted figures
     "reconcile",  # the reconciliation checks that the figures agree
+    "replaced",  # a re-run of an open month against the run it replaces
     "records",  # the typed rows the sources give
     "report",  # the Report every output renders
     "restate",  # a sealed month's differences and their adjustment journal

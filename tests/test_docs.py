@@ -13,7 +13,7 @@ from conftest import PROJECT
 from reports.cli import build_parser
 
 # README placeholders and the values that stand for them when a row is parsed
-PLACEHOLDERS = {"YYYY-MM": "2026-10", "PATH": "some/file", "DIR": "some/folder", "N": "1"}
+PLACEHOLDERS = {"YYYY-MM": "2026-10", "YYYY-MM-DD": "2026-12-01", "PATH": "some/file", "DIR": "some/folder", "N": "1"}
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -26,6 +27,7 @@ from reports.errors import ConfigError
 
 MONTH = Month(2026, 10)
 EUR = Ledger("EUR", Decimal("0.9210"))
+POSTED = date(2026, 12, 4)  # a restatement's posting date: in an open period, after the month was closed
 
 
 def settings_with(count: int, **journal) -> Settings:
@@ -151,7 +153,7 @@ def test_an_adjustment_journals_signed_differences_with_keys_apart_from_the_mont
                Change("CC-001", "Center 1", Decimal("-2.00"), Decimal("-2.17")),
                Change("CC-002", "Center 2", Decimal("0.00"), Decimal("0.00")),
                Change("OLD-9", "Retired", Decimal("1.00"), Decimal("1.09"))]
-    journal = adjustment_journal(MONTH, 2, settings, EUR, changes)
+    journal = adjustment_journal(MONTH, 2, settings, EUR, changes, day=POSTED)
     by_code = {line.cost_center: line for line in journal.lines}
     assert set(by_code) == {"CC-000", "CC-001", "OLD-9", None}  # no line for an unchanged cost center
     assert (by_code["CC-000"].debit, by_code["CC-000"].debit_usd) == (Decimal("12.30"), Decimal("13.36"))
@@ -159,6 +161,9 @@ def test_an_adjustment_journals_signed_differences_with_keys_apart_from_the_mont
     assert by_code["CC-000"].account == "6421" and by_code["OLD-9"].account == "6420"
     assert by_code[None].credit == Decimal("11.30") and by_code[None].credit_usd == Decimal("12.28")
     assert journal.journal_id == "CB-2026-10-R2" and journal.memo.endswith("restatement R2")
+    # posted on its own date, in that date's period; the memo names the month it corrects
+    assert {(line.day, line.period) for line in journal.lines} == {(POSTED, "2026-12")}
+    assert "2026-10" in journal.memo
     assert by_code["CC-000"].external_id == "CB-2026-10-R2-CC-000"
     assert by_code[None].external_id == "CB-2026-10-R2-CREDIT"
     month, _ = build(settings, thirds(settings))
@@ -169,6 +174,13 @@ def test_an_adjustment_that_only_moves_money_between_cost_centers_needs_no_balan
     settings = settings_with(2)
     journal = adjustment_journal(MONTH, 1, settings, Ledger(), [
         Change("CC-000", "Center 0", Decimal("5.00"), Decimal("5.00")),
-        Change("CC-001", "Center 1", Decimal("-5.00"), Decimal("-5.00"))])
+        Change("CC-001", "Center 1", Decimal("-5.00"), Decimal("-5.00"))], day=POSTED)
     assert [line.cost_center for line in journal.lines] == ["CC-000", "CC-001"]
     assert journal.debits == journal.credits == Decimal("5.00")
+
+
+def test_an_adjustment_memo_names_the_month_it_corrects_even_when_the_memo_does_not():
+    settings = settings_with(1, memo="AI spend")
+    journal = adjustment_journal(MONTH, 1, settings, Ledger(), [Change("CC-000", "Center 0", Decimal("1.00"),
+                                                                       Decimal("1.00"))], day=POSTED)
+    assert journal.memo == "AI spend restatement R1 of 2026-10"

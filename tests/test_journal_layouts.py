@@ -15,7 +15,7 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -145,7 +145,8 @@ def dict_rows(data: bytes) -> list[dict]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def check_layouts(files: dict[str, bytes], settings: Settings, stem: str, generic: bytes) -> dict[str, list[Entry]]:
+def check_layouts(files: dict[str, bytes], settings: Settings, stem: str, generic: bytes,
+                  day: date = MONTH.last_day) -> dict[str, list[Entry]]:
     """The checks every layout must pass; returns each layout's entries for its own checks."""
     reader = Reader(settings)
     ns, qb = settings.journal.netsuite.dimension.capitalize(), settings.journal.quickbooks.dimension.capitalize()
@@ -174,7 +175,7 @@ def check_layouts(files: dict[str, bytes], settings: Settings, stem: str, generi
         fmt = STRPTIME[getattr(settings.journal, layout).date_format]
         for row in (row for part in rows for row in part):
             if row[date_columns[layout]]:  # Intacct: only on first lines
-                assert datetime.strptime(row[date_columns[layout]], fmt).date() == MONTH.last_day
+                assert datetime.strptime(row[date_columns[layout]], fmt).date() == day, f"{layout}: date"
         found[layout] = entries
     return found
 
@@ -349,10 +350,13 @@ def test_a_restatements_keys_never_collide_with_the_months(wide):
     settings, journal, files, _ = wide
     changes = [Change(c.code, c.name, Decimal(i % 5 - 2), Decimal(i % 5 - 2))
                for i, c in enumerate(settings.cost_centers)]
-    adjustment = adjustment_journal(MONTH, 1, settings, journal.ledger, changes)
+    posted = date(2026, 12, 1)  # a posting date in an open period: every layout carries it
+    adjustment = adjustment_journal(MONTH, 1, settings, journal.ledger, changes, day=posted)
     stem = "journal-adjustment-2026-10-R1"
     restated = render(adjustment, settings, stem)
-    check_layouts(restated, settings, stem, journal_csv_bytes(adjustment))
+    check_layouts(restated, settings, stem, journal_csv_bytes(adjustment), day=posted)
+    generic = list(csv.DictReader(io.StringIO(journal_csv_bytes(adjustment).decode("utf-8"))))
+    assert {(row["Date"], row["Period"]) for row in generic} == {("2026-12-01", "2026-12")}
 
     def keys(data: dict[str, bytes]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = defaultdict(set)

@@ -231,3 +231,104 @@ def test_a_second_restatement_journals_only_what_the_first_did_not_post(tmp_path
     assert ("Cost Center", "Name", "Posted", "Restated", "Difference") in sheet
     posted_after_r1 = {line.code: line.total for line in first.report.cost_centers}
     assert {line.code: line.posted for line in second.report.restatement.lines} == posted_after_r1
+
+
+def test_a_restatement_that_changes_no_debit_writes_nothing_and_says_since_when(cli, closed_month, demo_server):
+    output, original = closed_month
+    month_folder = output / "2026-10"
+    before = digests(month_folder)
+    done = cli("run", "--month", "2026-10", "--restate", "--config", str(demo_config_path()), "--output", str(output),
+               "--base-url", demo_server.base_url, env={"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"})
+    assert done.returncode == 0, done.stderr
+    assert not (month_folder / "restatements").exists() and digests(month_folder) == before
+    sealed_run = original.report.run_info.run_id
+    assert f"no change since the sealed run {sealed_run} (closed 2026-11-05T09:00:00Z)" in done.stdout
+    assert "wrote" not in done.stdout and "post only" not in done.stdout
+    assert not list(output.glob(".staging-*"))
+    # after R1, "since" names the latest restatement, and still nothing is written
+    with simulator(organization=demo_organization(revision=1)) as late:
+        first = run(run_options(late, output, restate=True))
+        again = run(run_options(late, output, restate=True))
+    assert again.no_change == f"R1 (run {first.report.run_info.run_id}, {_rfc3339(first)})" and again.files == []
+    assert sorted(p.name for p in (month_folder / "restatements").iterdir()) == ["R1"]
+
+
+def _rfc3339(result) -> str:
+    from reports.core.months import rfc3339
+
+    return rfc3339(result.report.run_info.generated_at)
+
+
+def every_layout_config(tmp_path: Path) -> Path:
+    """The demo mapping with every import layout configured."""
+    import yaml
+
+    from reports.core.settings import LAYOUTS
+
+    config = yaml.safe_load(demo_config_path().read_text())
+    config["journal"]["layouts"] = list(LAYOUTS)
+    path = tmp_path / "every-layout.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_an_adjustment_is_dated_by_the_posting_date_in_every_layout_and_by_default_the_run_date(tmp_path,
+                                                                                               demo_server):
+    from datetime import date, datetime
+
+    from reports.core.settings import LAYOUTS
+
+    config, output = every_layout_config(tmp_path), tmp_path / "out"
+    run(run_options(demo_server, output, config=config))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    run_day = datetime(2026, 12, 4, 8, 30, tzinfo=UTC)
+    with simulator(organization=demo_organization(revision=1)) as late:
+        default = run(run_options(late, output, config=config, restate=True), now=lambda: run_day)
+    with simulator(organization=demo_organization(revision=2)) as later:
+        chosen = run(run_options(later, output, config=config, restate=True, posting_date=date(2027, 1, 2)),
+                     now=lambda: run_day)
+    assert sorted(_layouts_written(chosen.folder, "R2")) == sorted(LAYOUTS)
+    for result, label, day in ((default, "R1", "2026-12-04"), (chosen, "R2", "2027-01-02")):
+        generic = journal_rows(result.folder / f"journal-adjustment-2026-10-{label}.csv")
+        assert {(row["Date"], row["Period"]) for row in generic} == {(day, day[:7])}
+        assert all("2026-10" in row["Memo"] for row in generic)  # the memo names the month corrected
+        for layout, dates in _layout_dates(result.folder, label, config).items():
+            assert dates == {date.fromisoformat(day)}, layout
+        assert f"dated {day}" in result.report.run_info.notes[-1]
+
+
+def _layouts_written(folder: Path, label: str) -> list[str]:
+    stem = f"journal-adjustment-2026-10-{label}-"
+    return [p.name[len(stem):-len(".csv")].replace("-", "_") for p in folder.glob(f"{stem}*.csv")]
+
+
+def _layout_dates(folder: Path, label: str, config: Path) -> dict[str, set]:
+    """The dates each layout file of the adjustment carries, read with each layout's configured date format."""
+    from datetime import datetime
+
+    from reports.config import load_settings
+
+    settings = load_settings(config)
+    columns = {"netsuite": "Date", "xero": "*Date", "quickbooks": "Journal Date", "business_central": "Posting Date",
+               "intacct": "DATE"}
+    formats = {"YYYY-MM-DD": "%Y-%m-%d", "MM/DD/YYYY": "%m/%d/%Y", "DD/MM/YYYY": "%d/%m/%Y", "DD.MM.YYYY": "%d.%m.%Y",
+               "DD MMM YYYY": "%d %b %Y"}
+    found = {}
+    for layout in settings.journal.layouts:
+        rows = journal_rows(folder / f"journal-adjustment-2026-10-{label}-{layout.replace('_', '-')}.csv")
+        fmt = formats[getattr(settings.journal, layout).date_format]
+        found[layout] = {datetime.strptime(row[columns[layout]], fmt).date() for row in rows if row[columns[layout]]}
+    return found
+
+
+def test_a_posting_date_before_the_month_ends_or_not_a_date_is_refused(cli, closed_month, demo_server):
+    output, _ = closed_month
+    base = ["run", "--month", "2026-10", "--restate", "--config", str(demo_config_path()), "--output", str(output),
+            "--base-url", demo_server.base_url]
+    env = {"ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-demo-simulator-key"}
+    for bad in ("2026-10-30", "2026-02-30", "01/12/2026"):
+        done = cli(*base, "--posting-date", bad, env=env)
+        assert done.returncode == 2 and done.stderr.startswith("error: ") and bad in done.stderr, done.stderr
+    plain = cli("run", "--month", "2026-10", "--posting-date", "2026-12-01", "--demo", "--output", str(output))
+    assert plain.returncode == 2 and "use it with --restate" in plain.stderr
+    assert not (output / "2026-10" / "restatements").exists()

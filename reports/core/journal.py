@@ -166,12 +166,20 @@ class Change:
     amount_usd: Decimal
 
 
+def adjustment_memo(settings: Settings, month: Month, label: str) -> str:
+    """An adjustment's memo: the month's memo and the label, naming the month it corrects (whatever the memo says)."""
+    memo = month_memo(settings, month)
+    return f"{memo} {label}" if str(month) in memo else f"{memo} {label} of {month}"
+
+
 def adjustment_journal(month: Month, number: int, settings: Settings, ledger: Ledger,
-                       changes: Sequence[Change]) -> Journal:
+                       changes: Sequence[Change], *, day: date) -> Journal:
     """A restatement's entry: only the differences, balanced on the credit account.
 
     A positive difference debits the cost center's expense account, a negative one credits
     it (a cost center no longer in the config posts to the default expense account).
+    It is dated ``day`` (the posting date: an open period, not the closed month's last day),
+    its period is that day's month, and its memo names the month it corrects.
     """
     entry_id = journal_id(month, number)
     configured = {center.code for center in settings.cost_centers}
@@ -180,8 +188,9 @@ def adjustment_journal(month: Month, number: int, settings: Settings, ledger: Le
                         else settings.journal.expense_account,
                         change.amount, change.amount_usd, line_id(entry_id, change.code))
                 for change in changes]
-    memo = f"{month_memo(settings, month)} restatement R{number}"
-    return entry(entry_id, month.last_day, str(month), memo, ledger, settings.journal.credit_account, postings)
+    memo = adjustment_memo(settings, month, f"restatement R{number}")
+    return entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.journal.credit_account,
+                 postings)
 
 
 def split(journal: Journal, max_lines: int) -> tuple[Journal, ...]:

@@ -18,6 +18,7 @@ from typing import overload
 from reports.core.history import History
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
+from reports.core.replaced import Replaced
 from reports.core.settings import SourceName
 
 
@@ -397,6 +398,7 @@ class RunInfo:
     notes: tuple[str, ...]
     data_source: SourceName = SourceName.COST_REPORT  # which API the month was read from
     data_refreshed_at: datetime | None = None  # analytics: the API's data_refreshed_at
+    replaces: Replaced | None = None  # a re-run of an open month: the run it replaces and what changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from reports.core.history import Posted
@@ -12,7 +13,7 @@ from reports.core.settings import Settings
 
 
 def build_restatement(report: Report, settings: Settings, *, number: int, sealed_run_id: str, sealed_at: str,
-                      sealed_total: Decimal, posted: Posted) -> Restatement:
+                      sealed_total: Decimal, posted: Posted, posting_date: date) -> Restatement:
     """Compare the new totals with what is posted and journal only the differences.
 
     ``posted`` is what the books hold for the month: the sealed journal plus the adjustment
@@ -22,7 +23,8 @@ def build_restatement(report: Report, settings: Settings, *, number: int, sealed
 
     The adjustment journal is in the ledger's currency at the month's rate (the one the
     sealed journal was posted at): each cost center's difference is its restated ledger
-    amount minus its posted one, in USD and in the ledger's currency alike.
+    amount minus its posted one, in USD and in the ledger's currency alike. It is dated
+    ``posting_date``: the closed month's own period is closed in most ledgers.
     """
     month = report.month
     ledger = report.journal.ledger
@@ -39,5 +41,6 @@ def build_restatement(report: Report, settings: Settings, *, number: int, sealed
                       line.difference)
                for line in lines]
     return Restatement(number=number, sealed_run_id=sealed_run_id, sealed_at=sealed_at, sealed_total=sealed_total,
-                       lines=lines, adjustment_journal=adjustment_journal(month, number, settings, ledger, changes),
+                       lines=lines, adjustment_journal=adjustment_journal(month, number, settings, ledger, changes,
+                                                                day=posting_date),
                        posted_total=posted.total_usd, earlier=posted.restatements)

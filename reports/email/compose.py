@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.message import EmailMessage
@@ -23,6 +23,7 @@ from reports.core.months import Month
 from reports.core.settings import EmailSettings
 from reports.outputs import formatting
 from reports.outputs.manifest import Manifest, YearToDate
+from reports.outputs.names import adjustment_journal_name
 from reports.resources import templates_dir
 
 TOP_COST_CENTERS = 5
@@ -49,6 +50,17 @@ class CostCenterLine:
 
 
 @dataclass(frozen=True)
+class Restated:
+    """A restatement's summary as the email marks it: what it changes from what was posted before it."""
+
+    label: str  # R1, R2, …
+    sealed_at: str  # when the month was closed (RFC 3339)
+    posted_before: Decimal  # the month as posted before this restatement (sealed journal plus earlier adjustments)
+    adjustment: Decimal  # this restatement's adjustment journal, net (restated minus posted before)
+    changes: tuple[tuple[str, Decimal], ...]  # cost center code -> its adjustment, largest first
+
+
+@dataclass(frozen=True)
 class Headline:
     """What the email says, from the manifest's totals."""
 
@@ -67,6 +79,8 @@ class Headline:
     others_count: int  # cost centers not in ``top``
     others_total: Decimal
     year_to_date: YearToDate | None = None  # the fiscal year so far, as the run's History sheet shows it
+    status: str | None = None  # the month's status when sent: not closed | closed | restated (None: not said)
+    restated: Restated | None = None  # set when the summary is a restatement's
 
 
 def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
@@ -102,6 +116,26 @@ def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
     )
 
 
+def as_sent(headline: Headline, manifest: Manifest, *, status: str, label: str | None,
+            sealed_at: str | None) -> Headline:
+    """The headline with the month's status now, and a restatement's adjustment when it is a restatement's summary.
+
+    A month's own manifest was written before the month was closed, so its year to date counts the
+    month itself as not closed; once the month is closed, it is not.
+    """
+    year = headline.year_to_date
+    if status != "not closed" and label is None and year is not None and year.not_closed_months:
+        year = replace(year, not_closed_months=year.not_closed_months - 1)
+    restated = None
+    adjustment = manifest.totals.adjustment
+    if label is not None and adjustment is not None and sealed_at is not None:
+        net = sum(adjustment.usd.values(), Decimal("0"))
+        changes = sorted(((code, amount) for code, amount in adjustment.usd.items() if amount),
+                         key=lambda item: (-abs(item[1]), item[0]))
+        restated = Restated(label, sealed_at, headline.total - net, net, tuple(changes))
+    return replace(headline, year_to_date=year, status=status, restated=restated)
+
+
 # ---------------------------------------------------------------- formatting
 
 
@@ -112,8 +146,9 @@ def format_ratio(ratio: Decimal, *, signed: bool = True) -> str:
 
 def subject_for(headline: Headline) -> str:
     """``Claude API chargeback — October 2026 — $12,345.67 (+8.2% vs September)``."""
+    restated = f" (restated {headline.restated.label})" if headline.restated is not None else ""
     subject = (
-        f"Claude API chargeback {EM_DASH} {headline.month.label} {EM_DASH} "
+        f"Claude API chargeback {EM_DASH} {headline.month.label}{restated} {EM_DASH} "
         f"{money_text(headline.total, headline.currency)}"
     )
     if headline.change_ratio is not None and headline.prior_total is not None:
@@ -151,10 +186,37 @@ def _template_context(headline: Headline, attachments: list[str], workbook: bool
             for line in headline.top
         ],
         "year": _year_context(headline.year_to_date),
+        "status": _status_text(headline),
+        "restated": _restated_context(headline),
         "others_count": headline.others_count,
         "others_total": money(headline.others_total),
         "attachments": attachments,
         "workbook": workbook,
+    }
+
+
+def _status_text(headline: Headline) -> str | None:
+    """``October 2026 is closed.``: the month's status in the History's words, when the sender knows it."""
+    if headline.status is None:
+        return None
+    if headline.restated is not None:
+        return (f"{headline.month.label} is restated ({headline.restated.label}): closed on "
+                f"{headline.restated.sealed_at[:10]}, then restated.")
+    return f"{headline.month.label} is {headline.status}."
+
+
+def _restated_context(headline: Headline) -> dict | None:
+    """What a restatement's email says it changes: the total before and after, the adjustment per cost center."""
+    restated = headline.restated
+    if restated is None:
+        return None
+    return {
+        "label": restated.label,
+        "before": money_text(restated.posted_before, headline.currency),
+        "adjustment": money_text(restated.adjustment, headline.currency, signed=True),
+        "changes": ", ".join(f"{code} {money_text(amount, headline.currency, signed=True)}"
+                             for code, amount in restated.changes),
+        "journal": adjustment_journal_name(headline.month, restated.label),
     }
 
 
@@ -278,10 +340,13 @@ def compose(
         message["Cc"] = ", ".join(cc)
     message["Date"] = format_datetime(now.astimezone(UTC))
     # Our own domain, not socket.getfqdn(): stable and no DNS lookup.
-    message["Message-ID"] = make_msgid(idstring=f"chargeback.{headline.month}.{kind}", domain=domain)
+    restated = f".{headline.restated.label}" if headline.restated is not None else ""
+    message["Message-ID"] = make_msgid(idstring=f"chargeback.{headline.month}{restated}.{kind}", domain=domain)
     # RFC 3834: tells auto-responders (out-of-office) not to reply to a report.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Chargeback-Month"] = str(headline.month)
+    if headline.restated is not None:
+        message["X-Chargeback-Restatement"] = headline.restated.label
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     for attachment in attachments:

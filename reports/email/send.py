@@ -25,9 +25,11 @@ from reports.email.compose import (
     WORKBOOK,
     Attachment,
     Composed,
+    as_sent,
     compose,
     headline_from_manifest,
 )
+from reports.email.latest import LatestSummary, latest_summary
 from reports.email.record import RECORD_NAME, RecordedMessage, SendRecord, envelope_recipients, read_send_record
 from reports.email.transport import DEFAULT_TIMEOUT, SmtpTransport
 from reports.errors import DataError, UsageError
@@ -72,6 +74,7 @@ class SendOutcome:
     pdf_sha256: str
     record_path: Path | None  # None in a dry run
     previous: SendRecord | None  # the earlier send this call found (forced, resumed or dry run)
+    restatement: str | None = None  # "R1" when the summary sent is a restatement's
 
     def _summary_message(self) -> SentMessage | None:
         return next((m for m in self.messages if m.kind == SUMMARY), None)
@@ -100,8 +103,9 @@ class SendOutcome:
             files = ", ".join(str(m.eml_path) for m in self.messages)
             return f"dry run: wrote {files} (nothing sent)"
         parts = []
+        restated = f"restatement {self.restatement}'s " if self.restatement else ""
         for message in self.messages:
-            what = "executive summary" if message.kind == SUMMARY else "summary + workbook"
+            what = f"{restated}executive summary" if message.kind == SUMMARY else f"{restated}summary + workbook"
             parts.append(
                 f"{what} sent to {', '.join(message.envelope_to)} (Message-ID {message.message_id})"
             )
@@ -131,6 +135,10 @@ def send_month_summary(
 ) -> SendOutcome:
     """Email ``month_dir``'s executive summary PDF to ``settings.to``/``cc``, exactly once.
 
+    A closed month that was restated sends its latest restatement's summary instead, marked as
+    restated with its adjustment, recorded in that restatement's folder: each restatement is a
+    new summary to send, once.
+
     With ``settings.workbook_to``, a second message (PDF and workbook) goes to that list, so
     leadership never receives the workbook. Each accepted message is recorded at once in
     ``month_dir/email-sent.json``; a later call without ``force`` refuses (``UsageError``)
@@ -143,25 +151,29 @@ def send_month_summary(
     ``EmailError`` (login, recipients or message refused; server unreachable after retries).
     """
     month_dir = Path(month_dir)
-    pdf_path = month_dir / pdf_name(month)
+    latest = latest_summary(month_dir, month)
+    summary_dir = latest.folder  # the month folder, or its latest restatement's
+    pdf_path = summary_dir / pdf_name(month)
     if not pdf_path.is_file():
-        if (month_dir / "manifest.json").is_file() and Manifest.read(month_dir, month).output(pdf_name(month)) is None:
-            raise UsageError(f"{month} in {month_dir} was run without its executive summary (backfill --no-pdf): "
+        if (summary_dir / "manifest.json").is_file() and \
+                Manifest.read(summary_dir, month).output(pdf_name(month)) is None:
+            raise UsageError(f"{month} in {summary_dir} was run without its executive summary (backfill --no-pdf): "
                              f"run `chargeback run --month {month}` again to write it")
         raise UsageError(
-            f"no executive summary for {month} in {month_dir}: "
+            f"no executive summary for {month} in {summary_dir}: "
             f"run `chargeback run --month {month}` first"
         )
-    manifest = Manifest.read(month_dir, month)
-    headline = headline_from_manifest(manifest, month)
+    manifest = Manifest.read(summary_dir, month)
+    headline = as_sent(headline_from_manifest(manifest, month), manifest, status=latest.status, label=latest.label,
+                       sealed_at=latest.sealed_at)
     pdf = Attachment.read(pdf_path)
     _check_manifest_hash(manifest, pdf)
     workbook: Attachment | None = None
     if settings.workbook_to:
-        workbook_path = month_dir / workbook_name(month)
+        workbook_path = summary_dir / workbook_name(month)
         if not workbook_path.is_file():
             raise UsageError(
-                f"no workbook for {month} in {month_dir} (email.workbook_to is set): "
+                f"no workbook for {month} in {summary_dir} (email.workbook_to is set): "
                 f"run `chargeback run --month {month}` first"
             )
         workbook = Attachment.read(workbook_path)
@@ -182,22 +194,23 @@ def send_month_summary(
         for kind in wanted:
             composed = build(kind)
             suffix = "" if kind == SUMMARY else "-workbook"
-            eml_path = month_dir / f"executive-summary-{month}{suffix}.eml"
+            eml_path = summary_dir / f"executive-summary-{month}{suffix}.eml"
             write_atomic(eml_path, composed.message.as_bytes(policy=policy.SMTP))
             written.append(_sent(composed, sent_at=None, attempts=0, eml_path=eml_path))
             log.info("dry run: wrote %s", eml_path)
-        return SendOutcome(month, True, tuple(written), (), pdf.sha256, None, read_send_record(month_dir))
+        return SendOutcome(month, True, tuple(written), (), pdf.sha256, None, read_send_record(summary_dir),
+                           latest.label)
 
     username, password = _credentials(settings, environ)
     transport = SmtpTransport(settings, username, password, ssl_context, timeout, local_hostname,
                               retries, retry_wait, sleep)
     # The run's lock: a run publishing this month must not swap the folder under us.
     with month_lock(month_dir.parent, month):
-        previous = read_send_record(month_dir)
+        previous = read_send_record(summary_dir)
         if previous is not None and not force:
             pending = [kind for kind in wanted if kind not in previous.kinds]
             if not pending:
-                raise UsageError(_already_sent_message(month, previous, pdf.sha256))
+                raise UsageError(_already_sent_message(month, previous, pdf.sha256, latest))
             record = previous
         else:
             pending = wanted
@@ -219,10 +232,10 @@ def send_month_summary(
             record = record.with_message(str(month), _recorded(message, reply), pdf=pdf.filename,
                                          pdf_sha256=pdf.sha256, smtp_host=settings.smtp_host,
                                          smtp_port=settings.smtp_port, security=settings.security)
-            write_atomic(month_dir / RECORD_NAME, record.to_bytes())
+            write_atomic(summary_dir / RECORD_NAME, record.to_bytes())
             sent.append(message)
         return SendOutcome(month, False, tuple(sent), skipped, pdf.sha256,
-                           month_dir / RECORD_NAME, previous)
+                           summary_dir / RECORD_NAME, previous, latest.label)
 
 
 # ---------------------------------------------------------------- checks
@@ -264,9 +277,9 @@ def _when(text: str) -> str:
         return str(text)
 
 
-def _already_sent_message(month: Month, prior: SendRecord, pdf_sha256: str) -> str:
+def _already_sent_message(month: Month, prior: SendRecord, pdf_sha256: str, latest: LatestSummary) -> str:
     text = (
-        f"the executive summary for {month} was already sent on {_when(prior.sent_at)} to "
+        f"{latest.what} for {month} was already sent on {_when(prior.sent_at)} to "
         f"{', '.join(prior.recipients) or 'its recipients'} (Message-ID {prior.message_id}); "
         "use --force to send it again"
     )

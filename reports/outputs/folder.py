@@ -22,6 +22,9 @@ from reports.outputs.atomic import fsync_folder
 
 # Files a run does not produce but must carry over from the previous outputs of the month.
 KEPT_RECORDS = ("email-sent.json", "seal.json")
+# Folders likewise: the runs a re-run replaced (the pipeline puts them in the staging folder first,
+# so that its manifest lists them; a publish without them still loses none).
+KEPT_FOLDERS = ("replaced",)
 
 
 def sha256_file(path: Path) -> str:
@@ -124,13 +127,16 @@ def keep_failed_pages(staging: Path, output_dir: Path, month: Month, run_id: str
 
 
 def publish(staging: Path, output_dir: Path, month: Month) -> Path:
-    """Move the staging folder into place as ``<output>/<month>``, keeping send/seal records."""
+    """Move the staging folder into place as ``<output>/<month>``, keeping send/seal records and replaced runs."""
     final = output_dir / str(month)
     previous = output_dir / f".previous-{month}"
     if final.exists():
         for name in KEPT_RECORDS:
             if (final / name).exists() and not (staging / name).exists():
                 shutil.copy2(final / name, staging / name)
+        for name in KEPT_FOLDERS:
+            if (final / name).is_dir() and not (staging / name).exists():
+                shutil.copytree(final / name, staging / name)
     _fsync_tree(staging)
     # No SIGTERM/SIGINT between the two renames: the month folder is never missing.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})

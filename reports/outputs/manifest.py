@@ -17,6 +17,7 @@ from typing import Any
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
 from reports.core.posting import adjustment_of
+from reports.core.replaced import Replaced
 from reports.core.report import Report, Status
 from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
@@ -288,6 +289,7 @@ class Manifest:
     reconciliation: Mapping[str, Any] = field(default_factory=dict)
     fetched: str = "api"  # how the pages were had: api | demo (the simulator) | offline (a saved snapshot)
     data_refreshed_at: str | None = None  # analytics: the API's data_refreshed_at
+    replaces: Replaced | None = None  # a re-run of an open month: the run it replaces (kept in replaced/), the change
 
     @property
     def files(self) -> tuple[FileEntry, ...]:
@@ -295,8 +297,10 @@ class Manifest:
         return self.raw_pages + self.outputs
 
     def output(self, name: str) -> FileEntry | None:
-        """The entry of an output by its file name, if the run wrote it."""
-        return next((entry for entry in self.outputs if Path(entry.file).name == name), None)
+        """The entry of an output by its file name, if the run wrote it (never a replaced run's file of that name)."""
+        exact = next((entry for entry in self.outputs if entry.file == name), None)
+        return exact or next((entry for entry in self.outputs if Path(entry.file).name == name
+                              and not entry.file.startswith("replaced/")), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -318,6 +322,7 @@ class Manifest:
             "outputs": [entry.to_json() for entry in self.outputs],
             "totals": self.totals.to_json(),
             "reconciliation": dict(self.reconciliation),
+            **({"replaces": _replaces_json(self.replaces)} if self.replaces is not None else {}),
         }
 
     def write(self, folder: Path) -> Path:
@@ -354,6 +359,7 @@ class Manifest:
             outputs=where.entries(top.get("outputs"), "outputs"),
             totals=Totals.from_json(top.get("totals"), where),
             reconciliation=dict(where.mapping(top.get("reconciliation", {}), "reconciliation")),
+            replaces=None if top.get("replaces") is None else _replaces_from_json(top["replaces"], where),
         )
 
     @classmethod
@@ -395,6 +401,27 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         totals=Totals.of(report),
         reconciliation={check.name: check.status for check in report.reconciliation.checks
                         if check.status != Status.WARN} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
+        replaces=info.replaces,
+    )
+
+
+def _replaces_json(replaced: Replaced) -> dict[str, Any]:
+    """``replaces``: the replaced run, its total, and each cost center's difference (this run minus it)."""
+    return {"run_id": replaced.run_id, "generated_at": replaced.generated_at, "folder": replaced.folder,
+            "total": _text(replaced.total), "total_change": str(replaced.total_change),
+            "changes": {code: str(amount) for code, amount in replaced.changes}, "text": replaced.text}
+
+
+def _replaces_from_json(data: Any, where: _Reader) -> Replaced:
+    item = where.mapping(data, "replaces")
+    changes = where.mapping(item.get("changes", {}), "replaces.changes")
+    generated_at = item.get("generated_at")
+    return Replaced(
+        run_id=where.text(item.get("run_id"), "replaces.run_id"),
+        generated_at=None if generated_at is None else where.text(generated_at, "replaces.generated_at"),
+        total=where.optional_amount(item.get("total"), "replaces.total"),
+        total_change=where.amount(item.get("total_change"), "replaces.total_change"),
+        changes=tuple((code, where.amount(value, f"replaces.changes.{code}")) for code, value in changes.items()),
     )
 
 

@@ -92,6 +92,12 @@ class LedgerSheets(Book):
             ("Organization", self.report.organization),
             *_ledger_rows(self.report),
         ]
+        if info.replaces is not None:
+            replaced = info.replaces
+            when = f", generated {replaced.generated_at}" if replaced.generated_at else ""
+            rows += [("Replaces Run", f"{replaced.run_id}{when}; its manifest and journals are kept in "
+                                      f"{replaced.folder}"),
+                     ("Change From Replaced Run", replaced.text)]
         if self.report.has_refresh_time:
             rows.append(("Data Refreshed At",
                          rfc3339(info.data_refreshed_at) if info.data_refreshed_at else "not given by the API"))
