@@ -2,7 +2,8 @@
 
 What the FinOps Foundation's validator checks is in test_focus_validator.py; this file covers
 what it skips (date-time and numeric formats, units, ``x_`` prefixes, nulls) and what only the
-project can know (every row is its Line Item, the sum is the source's, the usage join is exact).
+project can know (every row is its Line Item or a shared one's part, the sum is the source's, the
+usage join is exact). How FinOps tools' queries read it against the journal: test_focus_use_cases.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import MONTH, offline_options
 from factories import PLATFORM_WS, SHARED_LABEL, sample_report
@@ -31,6 +34,7 @@ from reports.outputs.focus import (
     HEADER,
     focus_rows,
     focus_schema,
+    split_exactly,
     write_focus_csv,
 )
 from reports.pipeline import run
@@ -55,6 +59,22 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def by_line_item(rows: list[dict[str, str]]) -> list[list[dict[str, str]]]:
+    """The rows of each Line Item, in order: one row, or a shared one's parts (one x_SourceRowId)."""
+    groups: list[list[dict[str, str]]] = []
+    for row in rows:
+        if groups and groups[-1][0]["x_SourceRowId"] == row["x_SourceRowId"]:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    assert [group[0]["x_SourceRowId"] for group in groups] == [str(number) for number in range(1, len(groups) + 1)]
+    return groups
+
+
+def total(rows, column: str = "BilledCost") -> Decimal:
+    return sum((Decimal(row[column]) for row in rows if row[column]), Decimal(0))
+
+
 def written(report, tmp_path: Path) -> Path:
     path = tmp_path / FOCUS_FILE
     write_focus_csv(report, path)
@@ -66,17 +86,27 @@ def demo_rows(good_run):
     return read(good_run.folder / FOCUS_FILE)
 
 
-def test_one_row_per_line_item_in_order_with_its_exact_amount(good_run, demo_rows):
+def test_each_line_item_is_one_row_or_its_shared_parts_in_order_adding_up_exactly(good_run, demo_rows):
     items = list(good_run.report.line_items)
-    assert len(demo_rows) == len(items) > 1000
-    for row, item in zip(demo_rows, items, strict=True):
-        assert Decimal(row["BilledCost"]) == item.amount  # exactly, not rounded
-        assert row["x_AmountCents"] == format(item.amount_cents, "f")
-        for column in COSTS:  # the cost report has no separate list or contracted price
-            assert row[column] == row["BilledCost"]
-        assert row["ChargePeriodStart"] == f"{item.day.isoformat()}T00:00:00Z"
-        assert row["x_WorkspaceId"] == (item.workspace_id or "")
-        assert row["x_CostCenter"] == item.cost_center
+    splits = good_run.report.splits
+    groups = by_line_item(demo_rows)
+    assert len(groups) == len(items) > 1000 and len(demo_rows) > len(items)
+    for parts, item in zip(groups, items, strict=True):
+        assert total(parts) == item.amount  # exactly, not rounded
+        for row in parts:
+            assert row["x_AmountCents"] == format(item.amount_cents, "f")  # the whole row's, as the API sent it
+            for column in COSTS:  # the cost report has no separate list or contracted price
+                assert row[column] == row["BilledCost"]
+            assert row["ChargePeriodStart"] == f"{item.day.isoformat()}T00:00:00Z"
+            assert row["x_WorkspaceId"] == (item.workspace_id or "")
+        split = splits.get(item.cost_center)
+        if split is None:
+            assert len(parts) == 1 and parts[0]["x_CostCenter"] == item.cost_center
+            assert parts[0]["x_AllocationShare"] == parts[0]["x_CostCenterSplit"] == ""
+        else:  # one row per receiving cost center, in the split's order, each within a unit of its exact share
+            assert [row["x_CostCenter"] for row in parts] == [code for code, share in split if share]
+            for row, (_, share) in zip(parts, [entry for entry in split if entry[1]], strict=True):
+                assert abs(Fraction(Decimal(row["BilledCost"])) - Fraction(item.amount) * share) < Fraction(1, 10 ** 14)
 
 
 def test_billed_cost_adds_up_to_the_raw_pages_exactly(good_run, demo_rows):
@@ -112,19 +142,27 @@ def test_numbers_follow_the_numeric_format_and_look_decimal(demo_rows):
 
 
 def test_units_and_quantities_are_the_usage_reports_tokens_and_searches(good_run, demo_rows):
+    # A shared row's parts split its quantities as its cost (FOCUS 1.3's split cost allocation: summable
+    # metrics add up to the origin charge), so a cost per token over any grouping stays right.
     kinds = set()
-    for row, item in zip(demo_rows, good_run.report.line_items, strict=True):
+    for parts, item in zip(by_line_item(demo_rows), good_run.report.line_items, strict=True):
+        row = parts[0]
         if item.cost_type == "tokens":
             kinds.add("tokens")
             assert (row["ConsumedUnit"], row["PricingUnit"]) == ("Tokens", "1000000 Tokens")
-            assert Decimal(row["ConsumedQuantity"]) == item.usage_quantity
-            assert Decimal(row["PricingQuantity"]) * 1_000_000 == item.usage_quantity
+            assert total(parts, "ConsumedQuantity") == item.usage_quantity
+            assert total(parts, "PricingQuantity") * 1_000_000 == item.usage_quantity
         elif item.cost_type == "web_search":
             kinds.add("web_search")
             assert (row["ConsumedUnit"], row["PricingUnit"]) == ("Requests", "1000 Requests")
-            assert Decimal(row["PricingQuantity"]) * 1000 == Decimal(row["ConsumedQuantity"]) == item.usage_quantity
+            assert total(parts, "PricingQuantity") * 1000 == total(parts, "ConsumedQuantity") == item.usage_quantity
         else:
             kinds.add(item.cost_type)
+        for part in parts:
+            assert (part["ConsumedUnit"], part["PricingUnit"]) == (row["ConsumedUnit"], row["PricingUnit"])
+            if part["ConsumedQuantity"] and part["BilledCost"] != "0.00":  # the same price per token in every part
+                assert abs(Decimal(part["BilledCost"]) / Decimal(part["ConsumedQuantity"])
+                           - item.amount / item.usage_quantity) < Decimal("1e-12")
         for column in ("ConsumedUnit", "PricingUnit"):
             assert not row[column] or UNIT.match(row[column]), row[column]
     assert kinds == {"tokens", "web_search", "code_execution"}
@@ -177,7 +215,8 @@ def test_nulls_are_unquoted_empty_fields_never_empty_strings(good_run, demo_rows
                        "x_Actor", "x_Restatement"):
             assert row[column] == "", column
         assert row["SubAccountId"] and row["SubAccountName"]  # every cost row is a workspace's
-        assert bool(row["x_CostCenterName"]) != bool(row["x_CostCenterSplit"])
+        assert row["x_CostCenter"] and row["x_CostCenterName"] and row["x_SourceRowId"]  # every row: one cost center
+        assert bool(row["x_AllocationShare"]) == bool(row["x_CostCenterSplit"])
 
 
 def test_the_default_workspace_is_a_sub_account_and_tags_carry_the_cost_center(good_run, demo_rows):
@@ -190,19 +229,22 @@ def test_the_default_workspace_is_a_sub_account_and_tags_carry_the_cost_center(g
         assert row["SubAccountId"] in (row["x_WorkspaceId"], DEFAULT_WORKSPACE_ID)
 
 
-def test_shared_workspaces_carry_the_months_realized_split(good_run, demo_rows):
+def test_shared_workspaces_parts_carry_the_months_realized_split_and_their_share(good_run, demo_rows):
     splits = good_run.report.splits
+    names = {line.code: line.name for line in good_run.report.cost_centers}
     shared = [row for row in demo_rows if row["x_CostCenterSplit"]]
-    assert {row["x_CostCenter"] for row in shared} == set(splits) and len(splits) == 2  # fixed and proportional
+    by_rule = {row["x_CostCenterSplit"] for row in shared}
+    assert len(by_rule) == len(splits) == 2  # fixed and proportional
     for row in shared:
         written_split = json.loads(row["x_CostCenterSplit"])
-        exact = dict(splits[row["x_CostCenter"]])
-        assert list(written_split) == list(exact)
+        exact = next(dict(split) for split in splits.values() if list(dict(split)) == list(written_split))
         for code, text in written_split.items():
             assert abs(Fraction(Decimal(text)) - exact[code]) < Fraction(1, 10 ** 15)
-        assert row["x_CostCenterName"] == ""
-    fixed = next(row for row in shared if "40%" in row["x_CostCenter"])
-    assert json.loads(fixed["x_CostCenterSplit"]) == {"ENG-100": "0.4", "SUP-200": "0.35", "SAL-600": "0.25"}
+        assert row["x_AllocationShare"] == written_split[row["x_CostCenter"]]
+        assert row["x_CostCenterName"] == names[row["x_CostCenter"]]
+        assert json.loads(row["Tags"]) == {"CostCenter": row["x_CostCenter"]}  # a cost center, never a rule's label
+    fixed = {row["x_CostCenter"]: row["x_AllocationShare"] for row in shared if "0.35" in row["x_CostCenterSplit"]}
+    assert fixed == {"ENG-100": "0.4", "SUP-200": "0.35", "SAL-600": "0.25"}
 
 
 def test_the_export_and_its_schema_are_listed_in_the_manifest(good_run):
@@ -233,9 +275,9 @@ def test_a_hostile_workspace_name_stays_inert_text(tmp_path):
     with path.open(encoding="utf-8", newline="") as handle:
         records = list(csv.reader(handle))
     assert records[0] == list(HEADER)
-    assert len(records) == len(report.line_items) + 1  # the newline did not make rows
     assert all(len(record) == len(HEADER) for record in records)
     rows = [dict(zip(HEADER, record, strict=True)) for record in records[1:]]
+    assert len(by_line_item(rows)) == len(report.line_items)  # the newline did not make rows
     hostile = [row for row in rows if row["x_WorkspaceId"] == PLATFORM_WS]
     # the same text, inert: quote-prefixed, its line break a space (no control character reaches the file)
     assert hostile and {row["SubAccountName"] for row in hostile} == {"'" + HOSTILE.replace("\r\n", " ")}
@@ -298,14 +340,17 @@ def _analytics_report():
 def test_with_the_analytics_source_keys_actors_and_list_prices_fill_x_columns(tmp_path):
     report = _analytics_report()
     rows = read(written(report, tmp_path))
-    assert len(rows) == len(report.line_items)
-    for row, item in zip(rows, report.line_items, strict=True):
-        assert (row["x_ApiKeyId"], row["x_ApiKeyName"], row["x_Actor"]) == (
-            item.api_key_id or "", item.api_key_name, item.actor)
-        assert Decimal(row["ListCost"]) == item.list_amount_cents.scaleb(-2) != Decimal(row["BilledCost"])
-        assert row["ContractedCost"] == row["EffectiveCost"] == row["BilledCost"]
-        # one row per combination over the whole month: charged over the billing period
-        assert (row["ChargePeriodStart"], row["ChargePeriodEnd"]) == (rfc3339(MONTH.start), rfc3339(MONTH.end))
+    groups = by_line_item(rows)
+    assert len(groups) == len(report.line_items) < len(rows)  # the shared rows are split
+    for parts, item in zip(groups, report.line_items, strict=True):
+        assert total(parts, "ListCost") == item.list_amount_cents.scaleb(-2) != total(parts)
+        assert total(parts) == item.amount
+        for row in parts:
+            assert (row["x_ApiKeyId"], row["x_ApiKeyName"], row["x_Actor"]) == (
+                item.api_key_id or "", item.api_key_name, item.actor)
+            assert row["ContractedCost"] == row["EffectiveCost"] == row["BilledCost"]
+            # one row per combination over the whole month: charged over the billing period
+            assert (row["ChargePeriodStart"], row["ChargePeriodEnd"]) == (rfc3339(MONTH.start), rfc3339(MONTH.end))
     keyless = rows[-1]
     assert keyless["SubAccountId"] == keyless["SubAccountName"] == keyless["x_WorkspaceId"] == ""  # no workspace
     assert keyless["x_ApiKeyId"] == "" and keyless["x_Actor"] == "user0@acme.example"
@@ -326,7 +371,7 @@ def test_the_writer_streams_rows_to_the_file_as_it_reads_line_items(tmp_path):
 
     write_focus_csv(replace(report, line_items=Watched(report.line_items)), path)
     assert sizes[0] < 1000 < 200_000 < sizes[2000]  # ~600 bytes a row: most of 2000 rows already on disk
-    assert len(read(path)) == 3000
+    assert len(by_line_item(read(path))) == 3000
 
 
 @pytest.mark.slow
@@ -346,7 +391,7 @@ def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path,
     assert restated.folder == tmp_path / "2026-10" / "restatements" / "R1"
     assert (original.folder / FOCUS_FILE).read_bytes() == sealed
     rows = read(restated.folder / FOCUS_FILE)
-    assert len(rows) == len(restated.report.line_items) > len(original.report.line_items)
+    assert len(by_line_item(rows)) == len(restated.report.line_items) > len(original.report.line_items)
     assert {row["x_Restatement"] for row in rows} == {"R1"}
     assert {row["ChargeClass"] for row in rows} == {""}  # a replacement of the month, not correction deltas
     total = sum((Decimal(row["BilledCost"]) for row in rows), Decimal(0))
@@ -356,9 +401,49 @@ def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path,
         "outputs"]}
 
 
-def test_shares_that_have_no_finite_decimal_are_given_to_15_places(tmp_path):
+def test_shares_that_have_no_finite_decimal_are_given_to_15_places_and_parts_still_add_up(tmp_path):
     report = sample_report()
     thirds = {SHARED_LABEL: (("ENG-100", Fraction(1, 3)), ("SUP-200", Fraction(2, 3)))}
     rows = read(written(replace(report, splits=thirds), tmp_path))
-    shared = {row["x_CostCenterSplit"] for row in rows if row["x_CostCenter"] == SHARED_LABEL}
-    assert shared == {'{"ENG-100":"0.333333333333333","SUP-200":"0.666666666666667"}'}
+    shared = [row for row in rows if row["x_CostCenterSplit"]]
+    assert {row["x_CostCenterSplit"] for row in shared} == {
+        '{"ENG-100":"0.333333333333333","SUP-200":"0.666666666666667"}'}
+    assert {(row["x_CostCenter"], row["x_AllocationShare"]) for row in shared} == {
+        ("ENG-100", "0.333333333333333"), ("SUP-200", "0.666666666666667")}
+    items = [item for item in report.line_items if item.cost_center == SHARED_LABEL]
+    groups = [parts for parts in by_line_item(rows) if parts[0]["x_CostCenterSplit"]]
+    assert len(groups) == len(items) > 0
+    for parts, item in zip(groups, items, strict=True):
+        assert total(parts) == item.amount  # a third of an amount has no finite decimal; the parts still add up
+        third = Fraction(item.amount) / 3
+        assert abs(Fraction(Decimal(parts[0]["BilledCost"])) - third) < Fraction(1, 10 ** 14)
+
+
+def test_a_shared_rows_parts_are_exact_to_14_places_and_whole_parts_stay_decimals(tmp_path):
+    report = sample_report()
+    items = list(report.line_items)
+    index = next(i for i, item in enumerate(items) if item.cost_center == SHARED_LABEL)
+    # 70% / 30% of $10.00 and of 1,000 tokens are whole: still written as decimals (a column of
+    # integers fails the validator); a trillionth of a cent splits to 14 places, adding up exactly.
+    items[index] = replace(items[index], amount_cents=Decimal("1000"), amount=Decimal("10.00"), cost_type="tokens",
+                           token_type="output_tokens", usage_quantity=1000)
+    items.insert(index + 1, replace(items[index], amount_cents=Decimal("1E-12"), amount=Decimal("1E-14"),
+                                    usage_quantity=1))
+    rows = read(written(replace(report, line_items=tuple(items)), tmp_path))
+    whole, tiny = (parts for parts in by_line_item(rows) if parts[0]["x_SourceRowId"] in (str(index + 1),
+                                                                                         str(index + 2)))
+    assert [(row["BilledCost"], row["ConsumedQuantity"], row["PricingQuantity"]) for row in whole] == [
+        ("7.00", "700.0", "0.0007"), ("3.00", "300.0", "0.0003")]
+    assert [(row["BilledCost"], row["ConsumedQuantity"]) for row in tiny] == [
+        ("0.00000000000001", "0.7"), ("0.00", "0.3")]
+
+
+@settings(derandomize=True, max_examples=300)  # the same examples every run
+@given(st.decimals(min_value=Decimal("-1E+12"), max_value=Decimal("1E+12"), places=14, allow_nan=False),
+       st.lists(st.integers(min_value=1, max_value=10 ** 9), min_size=1, max_size=9))
+def test_a_split_adds_up_exactly_and_each_part_is_its_share_to_14_places(value, weights):
+    split = tuple((f"CC{index}", Fraction(weight, sum(weights))) for index, weight in enumerate(weights))
+    parts = split_exactly(value, split)
+    assert sum(parts, Decimal(0)) == value
+    for part, (_, share) in zip(parts, split, strict=True):
+        assert abs(Fraction(part) - Fraction(value) * share) < Fraction(1, 10 ** 14)

@@ -18,6 +18,7 @@ from factories import sample_report
 from focus_check import INVOICE_OR, INVOICE_PAIR, BuildError, ensure_validator
 from reports.outputs.focus import APPLICABILITY_CRITERIA, FOCUS_COLUMNS, write_focus_csv
 from test_focus import HOSTILE, _analytics_report
+from test_focus_use_cases import analytics_run  # noqa: F401  (a fixture: the analytics demo month)
 
 pytestmark = pytest.mark.slow  # starts the FOCUS validator
 
@@ -83,13 +84,22 @@ def test_the_analytics_shape_passes_the_validator(validator, tmp_path):
     assert verdict.unexcused == {} and set(verdict.excused) <= set(INVOICE_PAIR), verdict.summary()
 
 
+def test_the_analytics_demo_months_export_with_a_shared_key_passes_the_validator(
+        validator, analytics_run, tmp_path):  # noqa: F811  (the fixture imported above)
+    path = analytics_run.folder / "focus-2026-10.csv"
+    verdict = verdict_of(validator, path, tmp_path, "analytics demo month 2026-10")
+    assert verdict.unexcused == {} and set(verdict.excused) <= set(INVOICE_PAIR), verdict.summary()
+    assert verdict.outcomes.get("Tags-C-000-C") == "passed"
+
+
 def test_a_broken_file_is_caught(validator, tmp_path):
     # The test can fail: a whole-dollar cost column read as integers and a bare date are real failures.
     report = sample_report()
     items = tuple(replace(item, amount_cents=item.amount_cents.quantize(1) * 100,
                           amount=item.amount_cents.quantize(1)) for item in report.line_items)
     path = tmp_path / "focus-2026-10.csv"
-    write_focus_csv(replace(report, line_items=items), path)
+    # Without its shared rules: a part of a whole-dollar amount (70% of $15) is not whole.
+    write_focus_csv(replace(report, line_items=items, splits={}), path)
     text = path.read_bytes().decode("utf-8")
     path.write_bytes(text.replace(".00,", ",").replace("T00:00:00Z", "").encode("utf-8"))
     verdict = verdict_of(validator, path, tmp_path, "deliberately broken file")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import TypeVar
@@ -117,29 +118,42 @@ def fraction_to_decimal(value: Fraction) -> Decimal:
     return Decimal(scaled.numerator).scaleb(-digits)
 
 
-def largest_remainder(exact: Mapping[K, Fraction], target: Decimal) -> dict[K, Decimal]:
-    """Round each exact dollar amount to cents so that the results add up to ``target``.
+def apportion(target: int, numerators: Sequence[int], denominator: int) -> list[int]:
+    """Whole units adding up to ``target``, each within one unit of ``numerators[i] / denominator``.
 
-    Each amount is floored to the cent; the cents still missing go one each to the amounts
-    with the largest remainders; on a tie, to the one that comes first in ``exact`` (for cost
-    centers, the order of the config), so the result is reproducible.
-    ``target`` must be within one cent per item of the exact sum, as it is when it is the
-    exact sum rounded to the cent.
+    The largest-remainder rule, the one rounding of every split: each amount is floored; the
+    units still missing go one each to the amounts with the largest remainders; on a tie, to the
+    one that comes first (for cost centers, the order of the config), so the result is
+    reproducible. ``target`` must be within one unit per item of the exact sum.
     """
-    target_cents = int((target / CENT).to_integral_value())
-    floors: dict[K, int] = {}
-    remainders: dict[K, Fraction] = {}
-    for key, value in exact.items():
-        in_cents = value * 100
-        floor = in_cents.numerator // in_cents.denominator
-        floors[key] = floor
-        remainders[key] = in_cents - floor
-    missing = target_cents - sum(floors.values())
+    floors = []
+    remainders = []
+    for numerator in numerators:
+        floor, remainder = divmod(numerator, denominator)
+        floors.append(floor)
+        remainders.append(remainder)
+    missing = target - sum(floors)
     if missing < 0 or missing > len(floors):
+        raise ValueError(f"cannot apportion {target} units: the exact amounts add up to "
+                         f"{sum(numerators) / denominator:g}")
+    for index in sorted(range(len(floors)), key=lambda index: -remainders[index])[:missing]:  # stable sort
+        floors[index] += 1
+    return floors
+
+
+def largest_remainder(exact: Mapping[K, Fraction], target: Decimal, places: int = 2) -> dict[K, Decimal]:
+    """Round each exact dollar amount to cents (``apportion``) so that the results add up to ``target``.
+
+    ``target`` must be within one cent per item of the exact sum, as it is when it is the exact sum
+    rounded to the cent. ``places`` rounds to another unit than the cent (10**-places).
+    """
+    denominator = math.lcm(*(value.denominator for value in exact.values()))
+    scale = 10**places
+    numerators = [value.numerator * scale * (denominator // value.denominator) for value in exact.values()]
+    try:
+        units = apportion(int(target.scaleb(places).to_integral_value()), numerators, denominator)
+    except ValueError:
         raise ValueError(
             f"cannot round to a total of {target}: exact amounts add to {float(sum(exact.values()))}"
-        )
-    order = sorted(floors, key=lambda key: -remainders[key])  # stable: ties keep their order
-    for key in order[:missing]:
-        floors[key] += 1
-    return {key: Decimal(floor).scaleb(-2) for key, floor in floors.items()}
+        ) from None
+    return {key: Decimal(unit).scaleb(-places) for key, unit in zip(exact, units, strict=True)}

@@ -5,6 +5,13 @@ provider's spend in. One row per Line Item of the Report, in the same order; not
 recomputed: the costs are the rows' exact amounts, the quantities the usage join the Report
 holds, the cost centers and splits the allocation's.
 
+A Line Item of a shared workspace or key is written once per receiving cost center, in the
+split's order, so that grouping by the ``CostCenter`` tag (how FinOps tools allocate) gives each
+cost center's journal debit: its costs and quantities are divided in the shares the journal
+used (the allocation's ``splits``), rounded by largest remainder to ``SPLIT_PLACES`` so the parts
+add up exactly to the row, as FOCUS 1.3's split cost allocation asks of summable metrics; every
+other column is the row's own. ``x_SourceRowId`` names the Line Item, ``x_AllocationShare`` the share.
+
 Format (fixed, so checksums are stable and the FinOps Foundation's validator passes it):
 
 * UTF-8 without a byte-order mark, comma-separated, one header row, fields quoted only when
@@ -28,8 +35,10 @@ fields begin with ``{``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__
-from reports.core.money import fraction_to_decimal
+from reports.core.money import MIN_EXPONENT, apportion, fraction_to_decimal
 from reports.core.months import rfc3339
 from reports.core.report import LineItem, Report
 from reports.outputs.inert import csv_field
@@ -72,6 +81,10 @@ TOKEN_PRICING_UNIT = f"{10 ** TOKEN_PRICE_BLOCK} {TOKENS}"
 SEARCH_PRICING_UNIT = f"{10 ** SEARCH_PRICE_BLOCK} {REQUESTS}"
 
 _TWO_PLACES = Decimal("0.01")
+# A shared row's parts are exact to this many decimal places (dollars, tokens, requests): a
+# trillionth of a cent, the finest amount the API sends. The parts add up to the row exactly, and a
+# cost center's sum is its exact allocation to far below a cent (its journal debit within a cent).
+SPLIT_PLACES = 2 - MIN_EXPONENT
 
 STRING, DECIMAL, DATETIME, JSON = "STRING", "DECIMAL", "DATETIME", "JSON"
 
@@ -112,9 +125,10 @@ FOCUS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Tags", JSON),
 )
 CUSTOM_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("x_CostCenter", STRING),  # the owner: a cost center code, or a shared rule's label
-    ("x_CostCenterName", STRING),  # null for a shared rule
-    ("x_CostCenterSplit", JSON),  # a shared rule's realized shares this month, {code: share}
+    ("x_CostCenter", STRING),  # the cost center the row is charged to (a shared row's part: the receiving one)
+    ("x_CostCenterName", STRING),
+    ("x_CostCenterSplit", JSON),  # a shared rule's realized shares this month, {code: share}; null when not shared
+    ("x_AllocationShare", DECIMAL),  # this part's share of its Line Item; null when not shared
     ("x_WorkspaceId", STRING),  # as the API sent it (null: the legacy Default workspace)
     ("x_ApiKeyId", STRING),  # analytics source
     ("x_ApiKeyName", STRING),
@@ -124,7 +138,8 @@ CUSTOM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("x_TokenType", STRING),
     ("x_ServiceTier", STRING),
     ("x_ContextWindow", STRING),
-    ("x_AmountCents", DECIMAL),  # the API's amount, exactly as sent
+    ("x_SourceRowId", STRING),  # the Line Item's number (1 = the first, API order); a shared row's parts share it
+    ("x_AmountCents", DECIMAL),  # the API's amount, exactly as sent (the whole row's, on each part too)
     ("x_Restatement", STRING),  # R1, R2, … in a restatement's file; null in the month's own
 )
 COLUMNS = FOCUS_COLUMNS + CUSTOM_COLUMNS
@@ -187,23 +202,64 @@ def charge_description(item: LineItem) -> str | None:
 
 
 _NO_QUANTITY: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
+Quantities = tuple[str | None, str | None, str | None, str | None]
 
 
-def quantities(item: LineItem) -> tuple[str | None, str | None, str | None, str | None]:
+def _decimal(value: Decimal) -> str:
+    """A split part as a decimal without trailing zeros, and with a point (``493.6``, ``500.0``)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text + ".0" if "." not in text else text
+
+
+def quantities(item: LineItem, count: int | Decimal | None = None) -> Quantities:
     """(ConsumedQuantity, ConsumedUnit, PricingQuantity, PricingUnit) from the usage join; null where none.
 
+    ``count`` is a shared row's part of the quantity (a decimal), else the row's whole count is used.
     Code execution is billed by container time, which the usage report does not give: its rows
     have no quantity rather than an invented one (FOCUS wants one on every Usage row).
     """
-    count = item.usage_quantity
     if count is None:
-        return _NO_QUANTITY
-    consumed = f"{count}.0"  # a whole count is still a decimal: a column of integers fails the type rule
+        count = item.usage_quantity
+        if count is None:
+            return _NO_QUANTITY
     if item.token_type is not None:
-        return consumed, TOKENS, quantity(count, TOKEN_PRICE_BLOCK), TOKEN_PRICING_UNIT
-    if item.cost_type == "web_search":
-        return consumed, REQUESTS, quantity(count, SEARCH_PRICE_BLOCK), SEARCH_PRICING_UNIT
-    return _NO_QUANTITY
+        unit, pricing_unit, block = TOKENS, TOKEN_PRICING_UNIT, TOKEN_PRICE_BLOCK
+    elif item.cost_type == "web_search":
+        unit, pricing_unit, block = REQUESTS, SEARCH_PRICING_UNIT, SEARCH_PRICE_BLOCK
+    else:
+        return _NO_QUANTITY
+    if isinstance(count, int):  # a whole count is still a decimal: a column of integers fails the type rule
+        return f"{count}.0", unit, quantity(count, block), pricing_unit
+    return _decimal(count), unit, _decimal(count.scaleb(-block)), pricing_unit
+
+
+@functools.lru_cache(maxsize=64)
+def _weights(split: tuple[tuple[str, Fraction], ...]) -> tuple[tuple[int, ...], int]:
+    """The split's shares over one common denominator: (numerators, denominator)."""
+    denominator = math.lcm(*(share.denominator for _, share in split))
+    return tuple(share.numerator * (denominator // share.denominator) for _, share in split), denominator
+
+
+def split_exactly(value: Decimal | int, split: tuple[tuple[str, Fraction], ...]) -> list[Decimal]:
+    """``value`` divided in the split's shares, in its order: each part rounded by largest remainder
+    (``apportion``, the journal's rounding) to SPLIT_PLACES, or to the value's own places if finer,
+    so the parts add up to ``value`` exactly."""
+    value = Decimal(value)
+    places = max(SPLIT_PLACES, -int(value.as_tuple().exponent))
+    units = int(value.scaleb(places))  # exact: the value has no more places than that
+    numerators, denominator = _weights(split)
+    return [Decimal(part).scaleb(-places)
+            for part in apportion(units, [units * numerator for numerator in numerators], denominator)]
+
+
+def _cost(value: Decimal) -> str:
+    """A split part of a cost: exact, without trailing zeros, with at least two decimals (``0.40``)."""
+    text = _decimal(value)
+    return text + "0" if len(text) - text.index(".") == 2 else text
 
 
 def _field(value: str | None) -> str:
@@ -213,6 +269,12 @@ def _field(value: str | None) -> str:
     if "," in value or '"' in value or "\r" in value or "\n" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+# One FOCUS row of a Line Item (the whole of it, or one cost center's part of a shared one):
+# BilledCost (also EffectiveCost and ContractedCost), ListCost, the quantities, and the payer's
+# fields (values and CSV) from SubAccountId to x_Actor.
+Piece = tuple[str, str, Quantities, tuple[tuple, str]]
 
 
 class _Rows:
@@ -257,14 +319,14 @@ class _Rows:
             found = self._days[day] = (values, ",".join(values))
         return found
 
-    def payer(self, item: LineItem) -> tuple[tuple, str]:
-        """SubAccountId, SubAccountName, Tags and x_CostCenter … x_Actor of the row's payer, and as CSV."""
+    def payer(self, item: LineItem, code: str, share_of: Fraction | None = None) -> tuple[tuple, str]:
+        """SubAccountId, SubAccountName, Tags and x_CostCenter … x_Actor of the row's payer charged to
+        ``code`` (with ``share_of`` the Line Item when it is a shared row's part), and as CSV."""
         key = (item.workspace_id, item.workspace_name, item.api_key_id, item.api_key_name, item.actor,
-               item.cost_center)
+               item.cost_center, code)
         found = self._payers.get(key)
         if found is None:
-            label = item.cost_center
-            split = self.report.splits.get(label)
+            split = self.report.splits.get(item.cost_center)
             workspace = item.workspace_id
             if workspace is None and self.null_is_no_workspace:
                 sub_id = sub_name = None  # analytics: usage outside any workspace, not a sub account
@@ -272,9 +334,9 @@ class _Rows:
                 sub_id = _text(workspace if workspace is not None else DEFAULT_WORKSPACE_ID)
                 sub_name = _text(item.workspace_name) or sub_id
             values = (
-                sub_id, sub_name, _json({"CostCenter": label}), _text(label),
-                _text(self.names.get(label)) if split is None else None,
-                _json({code: share(value) for code, value in split}) if split is not None else None,
+                sub_id, sub_name, _json({"CostCenter": code}), _text(code), _text(self.names.get(code)),
+                _json({name: share(value) for name, value in split}) if split is not None else None,
+                share(share_of) if share_of is not None else None,
                 _text(workspace), _text(item.api_key_id), _text(item.api_key_name), _text(item.actor),
             )
             found = self._payers[key] = (values, ",".join(map(_field, values)))
@@ -294,48 +356,68 @@ class _Rows:
                                         ",".join(map(_field, values[2:])))
         return found
 
-    def values(self, item: LineItem) -> list[Any]:
-        """The row's fields in HEADER order, None for null."""
-        billed = money(item.amount)
-        listed = billed if item.list_amount_cents is None else money(item.list_amount_cents.scaleb(-2))
-        consumed, consumed_unit, pricing, pricing_unit = quantities(item)
-        kind = self.kind(item)[0]
-        return [
-            billed, *self.head, kind[0], USAGE_BASED, *self.period(item.day)[0], None, consumed, consumed_unit,
-            billed, billed, None, PROVIDER, listed, pricing, pricing_unit, *self.service, kind[1],
-            *self.payer(item)[0], *kind[2:], format(item.amount_cents, "f"), self.restatement,
-        ]
+    def pieces(self, item: LineItem) -> list[Piece]:
+        """The Line Item's FOCUS rows: itself, or one part per receiving cost center when it is shared."""
+        split = self.report.splits.get(item.cost_center)
+        if split is None:
+            billed = money(item.amount)
+            listed = billed if item.list_amount_cents is None else money(item.list_amount_cents.scaleb(-2))
+            return [(billed, listed, quantities(item), self.payer(item, item.cost_center))]
+        amounts = split_exactly(item.amount, split)
+        lists = amounts if item.list_amount_cents is None else split_exactly(item.list_amount_cents.scaleb(-2), split)
+        counts = None if item.usage_quantity is None else split_exactly(item.usage_quantity, split)
+        pieces: list[Piece] = []
+        for index, (code, part) in enumerate(split):
+            if not part:
+                continue  # a cost center with no share gets nothing, in the journal as here
+            billed = _cost(amounts[index])
+            listed = billed if lists is amounts else _cost(lists[index])
+            consumed = quantities(item, counts[index]) if counts is not None else _NO_QUANTITY
+            pieces.append((billed, listed, consumed, self.payer(item, code, part)))
+        return pieces
 
-    def line(self, item: LineItem) -> str:
-        """The same row as one CSV record; numbers and units never need quoting."""
-        billed = money(item.amount)
-        listed = billed if item.list_amount_cents is None else money(item.list_amount_cents.scaleb(-2))
-        consumed, consumed_unit, pricing, pricing_unit = quantities(item)
+    def values(self, item: LineItem, number: int) -> Iterator[list[Any]]:
+        """The fields of the Line Item's rows in HEADER order, None for null; ``number`` is its x_SourceRowId."""
+        kind = self.kind(item)[0]
+        period = self.period(item.day)[0]
+        source = (str(number), format(item.amount_cents, "f"), self.restatement)
+        for billed, listed, (consumed, consumed_unit, pricing, pricing_unit), payer in self.pieces(item):
+            yield [
+                billed, *self.head, kind[0], USAGE_BASED, *period, None, consumed, consumed_unit,
+                billed, billed, None, PROVIDER, listed, pricing, pricing_unit, *self.service, kind[1],
+                *payer[0], *kind[2:], *source,
+            ]
+
+    def lines(self, item: LineItem, number: int) -> str:
+        """The same rows as CSV records; numbers and units never need quoting."""
         _, description, sku, dimensions = self.kind(item)
-        return (f"{billed},{self.head_text},{description},{USAGE_BASED},{self.period(item.day)[1]},,"
-                f"{consumed or ''},{consumed_unit or ''},{billed},{billed},,{PROVIDER},{listed},{pricing or ''},"
-                f"{pricing_unit or ''},{self.service_text},{sku},{self.payer(item)[1]},{dimensions},"
-                f"{format(item.amount_cents, 'f')},{self.restatement or ''}\r\n")
+        period = self.period(item.day)[1]
+        source = f"{number},{format(item.amount_cents, 'f')},{self.restatement or ''}\r\n"
+        return "".join(
+            f"{billed},{self.head_text},{description},{USAGE_BASED},{period},,"
+            f"{consumed or ''},{consumed_unit or ''},{billed},{billed},,{PROVIDER},{listed},{pricing or ''},"
+            f"{pricing_unit or ''},{self.service_text},{sku},{payer[1]},{dimensions},{source}"
+            for billed, listed, (consumed, consumed_unit, pricing, pricing_unit), payer in self.pieces(item))
 
 
 def focus_rows(report: Report) -> Iterator[list[Any]]:
-    """The dataset's rows (None for null), one per Line Item, in the Line Items' order."""
+    """The dataset's rows (None for null): per Line Item, in their order, the item or its shared parts."""
     rows = _Rows(report)
-    for item in report.line_items:
-        yield rows.values(item)
+    for number, item in enumerate(report.line_items, 1):
+        yield from rows.values(item, number)
 
 
 def write_focus_csv(report: Report, path: Path) -> None:
-    """Write the FOCUS dataset to exactly ``path``, streaming: one row in memory at a time.
+    """Write the FOCUS dataset to exactly ``path``, streaming: one Line Item in memory at a time.
 
     The records are the ``csv`` module's (QUOTE_MINIMAL, ``\r\n``) for ``focus_rows``, put together
     from pieces escaped once: the csv module formatting 45 fields a row took as long as the rest.
     """
     rows = _Rows(report)
-    line = rows.line
+    lines = rows.lines
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(HEADER) + "\r\n")
-        handle.writelines(line(item) for item in report.line_items)
+        handle.writelines(lines(item, number) for number, item in enumerate(report.line_items, 1))
 
 
 def focus_schema(data_file: str) -> dict[str, Any]:
