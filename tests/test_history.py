@@ -143,10 +143,15 @@ def test_year_to_date_is_the_sum_of_the_posted_journals_against_budget_to_date(y
         budget = rows["Budget to Date"][index]
         if budgets[code] is None:
             assert budget is None and rows["Variance"][index] is None
-        else:
-            assert Decimal(str(budget)) == budgets[code] * 10
-            assert Decimal(str(rows["Variance"][index])).quantize(Decimal("0.01")) == expected - budgets[code] * 10
-    assert ytd[1] == "2026-01 to 2026-10"
+        else:  # the five posted months, not the ten of the fiscal year so far
+            assert Decimal(str(budget)) == budgets[code] * len(fiscal)
+            assert Decimal(str(rows["Variance"][index])).quantize(Decimal("0.01")) == expected - budgets[code] * 5
+    # the Total column subtracts on its face: all spend against the sum of the budgets
+    total_budget = sum(budget * len(fiscal) for budget in budgets.values() if budget is not None)
+    assert Decimal(str(rows["Budget to Date"][2])) == total_budget
+    assert Decimal(str(rows["Variance"][2])) == Decimal(str(ytd[2])) - total_budget
+    assert len(fiscal) == 5
+    assert ytd[1] == rows["Budget to Date"][1] == rows["Variance"][1] == "5 of 10 months posted"
 
 
 @pytest.mark.slow
@@ -175,7 +180,13 @@ def test_the_pdf_shows_the_months_their_status_and_the_projection_with_its_metho
     words = text.split()
     for month, journal in posted.items():
         assert f"{sum(journal.values()):,.2f}" in words, month
-    assert words.count("gap") >= 2 * (12 - len(posted))  # in the band and under the month
+    # the trend starts at the first month with books (the tampered one, left out as a gap): the months
+    # before it were never run and are not drawn; each gap after it is, in its band and under it
+    drawn = WINDOW[WINDOW.index(TAMPERED):]
+    gaps = [month for month in drawn if month not in posted]
+    assert gaps == [TAMPERED, MISSING]
+    assert words.count("gap") == 2 * len(gaps) + 1  # and once in the legend
+    assert "Nov" not in words and "Mar" not in words and "Apr" in words
     assert "closed" in words and "restated" in words
     first = " ".join(subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                                     check=True).stdout.split())
@@ -432,7 +443,7 @@ def test_fiscal_years_start_in_the_configured_month():
     assert fiscal_months(Month(2026, 4), 4) == (Month(2026, 4),)
 
 
-def test_year_to_date_skips_gaps_and_budget_to_date_prorates_an_annual_budget():
+def test_year_to_date_and_budget_to_date_count_the_same_posted_months_and_an_annual_budget_prorates():
     month = Month(2026, 6)
     posted = {Month(2026, 4): _posted(Month(2026, 4), A="10.00", B="5.00", C="1.00"),
               Month(2026, 5): Unreadable(Month(2026, 5), "out/2026-05: the seal does not verify"),
@@ -443,14 +454,24 @@ def test_year_to_date_skips_gaps_and_budget_to_date_prorates_an_annual_budget():
     assert history.row(Month(2026, 5)).status == GAP and history.row(Month(2026, 5)).total is None
     assert history.row(Month(2026, 3)).total is None and history.row(Month(2026, 2)).total == Decimal("99.00")
     assert history.year_to_date == Decimal("43.50")
+    # the gap (2026-05) counts in neither: two posted months of budget against two of spend
+    assert history.posted_year_months == 2 and history.months_posted == "2 of 3 months posted"
     lines = {line.code: line for line in history.lines}
-    assert lines["A"].budget_to_date == Decimal("300") and lines["A"].variance == Decimal("-270.00")
-    assert lines["B"].budget_to_date == Decimal("250.00")  # 1000 × 3 ÷ 12
+    assert lines["A"].budget_to_date == Decimal("200") and lines["A"].variance == Decimal("-170.00")
+    assert lines["B"].budget_to_date == Decimal("166.67")  # 1000 × 2 ÷ 12, half-up to the cent
     assert lines["C"].budget_to_date is None and lines["C"].variance is None
-    assert lines["B"].variance == Decimal("-237.50")
-    assert history.budget_to_date == Decimal("550.00") and history.variance == Decimal("-507.50")
-    assert history.projection.months == 2 and history.projection.projected == Decimal("261.00")
-    assert "× 12 ÷ 2 = $261.00" in history.projection.sentence
+    assert lines["B"].variance == Decimal("12.50") - Decimal("166.67")
+    # the Total column: all spend (C has no budget) against the sum of the budgets, and nothing else
+    assert history.budget_to_date == Decimal("366.67")
+    assert history.variance == history.year_to_date - history.budget_to_date == Decimal("-323.17")
+    # two posted months make no run rate
+    assert history.projection is None
+    assert history.projection_text == "No run-rate projection from fewer than 3 posted months."
+    three = build_history(month, {**posted, Month(2026, 5): _posted(Month(2026, 5), A="1.00", B="1.00")},
+                          _settings(fiscal_year_start=4))
+    assert three.projection.months == 3 and three.projection.projected == Decimal("182.00")  # 45.50 × 12 ÷ 3
+    assert "× 12 ÷ 3 = $182.00" in three.projection_text
+    assert three.budget_to_date == Decimal("300") + Decimal("250.00")
     assert any("out/2026-05: the seal does not verify" in note for note in history.notes)
 
 

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from reports.outputs.journals.generic import journal_csv_bytes
-from test_run import table
+from test_run import SUMMARY_TOTALS, table
 from tests.factories import wide_month
 
 pytestmark = pytest.mark.slow  # starts hledger
@@ -100,7 +100,7 @@ def workbook_figures(path: Path, total_column: str = "Total") -> tuple[dict[str,
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
         summary = {row["Cost Center"]: Decimal(str(row[total_column]))
-                   for row in table(workbook, "Summary", "Cost Center") if row["Cost Center"] != "Total"}
+                   for row in table(workbook, "Summary", "Cost Center") if row["Cost Center"] not in SUMMARY_TOTALS}
         accounts: dict[str, Decimal] = defaultdict(Decimal)
         for row in table(workbook, "Journal", "Journal ID"):
             accounts[row["Account"]] += Decimal(str(row["Debit"] or 0)) - Decimal(str(row["Credit"] or 0))

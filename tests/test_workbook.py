@@ -133,7 +133,7 @@ def test_summary_header_block_and_table(book, report):
     assert _exact(labels["Grand Total (USD)"]) == report.total
     assert rows[SUMMARY_HEADER_ROW - 1] == SUMMARY_HEADERS
     codes = [row[0] for row in rows[SUMMARY_HEADER_ROW:]]
-    assert codes == [line.code for line in report.cost_centers] + ["Total"]
+    assert codes == [line.code for line in report.cost_centers] + ["Budgeted", "Without a budget", "Total"]
 
 
 def test_reconciliation_tables_and_statuses(book, report):
@@ -204,9 +204,11 @@ def test_column_widths_set(book):
 
 
 def _summary_table(book):
+    """The cost center rows and the Total row (the Budgeted and Without a budget rows between them left out)."""
     ws = book["Summary"]
     rows = list(ws.iter_rows(min_row=SUMMARY_HEADER_ROW + 1))
-    return rows[:-1], rows[-1]
+    lines = [row for row in rows[:-1] if row[0].value not in ("Budgeted", "Without a budget")]
+    return lines, rows[-1]
 
 
 def test_summary_rows_add_up_and_total_row(book, report):
@@ -223,6 +225,7 @@ def test_summary_rows_add_up_and_total_row(book, report):
         assert _exact(total_row[col].value).quantize(CENT) == column_sum.quantize(CENT)
     budgets = [line.budget for line in report.cost_centers if line.budget is not None]
     assert _exact(total_row[5].value) == sum(budgets)
+    assert _exact(total_row[6].value) == _exact(total_row[4].value) - _exact(total_row[5].value)
     assert _exact(total_row[8].value) == report.prior_total
     assert total_row[7].number_format == st.PERCENT_FORMAT
     assert all(cell.data_type != "f" for cell in total_row)

@@ -25,6 +25,8 @@ GAP = "gap"
 STATUSES = (CLOSED, RESTATED, NOT_CLOSED, GAP)
 WINDOW = 12  # months in the History table, ending with the reported month
 YEAR = 12  # months in a fiscal year
+# A run rate from one or two months says more about those months than about the year.
+MIN_PROJECTION_MONTHS = 3
 
 
 def window(month: Month, size: int = WINDOW) -> tuple[Month, ...]:
@@ -178,11 +180,11 @@ class History:
     names: Mapping[str, str]
     year_months: tuple[Month, ...]  # the fiscal year's months up to the reported month
     currency: str | None  # of the year-to-date sums; None when they cannot be made
-    year_to_date: Decimal | None
-    budget_to_date: Decimal | None  # budgeted cost centers only
-    variance: Decimal | None  # budgeted cost centers only
+    year_to_date: Decimal | None  # every cost center, over the posted months of the fiscal year
+    budget_to_date: Decimal | None  # the budgeted cost centers' budgets for those same months
+    variance: Decimal | None  # year_to_date - budget_to_date
     lines: tuple[YearLine, ...]  # one per code
-    projection: Projection | None
+    projection: Projection | None  # None from fewer than MIN_PROJECTION_MONTHS posted months
     notes: tuple[str, ...] = ()
 
     @property
@@ -192,6 +194,21 @@ class History:
     @property
     def posted_year_months(self) -> int:
         return sum(1 for row in self.year_rows if not row.is_gap)
+
+    @property
+    def months_posted(self) -> str:
+        """How many of the fiscal year's months so far are posted: ``3 of 11 months posted``."""
+        months = len(self.year_months)
+        return f"{self.posted_year_months} of {months} month{'s' if months != 1 else ''} posted"
+
+    @property
+    def projection_text(self) -> str | None:
+        """The projection sentence, or why there is none (too few months posted); None without a year to date."""
+        if self.projection is not None:
+            return self.projection.sentence
+        if self.year_to_date is None:
+            return None
+        return f"No run-rate projection from fewer than {MIN_PROJECTION_MONTHS} posted months."
 
     @property
     def unclosed_year_months(self) -> int:
@@ -236,39 +253,43 @@ def build_history(month: Month, posted: Mapping[Month, Posted | Unreadable], set
         present = [value for value in values if value is not None]
         return sum(present, ZERO) if present else None
 
-    budgets_apply = currency in (None, USD) and len(currencies) <= 1
+    # Budget to date counts the months year to date counts: the posted ones, never a gap.
+    budgets_apply = currency in (None, USD) and len(currencies) <= 1 and bool(posted_rows)
     lines = []
     for code in codes:
         ytd = year_sum(row.amount(code) for row in posted_rows) if currency is not None else None
-        budget = _budget_to_date(settings, code, len(year_months)) if budgets_apply else None
+        budget = _budget_to_date(settings, code, len(posted_rows)) if budgets_apply else None
         lines.append(YearLine(code, names.get(code, code), ytd, budget,
                               None if ytd is None or budget is None else ytd - budget))
     year_to_date = year_sum(row.total for row in posted_rows) if currency is not None else None
     budgeted = [line for line in lines if line.budget_to_date is not None]
     budgets = [line.budget_to_date for line in lines if line.budget_to_date is not None]
     budget_to_date = sum(budgets, ZERO) if budgets else None
-    variances = [line.variance for line in budgeted if line.variance is not None]
-    variance = sum(variances, ZERO) if variances else None
+    # the Total column's variance is its own Year to Date minus its own Budget to Date
+    variance = None if year_to_date is None or budget_to_date is None else year_to_date - budget_to_date
     if currency is not None and currency != USD and any(_has_budget(settings, code) for code in codes):
         notes.append(f"Budgets are planned in USD and the journal is in {currency}: Budget to Date and Variance "
                      f"are left empty rather than converted at a rate the books never used.")
 
     first = year_months[0]
     projection = None
-    if year_to_date is not None and posted_rows:
-        n = len(posted_rows)
+    n = len(posted_rows)
+    if year_to_date is not None and n >= MIN_PROJECTION_MONTHS:
         projection = Projection(year_to_date, n, round_cents(year_to_date * YEAR / n), currency or USD, first,
                                 first.plus(YEAR - 1))
     gaps = [row for row in year_rows if row.is_gap]
     if gaps and posted_rows:
-        notes.append(f"Year to date covers the {len(posted_rows)} of the fiscal year's {len(year_months)} months "
-                     f"so far that have posted figures; "
+        notes.append(f"Year to date covers the {n} of the fiscal year's {len(year_months)} months "
+                     f"from {first} to {month} that have posted figures"
+                     f"{' (and Budget to Date the same months)' if budgeted else ''}; "
                      f"{', '.join(str(row.month) for row in gaps)} {'is a gap' if len(gaps) == 1 else 'are gaps'} "
-                     f"(not counted as zero){' while Budget to Date covers every month' if budgeted else ''}.")
+                     f"(not counted as zero).")
     if budgeted:
-        notes.append(f"Budget to Date is today's configured budgets, which are plans and not posted figures: each "
-                     f"monthly budget × {len(year_months)}, or annual_budget × {len(year_months)} ÷ 12 "
-                     f"(to the cent), for the fiscal year from {first.label}.")
+        notes.append(f"Budget to Date is today's configured budgets, which are plans and not posted figures, for "
+                     f"the {n} posted month{'s' if n != 1 else ''} of the fiscal year from {first.label}: each "
+                     f"monthly budget × {n}, or annual_budget × {n} ÷ 12 (to the cent). Variance is Year to Date "
+                     f"minus Budget to Date in every column; the Total column's Year to Date includes the cost "
+                     f"centers without a budget.")
     return History(month, first, rows, codes, names, year_months, currency, year_to_date, budget_to_date, variance,
                    tuple(lines), projection, tuple(notes))
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import overload
 
+from reports.core.budget import AgainstBudget, against_budget
 from reports.core.history import History
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
@@ -512,6 +513,11 @@ class Report:
     @property
     def has_list_prices(self) -> bool:
         return any(line.list_price is not None for line in self.cost_centers)
+
+    @property
+    def against_budget(self) -> AgainstBudget:
+        """The month against budget: budgeted cost centers, those without a budget, and the total."""
+        return against_budget((line.total, line.budget) for line in self.cost_centers)
 
     @property
     def unallocated_total(self) -> Decimal:

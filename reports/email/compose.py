@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 
+from reports.core.budget import AgainstBudget
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.settings import EmailSettings
@@ -81,6 +82,7 @@ class Headline:
     year_to_date: YearToDate | None = None  # the fiscal year so far, as the run's History sheet shows it
     status: str | None = None  # the month's status when sent: not closed | closed | restated (None: not said)
     restated: Restated | None = None  # set when the summary is a restatement's
+    against_budget: AgainstBudget | None = None  # the month against budget, as the Summary's last three rows
 
 
 def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
@@ -113,6 +115,7 @@ def headline_from_manifest(manifest: Manifest, month: Month) -> Headline:
         others_count=len(rest),
         others_total=sum((line.total for line in rest), Decimal("0")),
         year_to_date=totals.year_to_date,
+        against_budget=totals.against_budget,
     )
 
 
@@ -188,6 +191,11 @@ def _template_context(headline: Headline, attachments: list[str], workbook: bool
         "year": _year_context(headline.year_to_date),
         "status": _status_text(headline),
         "restated": _restated_context(headline),
+        "against_budget": [
+            {"label": part.label, "total": money(part.total), "budget": money(part.budget),
+             "variance": money(part.variance, True)}
+            for part in headline.against_budget.lines
+        ] if headline.against_budget is not None and headline.against_budget.has_budgets else [],
         "others_count": headline.others_count,
         "others_total": money(headline.others_total),
         "attachments": attachments,
@@ -227,7 +235,10 @@ def _year_context(year: YearToDate | None) -> dict | None:
     months = f"{year.posted_months} of {year.months} month{'s' if year.months != 1 else ''} posted"
     if year.not_closed_months:
         months += f", {year.not_closed_months} not closed"
+    # budget to date counts the posted months, as year to date does: say which
+    same = "that month" if year.posted_months == 1 else f"those {year.posted_months} months"
     return {
+        "same_months": same,
         "total": None if year.total is None or year.currency is None else money_text(year.total, year.currency),
         "since": year.fiscal_year_start.label,
         "through": year.through.label,

@@ -372,6 +372,10 @@ class TrendChart:
     months: tuple[TrendMonth, ...]
     series: tuple[TrendSeries, ...]  # the total first
 
+    @property
+    def has_gaps(self) -> bool:
+        return any(month.gap for month in self.months)
+
 
 def trend_chart(
     labels: Sequence[str],
@@ -385,16 +389,20 @@ def trend_chart(
     top: float = 8,
     bottom: float = 40,  # room for three rows under each month: label, total, status
     ticks: int = 3,
+    slots: int = 0,
 ) -> TrendChart:
     """Monthly lines on one scale: ``series`` is (key, label, one value or None per month), the total first.
 
     A None value is a gap: no point and a break in the line, never a drop to zero. Months whose
-    status is "not closed" get hollow markers; "restated" ones are flagged.
+    status is "not closed" get hollow markers; "restated" ones are flagged. ``slots`` keeps each
+    month's column as wide as in a chart of that many months, the months from the left: a year
+    with three months of books draws three columns of a twelve-month width, not three wide ones.
     """
     count = len(labels)
     plot_left, plot_right = left, width - right
     plot_top, plot_bottom = top, height - bottom
-    band = (plot_right - plot_left) / count if count else 0.0
+    columns = max(count, slots)
+    band = (plot_right - plot_left) / columns if columns else 0.0
     values = [value for _, _, row in series for value in row if value is not None]
     axis = _ValueAxis(max(values + [ZERO]), ticks, plot_top, plot_bottom)
     y_at = axis.y_at

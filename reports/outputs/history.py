@@ -149,7 +149,7 @@ def table(history: History) -> list[list[str]]:
     for row in history.rows:
         rows.append([str(row.month), row.status, amount(row.total), *(amount(row.amount(code)) for code in codes)])
     lines = {line.code: line for line in history.lines}
-    span = f"{history.fiscal_start} to {history.month}"
+    span = history.months_posted  # the year block's Status: how many of the fiscal year's months it counts
     rows.append(["Year to Date", span, amount(history.year_to_date),
                  *(amount(lines[code].year_to_date) for code in codes)])
     rows.append(["Budget to Date", span, amount(history.budget_to_date),
@@ -160,7 +160,7 @@ def table(history: History) -> list[list[str]]:
 
 def notes(history: History) -> list[str]:
     """What the table's figures are, as the sheet's notes say it."""
-    shown = [] if history.projection is None else [history.projection.sentence]
+    shown = [] if history.projection_text is None else [history.projection_text]
     currency = history.table_currency
     if currency not in (None, "USD"):
         shown.insert(0, f"Amounts are the posted journals in {currency}, the ledger's currency.")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from reports.core.budget import BUDGETED, TOTAL, WITHOUT_A_BUDGET, AgainstBudget, BudgetLine
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
 from reports.core.posting import adjustment_of
@@ -115,6 +116,27 @@ def _adjustment_from_json(data: Any, where: _Reader) -> Adjustment:
                       names={code: where.text(name, f"totals.adjustment.names.{code}") for code, name in names.items()})
 
 
+def _against_budget_json(budget: AgainstBudget) -> dict[str, Any]:
+    def line(part: BudgetLine) -> dict[str, Any]:
+        return {"total": str(part.total), "budget": _text(part.budget), "variance": _text(part.variance)}
+
+    return {"budgeted_cost_centers": budget.budgeted_count, "budgeted": line(budget.budgeted),
+            "without_budget": {"total": str(budget.without_budget.total)}, "total": line(budget.total)}
+
+
+def _against_budget_from_json(data: Any, where: _Reader) -> AgainstBudget:
+    key = "totals.against_budget"
+    item = where.mapping(data, key)
+
+    def line(name: str, label: str) -> BudgetLine:
+        part = where.mapping(item.get(name), f"{key}.{name}")
+        return BudgetLine(label, where.amount(part.get("total"), f"{key}.{name}.total"),
+                          where.optional_amount(part.get("budget"), f"{key}.{name}.budget"))
+
+    return AgainstBudget(line("budgeted", BUDGETED), line("without_budget", WITHOUT_A_BUDGET), line("total", TOTAL),
+                         where.count(item.get("budgeted_cost_centers"), f"{key}.budgeted_cost_centers"))
+
+
 @dataclass(frozen=True)
 class YearToDate:
     """The fiscal year so far as the run's History sheet shows it, for the email (amounts as text-exact Decimals)."""
@@ -126,15 +148,15 @@ class YearToDate:
     not_closed_months: int  # of them not closed yet
     currency: str | None  # None: posted in different currencies, no sum made
     total: Decimal | None
-    budget: Decimal | None  # budget to date of the budgeted cost centers
-    variance: Decimal | None
-    projection: str | None  # the projection sentence, method included
+    budget: Decimal | None  # budget to date of the budgeted cost centers, for the posted months only
+    variance: Decimal | None  # total - budget
+    projection: str | None  # the projection sentence with its method, or why there is none
 
     @classmethod
     def of(cls, history: History) -> YearToDate:
         return cls(history.fiscal_start, history.month, len(history.year_months), history.posted_year_months,
                    history.unclosed_year_months, history.currency, history.year_to_date, history.budget_to_date,
-                   history.variance, None if history.projection is None else history.projection.sentence)
+                   history.variance, history.projection_text)
 
     def to_json(self) -> dict[str, Any]:
         return {"fiscal_year_start": str(self.fiscal_year_start), "through": str(self.through), "months": self.months,
@@ -179,6 +201,7 @@ class Totals:
     ledger: LedgerTotals | None = None  # the journal in the ledger's currency; None in older manifests
     adjustment: Adjustment | None = None  # a restatement's adjustment journal per cost center (what it posts)
     year_to_date: YearToDate | None = None  # the fiscal year so far; None in older manifests
+    against_budget: AgainstBudget | None = None  # budgeted, without a budget, total; None in older manifests
 
     @property
     def cost_center_totals(self) -> dict[str, Decimal]:
@@ -208,6 +231,7 @@ class Totals:
             adjustment=None if report.restatement is None else adjustment_of(
                 report.restatement.label, report.restatement.adjustment_journal),
             year_to_date=None if report.history is None else YearToDate.of(report.history),
+            against_budget=report.against_budget,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -231,6 +255,8 @@ class Totals:
             **({"ledger": self.ledger.to_json()} if self.ledger is not None else {}),
             **({"adjustment": _adjustment_json(self.adjustment)} if self.adjustment is not None else {}),
             **({"year_to_date": self.year_to_date.to_json()} if self.year_to_date is not None else {}),
+            **({"against_budget": _against_budget_json(self.against_budget)}
+               if self.against_budget is not None else {}),
         }
 
     @classmethod
@@ -265,6 +291,8 @@ class Totals:
             adjustment=None if totals.get("adjustment") is None else _adjustment_from_json(totals["adjustment"], where),
             year_to_date=None if totals.get("year_to_date") is None else YearToDate.from_json(
                 totals["year_to_date"], where),
+            against_budget=None if totals.get("against_budget") is None else _against_budget_from_json(
+                totals["against_budget"], where),
         )
 
 

@@ -136,8 +136,6 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         raise ValueError(f"paper {paper!r} is not supported; use one of {', '.join(PAPERS)}")
     drivers = report.drivers
     centers = _by_spend(report.cost_centers)
-    budgets = [c.budget for c in centers if c.budget is not None]
-    variances = [c.variance for c in centers if c.variance is not None]
     # with the year's trend on the drivers' page, six workspaces keep the page whole (the rest are in the workbook)
     top_workspaces = drivers.top_workspaces[:8 if report.history is None else 6]
     return {
@@ -148,11 +146,10 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "prior_month": report.month.prior(),
         "kpis": _kpis(report),
         "cost_centers": centers,
+        # Budgeted, Without a budget, Total: each variance is the spend beside it minus the budget beside it
+        "against_budget": report.against_budget,
         "cost_center_totals": {
             "total": report.total,
-            # Budget and variance totals cover the budgeted cost centers only.
-            "budget": sum(budgets, ZERO) if budgets else None,
-            "variance": sum(variances, ZERO) if variances else None,
             "prior_total": report.prior_total,
             "change": report.change,
         },
@@ -245,20 +242,32 @@ def _month_tick(month: Month) -> str:
     return f"{calendar.month_abbr[month.month]} \u2019{month.year % 100:02d}"
 
 
+def _with_books(rows: tuple[HistoryRow, ...]) -> tuple[HistoryRow, ...]:
+    """The History's months from the first that has books (posted, or a folder left out as a gap) on.
+
+    The months before it were never run: drawn, a first month would read as eleven gaps.
+    The gaps after it stay, so a month missing from the books is seen.
+    """
+    first = next((index for index, row in enumerate(rows) if not row.is_gap or row.note is not None), len(rows))
+    return rows[first:]
+
+
 def _trend(report: Report) -> TrendView | None:
-    """The total and the largest cost centers over the History's months (none when months mix currencies)."""
+    """The total and the largest cost centers over the History's months with books (none when months mix
+    currencies)."""
     history = report.history
     currency = None if history is None else history.table_currency
     if history is None or currency is None:
         return None
-    spend = {code: sum((row.amount(code) or ZERO for row in history.rows), ZERO) for code in history.codes}
+    rows = _with_books(history.rows)
+    spend = {code: sum((row.amount(code) or ZERO for row in rows), ZERO) for code in history.codes}
     largest = sorted((code for code in history.codes if spend[code] > 0), key=lambda code: (-spend[code], code))
-    series = [("total", "Total", [row.total for row in history.rows])]
-    series += [(f"cc{index}", code, [row.amount(code) for row in history.rows])
+    series = [("total", "Total", [row.total for row in rows])]
+    series += [(f"cc{index}", code, [row.amount(code) for row in rows])
                for index, code in enumerate(largest[:TREND_COST_CENTERS], 1)]
-    chart = charts.trend_chart([_month_tick(row.month) for row in history.rows],
-                               [row.status for row in history.rows], series)
-    return TrendView(chart, currency, history.rows)
+    chart = charts.trend_chart([_month_tick(row.month) for row in rows], [row.status for row in rows], series,
+                               slots=len(history.rows))
+    return TrendView(chart, currency, rows)
 
 
 # ------------------------------------------------------------------ rendering

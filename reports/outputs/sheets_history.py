@@ -63,7 +63,7 @@ class HistorySheets(Book):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(HISTORY_HEADERS) + len(codes))}{len(history.rows) + 1}"
         total = self.currency_style(history.currency, st.TOTAL)
         by_code = {line.code: line for line in history.lines}
-        year = f"{history.fiscal_start} to {history.month}"
+        year = history.months_posted  # Year to Date, Budget to Date and Variance count the same months
         for label, overall, of_line in (
                 (HISTORY_YEAR_ROWS[0], history.year_to_date, lambda line: line.year_to_date),
                 (HISTORY_YEAR_ROWS[1], history.budget_to_date, lambda line: line.budget_to_date),
@@ -74,8 +74,8 @@ class HistorySheets(Book):
         notes = []
         if history.table_currency not in (None, "USD"):
             notes.append(f"Amounts are the posted journals in {history.table_currency}, the ledger's currency.")
-        if history.projection is not None:
-            notes.append(history.projection.sentence)
+        if history.projection_text is not None:
+            notes.append(history.projection_text)
         notes.append("Each month is what was posted: a closed month's sealed journal plus its restatements' "
                      "adjustments, a month not closed its latest run's journal; nothing is recomputed.")
         for note in notes + list(history.notes):

@@ -112,13 +112,21 @@ class _Writer(LineSheets, HistorySheets, LedgerSheets):
             present = [value for value in values if value is not None]
             return sum(present, ZERO) if present else None
 
+        # Budgeted and Without a budget, then Total: each Variance is the Total beside it minus the Budget
+        # beside it, and Total's spend is the two lines above it (shown when any cost center has a budget).
+        budget = report.against_budget
+        if budget.has_budgets:
+            for part in (budget.budgeted, budget.without_budget):
+                ws.append([c.text(part.label, st.LABEL), None, None, None,
+                           c.number(part.total, st.MONEY), c.number(part.budget, st.MONEY),
+                           c.number(part.variance, st.MONEY)])
         ws.append([
-            c.text("Total", st.TOTAL_LABEL), c.text("", st.TOTAL_LABEL),
+            c.text(budget.total.label, st.TOTAL_LABEL), c.text("", st.TOTAL_LABEL),
             c.number(total_of([line.direct for line in lines]), st.TOTAL),
             c.number(total_of([line.shared for line in lines]), st.TOTAL),
-            c.number(total_of([line.total for line in lines]), st.TOTAL),
-            c.number(total_of([line.budget for line in lines]), st.TOTAL),
-            c.number(total_of([line.variance for line in lines]), st.TOTAL),
+            c.number(budget.total.total, st.TOTAL),
+            c.number(budget.total.budget, st.TOTAL),
+            c.number(budget.total.variance, st.TOTAL),
             c.ratio(total_of([line.share_of_total for line in lines]), st.TOTAL_PERCENT),
             c.number(total_of([line.prior_total for line in lines]), st.TOTAL),
             c.number(total_of([line.change for line in lines]), st.TOTAL),
