@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import overload
 
 from reports.core.history import History
+from reports.core.money_text import amount_text
 from reports.core.months import Month
 from reports.core.records import Attribution, CostRow, TokenCounts
 from reports.core.settings import SourceName
@@ -300,11 +301,31 @@ class Status(StrEnum):
     WARN = "WARN"  # shown loudly, but not a disagreement between totals: the month is still published
 
 
+class FigureKind(StrEnum):
+    """How a check's amount is read: to the cent, in exact API cents, or in exact dollars."""
+
+    MONEY = "money"  # to the cent, with thousands separators: 1,234.50
+    CENTS = "cents"  # exact API cents
+    EXACT = "exact"  # exact dollars, every digit carried
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An amount a check compares: a number for the workbook, the text every other reader has always shown."""
+
+    value: Decimal
+    kind: FigureKind = FigureKind.MONEY
+    currency: str = "USD"  # of a MONEY amount (a check on a ledger in another currency)
+
+    def __str__(self) -> str:
+        return amount_text(self.value) if self.kind == FigureKind.MONEY else f"{self.value}"
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
-    expected: str
-    actual: str
+    expected: str | Figure  # a Figure where it is an amount, so that the workbook writes a number
+    actual: str | Figure
     status: Status
     detail: str = ""
 
