@@ -18,6 +18,7 @@ from typing import overload
 from reports.core.history import History
 from reports.core.money_text import amount_text
 from reports.core.months import Month
+from reports.core.prior import PriorMonth
 from reports.core.records import Attribution, CostRow, TokenCounts
 from reports.core.settings import SourceName
 
@@ -391,7 +392,9 @@ class Drivers:
     token_mix: TokenCounts  # all usage this month (all tiers)
     priority_tokens: TokenCounts  # usage billed outside the cost report
     top_workspaces: tuple[Amount, ...]  # top by spend, with prior month
-    movers: tuple[Amount, ...]  # workspaces and models with largest |change|, labelled "Workspace: X" / "Model: Y"
+    # workspaces with the largest |change|, then "N other workspaces", then the prior month's late data
+    # (when compared with its books): together they add up to the month's change
+    movers: tuple[Amount, ...]
 
 
 @dataclass(frozen=True)
@@ -494,6 +497,7 @@ class Report:
     attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
     history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
+    prior: PriorMonth | None = None  # what prior_total is: the prior month as posted, or as fetched
 
     @property
     def data_source(self) -> SourceName:
