@@ -86,6 +86,21 @@ def test_build_report_compares_with_the_books_when_given_them():
     assert report.prior is not None and report.prior.basis == PriorBasis.POSTED
 
 
+def test_a_cost_center_the_books_had_and_the_config_no_longer_has_is_named():
+    fresh = sample_report()
+    usd = {line.code: line.prior_total for line in fresh.cost_centers if line.prior_total is not None}
+    usd["OLD-1"] = Decimal("12.34")  # posted then, since removed from the configuration
+    report = sample_report(prior_posted=Posted(MONTH.prior(), CLOSED, "USD", Decimal(1), dict(usd), dict(usd)))
+    assert report.prior_total == sum(usd.values())  # the books' total, all of it
+    assert any("OLD-1 $12.34" in note and "no longer configured" in note for note in report.run_info.notes)
+
+
+def test_a_prior_month_without_books_is_compared_as_fetched_and_not_checked():
+    report = sample_report(prior_posted=None)
+    assert report.prior is not None and report.prior.basis == PriorBasis.FETCHED
+    assert not any(check.name == PRIOR_CHECK for check in report.reconciliation.checks)
+
+
 # ---------------------------------------------------------------- over the simulator
 
 

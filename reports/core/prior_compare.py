@@ -51,8 +51,8 @@ def prior_notes(prior: PriorMonth | None, settings: Settings, history_known: boo
     notes = []
     label = prior.month.label
     if prior.basis == PriorBasis.FETCHED and history_known:
-        notes.append(f"{label} has no posted figures (no month folder): Prior Month and Change compare with it "
-                     f"as the API reports it today, allocated with today's mapping.")
+        notes.append(f"{label} has no posted figures (no month folder, or one that does not verify): Prior Month "
+                     f"and Change compare with it as the API reports it today, allocated with today's mapping.")
     configured = {center.code for center in settings.cost_centers}
     gone = {code: amount for code, amount in prior.by_cost_center.items() if code not in configured and amount}
     if gone:
