@@ -164,7 +164,7 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         # shorter below the year's trend, so that the drivers keep to their page
         "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily,
                                           height=190 if report.history is None else 112),
-        "has_prior": report.prior_total is not None,
+        "has_prior": bool(drivers.prior_daily),  # the daily chart draws the prior month only when it was fetched
         "by_model": _rows(drivers.by_model, report.total),
         "by_cost_type": _rows(drivers.by_cost_type, report.total),
         "token_mix": charts.token_mix(drivers.token_mix),
