@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -18,7 +18,7 @@ from pathlib import Path
 from reports import __version__
 from reports.config import load_settings
 from reports.core.aggregate import build_report
-from reports.core.history import History, Posted, build_history
+from reports.core.history import History, Posted, Unreadable, build_history
 from reports.core.journal import ledger_for
 from reports.core.money_text import money_text
 from reports.core.months import Month
@@ -216,17 +216,18 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         how = "demo" if options.demo else "api"
 
     snapshot = Snapshot(staging)
+    # A re-render from the snapshot or a restatement re-derives the books from what is on disk:
+    # it vouches for every file of the months it reads. A month-end run checks the hash chain.
+    earlier = read_history(options.output_dir, month, every_file=options.offline or options.restate)
+    prior_posted = earlier.get(month.prior())  # the comparisons use the prior month as its books hold it
     report = _report_from_snapshot(snapshot, source, settings, month, RunInfo(
         run_id=run_id, generated_at=generated_at, tool_version=__version__, source=how,
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
         notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
-    ))
+    ), prior_posted if isinstance(prior_posted, Posted) else None)
     if sealed is not None:
         report = _with_restatement(report, settings, sealed, options.posting_date or generated_at.date())
-    # A re-render from the snapshot or a restatement re-derives the books from what is on disk:
-    # it vouches for every file of the months it reads. A month-end run checks the hash chain.
-    report = replace(report, history=_history(options.output_dir, report, settings, sealed,
-                                              every_file=options.offline or options.restate))
+    report = replace(report, history=_history(earlier, report, settings, sealed))
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
@@ -270,15 +271,15 @@ def _with_restatement(report: Report, settings: Settings, sealed: _Sealed, posti
     return replace(report, restatement=restatement, run_info=run_info)
 
 
-def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Sealed | None, *,
-             every_file: bool) -> History:
-    """The trailing twelve months as posted: the month folders before this one, and this run itself."""
+def _history(earlier: Mapping[Month, Posted | Unreadable], report: Report, settings: Settings,
+             sealed: _Sealed | None) -> History:
+    """The trailing twelve months as posted: the month folders before this one (``earlier``), and this run itself."""
     if sealed is None:
         current = posted_of_report(report)
     else:
         assert report.restatement is not None
         current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
-    posted = {**read_history(output_dir, report.month, every_file=every_file), report.month: current}
+    posted = {**earlier, report.month: current}
     return build_history(report.month, posted, settings)
 
 
@@ -293,11 +294,12 @@ def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:
 
 
 def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings, month: Month,
-                          run_info: RunInfo) -> Report:
+                          run_info: RunInfo, prior_posted: Posted | None = None) -> Report:
     snapshot.require((query.name, query.required) for query in source.queries(month))
     data = source.read(snapshot, month)
     # the snapshot's own checks (text that was not valid Unicode) join the source's
-    return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info)
+    return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info,
+                        prior_posted=prior_posted, books_read=True)
 
 
 def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = True) -> list[str]:

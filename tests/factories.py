@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from reports.core.aggregate import build_report
+from reports.core.history import Posted
 from reports.core.money import ZERO
 from reports.core.month_data import MonthData
 from reports.core.months import Month
@@ -164,13 +165,14 @@ def sample_report(
     workspace_name: str | None = None,
     prior: bool = True,
     line_item_count: int | None = None,
+    prior_posted: Posted | None = None,
 ) -> Report:
     """A complete Report for October 2026, built by ``build_report`` from rows written here.
 
     ``workspace_name`` replaces the name of ``wrkspc_01AAAA`` (default "Platform Prod") everywhere
     it appears, for injection tests. ``prior=False``: the prior month could not be had.
     ``line_item_count`` replaces the month's cost rows with that many generated ones (for
-    row-limit tests); every total follows them.
+    row-limit tests); every total follows them. ``prior_posted``: the prior month as its books hold it.
     """
     month = MONTH
     rows = _base_rows(month) if line_item_count is None else _generated_rows(month, line_item_count)
@@ -194,7 +196,8 @@ def sample_report(
         prior_usage_available=prior, directory=_directory(workspace_name), days_with_data=set(month.days),
         notes=legacy_notes(usage.total("priority")),
     )
-    return build_report(month, sample_settings(organization), data, run_info)
+    return build_report(month, sample_settings(organization), data, run_info, prior_posted=prior_posted,
+                        books_read=prior_posted is not None)
 
 
 ALL_LAYOUTS = ("netsuite", "xero", "quickbooks", "business_central", "intacct")

@@ -9,6 +9,7 @@ import pytest
 
 from reports.core.months import Month
 from reports.core.records import API_KEY, FEDERATED, SERVICE_ACCOUNT, USER
+from reports.core.report import Figure, FigureKind
 from reports.errors import DataError
 from reports.sources.analytics import _daily_check, _legacy_check, cost_rows, daily_cents, directory, usage_rows
 from reports.sources.pages import RawPage
@@ -133,7 +134,8 @@ def test_the_daily_query_must_add_up_to_the_month():
     assert days == {date(2026, 10, 1): Decimal("100"), date(2026, 10, 31): Decimal("0.5")}
     assert _daily_check(Decimal("100.5"), days).status == "PASS"
     check = _daily_check(Decimal("100.6"), days)
-    assert check.status == "FAIL" and check.actual == "100.5"
+    assert check.status == "FAIL" and check.actual == Figure(Decimal("100.5"), FigureKind.CENTS)
+    assert str(check.actual) == "100.5"  # what the PDF shows
 
 
 def test_the_legacy_cross_check_warns_with_both_totals():

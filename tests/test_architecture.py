@@ -38,6 +38,8 @@ CORE_MODULES = {
     "month_data",  # a month as a source gives it to the core
     "months",  # calendar months and RFC 3339 times
     "posting",  # a run's journal and a restatement's adjustment as posted figures
+    "prior",  # the prior month compared with: as posted in the books, else as fetched
+    "prior_compare",  # the prior month's books against the API: the check, the notes, the movers' bridge
     "reconcile",  # the reconciliation checks that the figures agree
     "replaced",  # a re-run of an open month against the run it replaces
     "records",  # the typed rows the sources give

@@ -109,8 +109,10 @@ EXPECTED_STATUS = {TAMPERED: GAP, MISSING: GAP, CLOSED_MONTHS[0]: CLOSED, RESTAT
 def test_the_history_sheet_shows_each_months_posted_total_status_and_gap(year):
     output, reported, posted = year
     rows = history_sheet(reported.folder)
-    codes = list(rows[0][3:])
-    assert rows[0][:3] == ("Month", "Status", "Total") and codes == [line.code for line in reported.report.cost_centers]
+    codes = [line.code for line in reported.report.cost_centers]
+    # each cost center's column is headed by its code and its name
+    centers = reported.report.cost_centers
+    assert rows[0] == ("Month", "Status", "Total", *(f"{line.code} {line.name}" for line in centers))
     months = rows[1:13]
     assert [row[0] for row in months] == [str(month) for month in WINDOW]
     for row in months:
@@ -222,7 +224,8 @@ def test_history_prints_the_same_table_and_writes_it_as_csv(cli, year, tmp_path)
         table = list(csv.reader(handle))
     sheet = [row for row in history_sheet(reported.folder) if row[0] and row[0] != "Note"]
     assert len(table) == len(sheet) == 16
-    assert table[0] == list(sheet[0])
+    names = {f"{line.code} {line.name}": line.code for line in reported.report.cost_centers}
+    assert table[0] == [names.get(cell, cell) for cell in sheet[0]]  # the sheet names each code beside it
     for printed, cells in zip(table[1:], sheet[1:], strict=True):
         assert printed[:2] == [str(cells[0]), str(cells[1])]
         assert printed[2:] == ["" if cell is None else f"{Decimal(str(cell)):.2f}" for cell in cells[2:]]

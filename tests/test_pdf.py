@@ -338,6 +338,41 @@ def test_without_a_prior_month_changes_show_as_unknown(tmp_path_factory):
     assert _squash("No prior month to compare with.") in text
 
 
+def test_smaller_workspaces_are_counted_from_all_of_them(plain_report):
+    from reports.outputs.pdf import build_view_model
+
+    model = build_view_model(plain_report)
+    shown = len(model["top_workspaces"])
+    assert model["more_workspaces"] == len(plain_report.workspaces) - shown  # the Workspaces sheet has them all
+
+
+def test_the_movers_are_one_cut_of_the_spend_that_adds_up_to_the_change(plain_report):
+    movers = plain_report.drivers.movers
+    assert movers and not any(mover.label.startswith(("Model:", "Workspace:")) for mover in movers)
+    # workspaces only (models are the same dollars cut another way): with the rest as one row they add up
+    change = plain_report.change
+    assert change is not None and abs(sum(mover.change for mover in movers) - change) < Decimal("0.005")
+
+
+def test_the_trend_legend_names_each_cost_center_beside_its_code(plain_report):
+    from dataclasses import replace
+
+    from reports.core.history import CLOSED, Posted, build_history
+    from reports.outputs.pdf import build_view_model
+    from tests.factories import sample_settings
+
+    prior = plain_report.month.prior()
+    usd = {line.code: line.total for line in plain_report.cost_centers}
+    history = build_history(plain_report.month, {
+        prior: Posted(prior, CLOSED, "USD", Decimal(1), usd, usd),
+        plain_report.month: Posted(plain_report.month, CLOSED, "USD", Decimal(1), usd, usd)}, sample_settings())
+    trend = build_view_model(replace(plain_report, history=history))["trend"]
+    names = {line.code: line.name for line in plain_report.cost_centers}
+    labels = [series.label for series in trend.chart.series[1:]]
+    assert labels and all(label.startswith(code) and names[code] in label
+                          for label, code in ((label, label.split()[0]) for label in labels))
+
+
 def test_same_report_gives_the_same_bytes(plain_pdf, plain_report):
     assert render_pdf_bytes(plain_report) == plain_pdf.read_bytes()
 

@@ -158,6 +158,20 @@ def test_reconciliation_tables_and_statuses(book, report):
     assert ["wrkspc_01ZZZZ", "Skunkworks"] in [row[:2] for row in rows]
 
 
+def test_check_amounts_are_numbers_with_their_format(book, report):
+    # Expected and Actual are amounts a controller may add up or compare: numbers, never text
+    cells = {row[0].value: row for row in book["Reconciliation"].iter_rows() if row[3].value in ("PASS", "WARN")}
+    debits = cells["Journal debits equal credits"]
+    assert debits[1].value == pytest.approx(float(report.journal.debits_usd)) == debits[2].value
+    assert debits[1].data_type == debits[2].data_type == "n" and debits[1].number_format == st.MONEY_FORMAT
+    line_cents = cells["Line items add up to the source total (cents)"]
+    assert line_cents[1].data_type == "n" and line_cents[1].number_format == st.CENTS_FORMAT
+    assert _exact(line_cents[1].value) == report.reconciliation.source_total_cents
+    exact = cells["Allocated total equals source total (exact)"]
+    assert exact[2].data_type == "n" and exact[2].number_format == st.EXACT_FORMAT
+    assert cells["Each Summary row: Direct + Shared = Total"][1].value == "all rows"  # words stay text
+
+
 def test_run_info(book, report):
     rows = {row[0]: row[1] for row in _rows(book["Run Info"])}
     assert rows["Run ID"] == report.run_info.run_id
@@ -189,7 +203,10 @@ def test_freeze_panes_and_autofilters(book, report):
     for sheet in TABLE_HEADERS:
         ws = book[sheet]
         assert ws.freeze_panes == "A2", sheet
-        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        # a Total row stays out of the filter
+        last = ws.max_row - (ws.cell(ws.max_row, 1).value == "Total")
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{last}", sheet
+        assert ws.print_title_rows == "$1:$1", sheet  # printed, the header is on every page
     summary = book["Summary"]
     assert summary.freeze_panes == f"A{SUMMARY_HEADER_ROW + 1}"
     last = SUMMARY_HEADER_ROW + len(report.cost_centers)  # the Total row stays out of the filter
@@ -301,8 +318,19 @@ def test_default_workspace_has_empty_id(book):
         assert all(row[id_col] is None for row in defaults), sheet
 
 
+def test_the_workspaces_total_row_is_the_month_total(book, report):
+    rows = list(book["Workspaces"].iter_rows(values_only=True))
+    header, total = rows[0], dict(zip(rows[0], rows[-1], strict=False))
+    assert total["Workspace ID"] == "Total" and len(rows) == len(report.workspaces) + 2
+    assert Decimal(str(total["Amount (USD)"])).quantize(Decimal("0.01")) == report.total
+    for column in ("Uncached Input", "Output", "Prior Month (USD)"):
+        index = header.index(column)
+        assert total[column] == pytest.approx(sum(float(row[index] or 0) for row in rows[1:-1])), column
+    assert book["Workspaces"].cell(len(rows), header.index("Output") + 1).number_format == st.INTEGER_FORMAT
+
+
 def test_cache_hit_rate_percent(book, report):
-    rows = list(book["Workspaces"].iter_rows(min_row=2))
+    rows = list(book["Workspaces"].iter_rows(min_row=2))[:-1]  # the Total row after them
     for row, line in zip(rows, report.workspaces, strict=True):
         assert row[10].number_format == st.PERCENT_FORMAT
         assert row[10].value == pytest.approx(float(line.cache_hit_rate))

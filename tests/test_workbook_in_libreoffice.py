@@ -76,3 +76,25 @@ def test_calc_keeps_api_text_inert(exported):
     names = {row[header.index("Workspace")] for row in items}
     assert HOSTILE in names  # shown as the literal text, not evaluated to "click"
     assert "click" not in names
+
+
+def test_printed_every_line_items_page_starts_with_the_header_and_fits_the_width(tmp_path):
+    # Calc prints as Excel would: landscape, one page wide, the header row repeated on each page
+    report = sample_report(line_item_count=400)
+    book = tmp_path / "book.xlsx"
+    write_workbook(report, book)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice Calc is needed (make test installs libreoffice-calc-nogui)"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(book)], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "book.pdf"
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.split("\f")
+    # a page of line items: many dated rows (the journal's few lines are dated too)
+    with_rows = [page for page in pages if page.count(f"{report.month}-") >= 20]
+    assert len(with_rows) >= 3, "400 line items should take several pages"
+    # each page of line items has the header, and every column on it (nothing cut to another page)
+    assert all("Amount (cents)" in page and "Date" in page and "Amount (USD)" in page for page in with_rows)
+    width, height = (float(v) for v in subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                                                       text=True).stdout.split("Page size:")[1].split()[0:3:2])
+    assert width > height  # landscape

@@ -13,9 +13,11 @@ from fractions import Fraction
 
 from reports.core.allocate import Rules
 from reports.core.drivers import drivers_of
+from reports.core.history import Posted
 from reports.core.journal import ledger_for, month_journal
 from reports.core.month_data import MonthData
 from reports.core.months import Month
+from reports.core.prior_compare import late_data_mover, prior_checks, prior_month, prior_notes
 from reports.core.reconcile import reconciliation_of
 from reports.core.report import Drivers, Journal, Report, RunInfo
 from reports.core.settings import Settings
@@ -33,8 +35,14 @@ from reports.core.views import (
 )
 
 
-def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo) -> Report:
-    """The month's Report from what its source read: every figure of every output comes from here."""
+def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo, *,
+                 prior_posted: Posted | None = None, books_read: bool = False) -> Report:
+    """The month's Report from what its source read: every figure of every output comes from here.
+
+    ``prior_posted`` is the prior month as its month folder posted it, which Prior Month, Change
+    and the movers then compare with (``core.prior``); ``books_read`` says the output folder was
+    read, so that a prior month without a folder is said to be compared as fetched.
+    """
     cost_rows, directory = data.cost_rows, data.directory
     # Each month's rows are read once into sums; only this month's rows are kept (line items).
     current_sums = sum_costs(cost_rows)
@@ -44,7 +52,8 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
     rules = Rules.of(settings)
-    centers = cost_center_lines(settings, current, prior)
+    compared = prior_month(month.prior(), prior_posted, prior)
+    centers = cost_center_lines(settings, current, compared)
     journal = _journal(month, settings, current)
     usage_sums = usage or sum_usage(())
     workspaces = workspace_lines(settings, rules, current, prior, usage_sums, directory)
@@ -54,11 +63,12 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     by_day = data.daily_cents if data.daily_cents is not None else current_sums.by_day
     prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
         prior_sums.by_day if prior_sums is not None else None)
-    reconciliation = reconciliation_of(month, current, centers, journal, line_items, directory,
-                                     settings, data.days_with_data, data.unknown_cost_types, data.checks)
-    drivers = drivers_of(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day)
-    notes = _notes(run, current, drivers, usage is not None, data.unknown_cost_types, prior is not None,
-                   data.notes)
+    reconciliation = reconciliation_of(month, current, centers, journal, line_items, directory, settings,
+                                     data.days_with_data, data.unknown_cost_types, data.checks + prior_checks(compared))
+    late = late_data_mover(compared, prior.source_total if prior is not None else None)
+    drivers = drivers_of(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day, late)
+    notes = _notes(run, current, drivers, usage is not None, data.unknown_cost_types, compared is not None,
+                   data.notes) + prior_notes(compared, settings, books_read)
     if prior is not None and not data.prior_usage_available:
         notes += (f"Token usage for the prior month {month.prior()} was not available; "
                   "cost comparisons are unaffected.",)
@@ -66,7 +76,8 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
         month=month,
         organization=settings.organization,
         total=current.rounded_total,
-        prior_total=prior.rounded_total if prior else None,
+        prior_total=compared.total if compared else None,
+        prior=compared,
         cost_centers=centers,
         workspaces=workspaces,
         line_items=line_items,

@@ -36,10 +36,35 @@ def _daily(month: Month, by_day: dict[date, Decimal]) -> tuple[DailySpend, ...]:
     return tuple(DailySpend(day, cents_to_dollars(by_day.get(day, ZERO))) for day in month.days)
 
 
+def _movers(workspaces: Sequence[WorkspaceLine], late: Amount | None) -> tuple[Amount, ...]:
+    """The workspaces with the largest change, the rest as one row, then the prior month's late data.
+
+    Workspaces only: the models' changes are the same dollars cut another way (Spend by model
+    shows them), so listing both would count a retired workspace's model twice. The rows add
+    up to the month's change (exact dollars; the Change shown is rounded to the cent).
+    """
+    changed = sorted((line for line in workspaces if line.amount != line.prior_amount),
+                     key=lambda line: (-abs(line.amount - line.prior_amount), line.name))
+    room = TOP_MOVERS - (late is not None)
+    shown, rest = (changed, []) if len(changed) <= room else (changed[:room - 1], changed[room - 1:])
+    movers = [Amount(line.name, line.amount, line.prior_amount) for line in shown]
+    if rest:
+        movers.append(Amount(f"{len(rest)} other workspace{'s' if len(rest) != 1 else ''}",
+                             sum((line.amount for line in rest), ZERO),
+                             sum((line.prior_amount for line in rest), ZERO)))
+    if late is not None:
+        movers.append(late)
+    return tuple(movers)
+
+
 def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage: UsageSums,
                workspaces: Sequence[WorkspaceLine], by_day: dict[date, Decimal],
-               prior_by_day: dict[date, Decimal] | None) -> Drivers:
-    """What moved the month's spend: by day, model and cost type, the top workspaces and the movers."""
+               prior_by_day: dict[date, Decimal] | None, late: Amount | None = None) -> Drivers:
+    """What moved the month's spend: by day, model and cost type, the top workspaces and the movers.
+
+    ``late`` is the prior month's late data (the API's figure against the books', ``core.prior``),
+    the movers' last row when the comparisons are with the books.
+    """
     def model_of(model: str | None) -> str:
         return model or NO_MODEL
 
@@ -55,12 +80,6 @@ def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage:
     has_prior = prior_sums is not None
     top = tuple(Amount(line.name, line.amount, line.prior_amount if has_prior else None)
                 for line in workspaces[:TOP_WORKSPACES])
-    movers: list[Amount] = []
-    if has_prior:
-        movers = [Amount(f"Workspace: {line.name}", line.amount, line.prior_amount) for line in workspaces]
-        movers += [Amount(f"Model: {amount.label}", amount.amount, amount.prior_amount) for amount in by_model]
-        movers = [m for m in movers if m.change]
-        movers.sort(key=lambda amount: (-abs(amount.change or ZERO), amount.label))
     return Drivers(
         daily=_daily(month, by_day),
         prior_daily=_daily(month.prior(), prior_by_day) if prior_by_day is not None else (),
@@ -69,5 +88,5 @@ def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage:
         token_mix=mix,
         priority_tokens=priority,
         top_workspaces=top,
-        movers=tuple(movers[:TOP_MOVERS]),
+        movers=_movers(workspaces, late) if has_prior else (),
     )

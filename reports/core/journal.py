@@ -24,9 +24,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
-from reports.core.money_text import amount_text
 from reports.core.months import Month
-from reports.core.report import Check, Journal, JournalLine, Ledger, Status
+from reports.core.report import Check, Figure, FigureKind, Journal, JournalLine, Ledger, Status
 from reports.core.settings import USD, Settings
 from reports.errors import ConfigError
 
@@ -228,17 +227,20 @@ def ledger_checks(journal: Journal, exact: Mapping[str, Fraction], exact_total: 
     amounts = journal.by_cost_center()
     worst = max((abs(Fraction(amounts.get(code, ZERO)) - value * rate) for code, value in exact.items()),
                 default=Fraction(0))
-    worst_text = f"{(Decimal(worst.numerator) / Decimal(worst.denominator)).quantize(Decimal('0.000001'))}"
+    worst_figure = Figure((Decimal(worst.numerator) / Decimal(worst.denominator)).quantize(Decimal('0.000001')),
+                          FigureKind.EXACT)
 
-    def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
+    def check(name: str, expected: str | Figure, actual: str | Figure, ok: bool, detail: str = "") -> Check:
         return Check(name, expected, actual, Status.PASS if ok else Status.FAIL, detail)
 
     return (
-        check(f"Journal debits equal credits ({currency})", amount_text(journal.debits), amount_text(journal.credits),
+        check(f"Journal debits equal credits ({currency})", Figure(journal.debits, currency=currency),
+              Figure(journal.credits, currency=currency),
               journal.debits == journal.credits),
         # short names, so each check stays on one line of the PDF's notes page (the rate is in Run Info)
-        check(f"Journal total ({currency}) = exact USD total × rate", amount_text(target), amount_text(journal.debits),
+        check(f"Journal total ({currency}) = exact USD total × rate", Figure(target, currency=currency),
+              Figure(journal.debits, currency=currency),
               journal.debits == target),
-        check(f"Each cost center within one cent of its {currency} share", "less than 0.01", worst_text,
+        check(f"Each cost center within one cent of its {currency} share", "less than 0.01", worst_figure,
               worst < Fraction(CENT)),
     )

@@ -9,10 +9,20 @@ from fractions import Fraction
 
 from reports.core.journal import ledger_checks
 from reports.core.money import ZERO, cents_to_dollars
-from reports.core.money_text import amount_text, money_text
+from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.records import API_KEY, Directory
-from reports.core.report import Check, CostCenterLine, Journal, LineItems, Reconciliation, Status, UnmappedWorkspace
+from reports.core.report import (
+    Check,
+    CostCenterLine,
+    Figure,
+    FigureKind,
+    Journal,
+    LineItems,
+    Reconciliation,
+    Status,
+    UnmappedWorkspace,
+)
 from reports.core.settings import Settings
 from reports.core.totals import MonthTotals, exact_allocations, exact_decimal
 
@@ -36,25 +46,26 @@ def reconciliation_of(month: Month, current: MonthTotals, centers: Sequence[Cost
     worst_gap = max((abs(Fraction(line.total) - current.allocation.total(line.code)) for line in centers),
                     default=Fraction(0))
 
-    def check(name: str, expected: str, actual: str, ok: bool, detail: str = "") -> Check:
+    def check(name: str, expected: str | Figure, actual: str | Figure, ok: bool, detail: str = "") -> Check:
         return Check(name, expected, actual, Status.PASS if ok else Status.FAIL, detail)
 
     checks = [
-        check("Line items add up to the source total (cents)", f"{current.source_total_cents}",
-              f"{line_sum}", line_sum == current.source_total_cents,
+        check("Line items add up to the source total (cents)", Figure(current.source_total_cents, FigureKind.CENTS),
+              Figure(line_sum, FigureKind.CENTS), line_sum == current.source_total_cents,
               f"{len(line_items)} line items, one per API cost row"),
-        check("Allocated total equals source total (exact)", f"{current.source_total}", f"{allocated_decimal}",
+        check("Allocated total equals source total (exact)", Figure(current.source_total, FigureKind.EXACT),
+              Figure(allocated_decimal, FigureKind.EXACT),
               allocated == source),
-        check("Cost center totals add up to the rounded month total", amount_text(current.rounded_total),
-              amount_text(center_sum), center_sum == current.rounded_total),
-        check("Journal debits equal credits", amount_text(debits), amount_text(credits), debits == credits),
-        check("Journal total equals the rounded month total", amount_text(current.rounded_total), amount_text(debits),
+        check("Cost center totals add up to the rounded month total", Figure(current.rounded_total),
+              Figure(center_sum), center_sum == current.rounded_total),
+        check("Journal debits equal credits", Figure(debits), Figure(credits), debits == credits),
+        check("Journal total equals the rounded month total", Figure(current.rounded_total), Figure(debits),
               debits == current.rounded_total),
         check("Each Summary row: Direct + Shared = Total", "all rows", "all rows" if all(
             line.direct + line.shared == line.total for line in centers) else "mismatch",
             all(line.direct + line.shared == line.total for line in centers)),
         check("Each cost center within one cent of its exact share", "less than 0.01",
-              f"{_exact_approx(worst_gap)}", worst_gap < Fraction(1, 100)),
+              Figure(_exact_approx(worst_gap), FigureKind.EXACT), worst_gap < Fraction(1, 100)),
     ]
     checks += ledger_checks(journal, exact_allocations(settings, current), source)
     if days_with_data is not None:

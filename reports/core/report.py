@@ -17,7 +17,9 @@ from typing import overload
 
 from reports.core.budget import AgainstBudget, against_budget
 from reports.core.history import History
+from reports.core.money_text import amount_text
 from reports.core.months import Month
+from reports.core.prior import PriorMonth
 from reports.core.records import Attribution, CostRow, TokenCounts
 from reports.core.replaced import Replaced
 from reports.core.settings import SourceName
@@ -302,11 +304,31 @@ class Status(StrEnum):
     WARN = "WARN"  # shown loudly, but not a disagreement between totals: the month is still published
 
 
+class FigureKind(StrEnum):
+    """How a check's amount is read: to the cent, in exact API cents, or in exact dollars."""
+
+    MONEY = "money"  # to the cent, with thousands separators: 1,234.50
+    CENTS = "cents"  # exact API cents
+    EXACT = "exact"  # exact dollars, every digit carried
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An amount a check compares: a number for the workbook, the text every other reader has always shown."""
+
+    value: Decimal
+    kind: FigureKind = FigureKind.MONEY
+    currency: str = "USD"  # of a MONEY amount (a check on a ledger in another currency)
+
+    def __str__(self) -> str:
+        return amount_text(self.value) if self.kind == FigureKind.MONEY else f"{self.value}"
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
-    expected: str
-    actual: str
+    expected: str | Figure  # a Figure where it is an amount, so that the workbook writes a number
+    actual: str | Figure
     status: Status
     detail: str = ""
 
@@ -372,7 +394,9 @@ class Drivers:
     token_mix: TokenCounts  # all usage this month (all tiers)
     priority_tokens: TokenCounts  # usage billed outside the cost report
     top_workspaces: tuple[Amount, ...]  # top by spend, with prior month
-    movers: tuple[Amount, ...]  # workspaces and models with largest |change|, labelled "Workspace: X" / "Model: Y"
+    # workspaces with the largest |change|, then "N other workspaces", then the prior month's late data
+    # (when compared with its books): together they add up to the month's change
+    movers: tuple[Amount, ...]
 
 
 @dataclass(frozen=True)
@@ -476,6 +500,7 @@ class Report:
     attributed_by: tuple[Amount, ...] = ()  # exact dollars by the level of rule that matched, most specific first
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
     history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
+    prior: PriorMonth | None = None  # what prior_total is: the prior month as posted, or as fetched
 
     @property
     def data_source(self) -> SourceName:

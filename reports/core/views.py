@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from reports.core.allocate import LEVELS, Rules
 from reports.core.money import ZERO, cents_to_dollars, round_cents
+from reports.core.prior import PriorMonth
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts
 from reports.core.report import Amount, CostCenterLine, LineItems, PayerLine, UsageJoin, UsageLine, WorkspaceLine
 from reports.core.settings import Settings
@@ -16,13 +17,13 @@ from reports.core.totals import MonthTotals, exact_decimal
 
 
 def cost_center_lines(settings: Settings, current: MonthTotals,
-                      prior: MonthTotals | None) -> tuple[CostCenterLine, ...]:
-    """One Summary row per cost center: direct, shared, total, budget and the prior month."""
+                      prior: PriorMonth | None) -> tuple[CostCenterLine, ...]:
+    """One Summary row per cost center: direct, shared, total, budget and the prior month (as posted, if it was)."""
     lines = []
     for center in settings.cost_centers:
         total = current.cost_center_totals[center.code]
         direct = round_cents(current.allocation.direct[center.code])
-        prior_total = prior.cost_center_totals[center.code] if prior else None
+        prior_total = prior.of(center.code) if prior else None
         lines.append(CostCenterLine(
             code=center.code,
             name=center.name,

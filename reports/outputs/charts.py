@@ -423,7 +423,7 @@ def trend_chart(
             status = statuses[index]
             points.append(TrendPoint(x, y, value, status == "not closed", status == "restated"))
         path = " ".join("M" + " L".join(run) for run in runs if run)
-        drawn.append(TrendSeries(key, clip(label, 30), path, tuple(points)))
+        drawn.append(TrendSeries(key, clip(label, 40), path, tuple(points)))  # a code and its name
 
     gaps = [all(row[index] is None for _, _, row in series[:1]) for index in range(count)]
     return TrendChart(

@@ -22,6 +22,7 @@ DATE = "cb_date"
 TOTAL = "cb_total"  # a money cell in a total row
 TOTAL_LABEL = "cb_total_label"
 TOTAL_PERCENT = "cb_total_percent"
+TOTAL_INTEGER = "cb_total_integer"  # a count (tokens) in a total row
 DEMO = "cb_demo"
 PASS = "cb_pass"
 FAIL = "cb_fail"
@@ -61,6 +62,7 @@ def _styles() -> list[NamedStyle]:
         NamedStyle(TOTAL, font=bold, border=total_border, number_format=MONEY_FORMAT),
         NamedStyle(TOTAL_LABEL, font=bold, border=total_border, number_format="@"),
         NamedStyle(TOTAL_PERCENT, font=bold, border=total_border, number_format=PERCENT_FORMAT),
+        NamedStyle(TOTAL_INTEGER, font=bold, border=total_border, number_format=INTEGER_FORMAT),
         NamedStyle(
             DEMO,
             font=Font(bold=True, size=14, color="FFFFFF"),

@@ -160,15 +160,18 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         ),
         # shorter below the year's trend, so that the drivers keep to their page
         "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily,
-                                          height=190 if report.history is None else 122),
-        "has_prior": report.prior_total is not None,
+                                          height=190 if report.history is None else 112),
+        "has_prior": bool(drivers.prior_daily),  # the daily chart draws the prior month only when it was fetched
         "by_model": _rows(drivers.by_model, report.total),
         "by_cost_type": _rows(drivers.by_cost_type, report.total),
         "token_mix": charts.token_mix(drivers.token_mix),
         "usage_available": report.usage_available,
         "top_workspaces": _rows(top_workspaces, report.total),
-        "more_workspaces": max(len(drivers.top_workspaces) - len(top_workspaces), 0),
+        # the workbook's Workspaces sheet lists every workspace: count the rest from all of them
+        "more_workspaces": max(len(report.workspaces) - len(top_workspaces), 0),
         "movers": _rows(drivers.movers, report.total, bars=True),
+        "prior": report.prior,
+        "late_data": None if report.prior is None else report.prior.late_data,
         "priority_tokens": drivers.priority_tokens,
         "unmapped": _largest(report.reconciliation.unmapped)[:TOP_UNMAPPED],
         "more_unmapped": max(len(report.reconciliation.unmapped) - TOP_UNMAPPED, 0),
@@ -263,7 +266,9 @@ def _trend(report: Report) -> TrendView | None:
     spend = {code: sum((row.amount(code) or ZERO for row in rows), ZERO) for code in history.codes}
     largest = sorted((code for code in history.codes if spend[code] > 0), key=lambda code: (-spend[code], code))
     series = [("total", "Total", [row.total for row in rows])]
-    series += [(f"cc{index}", code, [row.amount(code) for row in rows])
+    # the legend names each cost center beside its code, as the History sheet's header does
+    series += [(f"cc{index}", f"{code} {history.names.get(code, '')}".strip(),
+                [row.amount(code) for row in rows])
                for index, code in enumerate(largest[:TREND_COST_CENTERS], 1)]
     chart = charts.trend_chart([_month_tick(row.month) for row in rows], [row.status for row in rows], series,
                                slots=len(history.rows))

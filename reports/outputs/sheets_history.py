@@ -52,9 +52,14 @@ class HistorySheets(Book):
         if history is None:
             return
         codes = history.codes
-        ws, c = self.sheet(SHEET_HISTORY, (15, 18, 15) + tuple(max(12.0, len(code) + 4.0) for code in codes))
+        # each cost center's column is headed by its code and its name (the header wraps)
+        headers = tuple(f"{code} {history.names[code]}" if history.names.get(code, code) != code else code
+                        for code in codes)
+        ws, c = self.sheet(SHEET_HISTORY, (15, 18, 15) + tuple(
+            max(12.0, len(code) + 4.0, min(22.0, len(history.names.get(code, "")) + 2.0)) for code in codes))
         ws.freeze_panes = "D2"
-        ws.append(c.header_row(HISTORY_HEADERS + codes))
+        ws.print_title_rows = "1:1"
+        ws.append(c.header_row(HISTORY_HEADERS + headers))
         for row in history.rows:
             money = self.currency_style(row.currency, st.MONEY)
             # a gap's amounts are blank cells, never 0; a cost center a month did not know is blank too

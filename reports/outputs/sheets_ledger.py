@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from openpyxl.cell import Cell
+
 from reports.core.money_text import money_text
 from reports.core.months import rfc3339
-from reports.core.report import Journal, Report
+from reports.core.report import Figure, FigureKind, Journal, Report
 from reports.outputs import excel_styles as st
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT
 from reports.outputs.journals.generic import columns as journal_columns
-from reports.outputs.xlsx import Book, Column
+from reports.outputs.xlsx import Book, Cells, Column
 
 DEMO_BANNER = "DEMO — simulated organization, not real spend"
 
@@ -58,7 +60,7 @@ class LedgerSheets(Book):
         ws.append(c.header_row(CHECK_HEADERS))
         for check in rec.checks:
             ws.append([
-                c.text(check.name), c.text(check.expected), c.text(check.actual),
+                c.text(check.name), self._figure(c, check.expected), self._figure(c, check.actual),
                 c.text(check.status, st.STATUS_STYLES.get(check.status, st.TEXT)),
                 c.text(check.detail),
             ])
@@ -73,9 +75,17 @@ class LedgerSheets(Book):
             ws.append([c.text(unmapped.workspace_id), c.text(unmapped.name), *who,
                        c.number(unmapped.amount, st.MONEY), c.text(unmapped.taken_by)])
 
+    def _figure(self, c: Cells, value: str | Figure) -> Cell | None:
+        """A check's amount as a number with its format (money, exact cents or dollars); words as text."""
+        if not isinstance(value, Figure):
+            return c.text(value)
+        style = {FigureKind.CENTS: st.CENTS, FigureKind.EXACT: st.EXACT}.get(value.kind)
+        return c.number(value.value, style or self.currency_style(value.currency, st.MONEY))
+
     def run_info(self) -> None:
         info = self.report.run_info
         ws, c = self.sheet(SHEET_RUN_INFO, (22, 100))
+        ws.print_title_rows = "2:2" if info.demo else "1:1"  # the Field / Value header on every page
         if info.demo:
             ws.append([c.text(DEMO_BANNER, st.DEMO), c.text("", st.DEMO)])
         ws.append(c.header_row(("Field", "Value")))

@@ -37,10 +37,20 @@ class LineSheets(Book):
                Column("Prior Month (USD)", st.MONEY, 14),
                Column("Archived", st.TEXT, 10), Column("Unmapped", st.TEXT, 10)]
         )
-        self.table(SHEET_WORKSPACES, columns, self.report.workspaces, lambda line: (
+        lines = self.report.workspaces
+        tokens = TokenCounts()
+        for line in lines:
+            tokens = tokens + line.tokens
+        # every workspace's exact spend: it rounds to the month's total, as the Summary's does
+        footer = ([("Total", st.TOTAL_LABEL), ("", st.TOTAL_LABEL), ("", st.TOTAL_LABEL),
+                   (sum((line.amount for line in lines), ZERO), st.TOTAL)]
+                  + [(value, st.TOTAL_INTEGER) for value in _tokens(tokens)]
+                  + [(tokens.cache_hit_rate, st.TOTAL_PERCENT),
+                     (sum((line.prior_amount for line in lines), ZERO), st.TOTAL)])
+        self.table(SHEET_WORKSPACES, columns, lines, lambda line: (
             line.workspace_id or "", line.name, line.cost_center, line.amount,
             *_tokens(line.tokens), line.cache_hit_rate, line.prior_amount,
-            "Yes" if line.archived else "", "Yes" if line.unmapped else ""))
+            "Yes" if line.archived else "", "Yes" if line.unmapped else ""), footer=footer)
 
     def line_items(self) -> None:
         if self.report.has_attribution_columns:
@@ -87,7 +97,7 @@ class LineSheets(Book):
             tokens = tokens + line.tokens
         footer = ([("Total", st.TOTAL_LABEL)] + [("", st.TOTAL_LABEL)] * len(first)
                   + [(sum((line.amount for line in lines), ZERO), st.TOTAL)]
-                  + [(value, st.TOTAL) for value in _tokens(tokens)])
+                  + [(value, st.TOTAL_INTEGER) for value in _tokens(tokens)])
         self.table(title, columns + trailing, lines, lambda line: (
             *to_row(line), line.cost_center, line.amount, *_tokens(line.tokens),
             *((line.id, line.kind.replace("_", " ")) if trailing else ())), footer=footer)

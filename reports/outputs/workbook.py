@@ -79,6 +79,7 @@ class _Writer(LineSheets, HistorySheets, LedgerSheets):
         header_row = 8 + (1 if report.run_info.demo else 0) + (0 if in_ledger is None else 2)
         # Sheet views go out with the first row in write-only mode: freeze first.
         ws.freeze_panes = f"A{header_row + 1}"
+        ws.print_title_rows = f"{header_row}:{header_row}"
         if report.run_info.demo:
             ws.append([c.text(DEMO_BANNER, st.DEMO)] + [c.text("", st.DEMO) for _ in range(3)])
         ws.append([c.text(title, st.TITLE)])

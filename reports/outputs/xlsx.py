@@ -137,7 +137,7 @@ class Cells:
             return self.day(value)
         if style in (st.PERCENT, st.TOTAL_PERCENT):
             return self.ratio(value, style)
-        if style in (st.MONEY, st.EXACT, st.CENTS, st.INTEGER, st.TOTAL):
+        if style in (st.MONEY, st.EXACT, st.CENTS, st.INTEGER, st.TOTAL, st.TOTAL_INTEGER):
             return self.number(value, style)
         return self.text(value, style)
 
@@ -158,7 +158,7 @@ class Cells:
 _ROWS_PER_CHUNK = 2000
 _TEXT_CACHE_LIMIT = 200_000  # distinct texts remembered per table (names, descriptions...)
 _XML_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # a bare CR reads back as LF, as before
-_NUMBER_STYLES = frozenset({st.MONEY, st.EXACT, st.CENTS, st.INTEGER, st.TOTAL})
+_NUMBER_STYLES = frozenset({st.MONEY, st.EXACT, st.CENTS, st.INTEGER, st.TOTAL, st.TOTAL_INTEGER})
 _RATIO_STYLES = frozenset({st.PERCENT, st.TOTAL_PERCENT})
 
 
@@ -356,6 +356,7 @@ class Book:
         for number, name in enumerate(titles):
             ws, cells = self.sheet(name, [column.width for column in columns])
             ws.freeze_panes = "A2"
+            ws.print_title_rows = "1:1"  # printed, every page starts with the header
             ws.append(cells.header_row(column.header for column in columns))
             start, stop = number * per_sheet, min(total_rows, (number + 1) * per_sheet)
             if total_rows == 0 and empty_note is not None:

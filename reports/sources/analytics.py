@@ -42,7 +42,7 @@ from reports.core.records import (
     TokenCounts,
     UsageRow,
 )
-from reports.core.report import Check, SourceProfile, Status
+from reports.core.report import Check, Figure, FigureKind, SourceProfile, Status
 from reports.core.settings import ANALYTICS
 from reports.core.sums import sum_costs, sum_usage
 from reports.errors import DataError, UsageError
@@ -226,16 +226,21 @@ def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
 
 def _daily_check(total: Decimal, daily: dict[date, Decimal]) -> Check:
     days = sum(daily.values(), ZERO)
-    return Check("Daily spend adds up to the month's cost rows (cents)", f"{total}", f"{days}", Status.PASS
+    return Check("Daily spend adds up to the month's cost rows (cents)", Figure(total, FigureKind.CENTS),
+                 Figure(days, FigureKind.CENTS), Status.PASS
                  if days == total else Status.FAIL, "the daily chart's query against the month's grouped query"
                  if days == total else "the API's two answers differ (data refreshed between them?): run again")
 
 
 def _legacy_check(total: Decimal, legacy: Decimal) -> Check:
+    def exact(amount: Decimal) -> Figure:
+        return Figure(amount, FigureKind.EXACT)
+
     analytics_usd, legacy_usd = cents_to_dollars(total), cents_to_dollars(legacy)
     if total == legacy:
-        return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.PASS)
-    return Check("Legacy cost report total agrees (cross-check)", f"{legacy_usd}", f"{analytics_usd}", Status.WARN,
+        return Check("Legacy cost report total agrees (cross-check)", exact(legacy_usd), exact(analytics_usd),
+                     Status.PASS)
+    return Check("Legacy cost report total agrees (cross-check)", exact(legacy_usd), exact(analytics_usd), Status.WARN,
                  f"the analytics API reports {money_text(analytics_usd)} and the legacy cost report "
                  f"{money_text(legacy_usd)} ({money_text(analytics_usd - legacy_usd, signed=True)}); the legacy "
                  "report leaves out Priority Tier and Managed Agents session cost, and either may hold late data "
