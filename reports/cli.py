@@ -36,14 +36,17 @@ EXAMPLES = {
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
     "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
                     "  chargeback check-config --month 2026-10 --output /srv/chargeback",
-    "close": "example:\n  chargeback close --month 2026-10\n"
+    "close": "examples:\n  chargeback close --month 2026-10\n"
+             "  chargeback close --month 2026-10 --accept-unallocated   # sealed despite the unallocated WARN\n"
+             "  chargeback close --demo --month 2026-10\n"
              "  chargeback run --month 2026-10 --restate   # later, for late data",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
                "  chargeback history --month 2026-10 --verify   # re-hash every file of the twelve month folders\n"
                "  chargeback history --demo            # the demo's output folder, with the demo mapping",
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
-                "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf",
+                "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf\n"
+                "  chargeback backfill --from 2026-05 --to 2026-07 --close --accept-unallocated",
 }
 
 
@@ -103,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
     common(close)
+    close.add_argument("--demo", action="store_true", help="close a month run with --demo (the demo mapping)")
+    close.add_argument("--accept-unallocated", action="store_true",
+                       help="close even though the month's unallocated share is above unallocated_warn_percent")
 
     serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
@@ -139,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--source", choices=SOURCES, help="which API to read (as for run)")
     backfill.add_argument("--close", action="store_true",
                           help="close each month after its run (for months whose journals are already posted)")
+    backfill.add_argument("--accept-unallocated", action="store_true",
+                          help="with --close: close months whose unallocated share is above "
+                               "unallocated_warn_percent too (otherwise the backfill stops at the first)")
     backfill.add_argument("--no-pdf", action="store_true",
                           help="write each month without its PDF summary (quicker; workbook, journals and "
                                "manifest are complete)")
@@ -276,6 +285,7 @@ def _print_run_summary(result) -> None:
         amount = sum(item.amount for item in recon.unmapped)
         print(f"  unmapped       {money_text(amount)} in {len(names)} workspace(s) taken by {report.unallocated_code}: "
               f"{', '.join(names)}")
+    _print_unallocated(report)
     print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
     if report.restatement is not None:
         restated = report.restatement
@@ -290,6 +300,20 @@ def _print_run_summary(result) -> None:
         print(f"  wrote          {path}")
 
 
+def _print_unallocated(report) -> None:
+    """The month's unallocated amount and share, and the warnings about the config (unallocated share, unknown IDs)."""
+    from reports.core.config_checks import UNALLOCATED_SHARE, UNKNOWN_IDS, unallocated_percent
+
+    if report.unallocated_code is not None:
+        print(f"  unallocated    {money_text(report.unallocated_total)} "
+              f"({unallocated_percent(report.unallocated_total, report.total)}%) on {report.unallocated_code}")
+    for check in report.reconciliation.checks:
+        if check.status == Status.WARN and check.name == UNALLOCATED_SHARE:
+            print(f"  WARN           {check.name} {check.actual} (expected {check.expected}): {check.detail}")
+        elif check.status == Status.WARN and check.name == UNKNOWN_IDS:
+            print(f"  WARN           {check.actual} unknown configured ID(s): {check.detail}")
+
+
 def _close(args: argparse.Namespace) -> int:
     from reports.outputs.folder import month_lock, writing_to
     from reports.outputs.manifest import Manifest
@@ -298,7 +322,7 @@ def _close(args: argparse.Namespace) -> int:
     month = args.month or Month.last_complete(_now())
     settings = _optional_settings(args)
     with month_lock(args.output, month), writing_to(args.output):
-        seal = close_month(args.output, month, _now())
+        seal = close_month(args.output, month, _now(), accept_unallocated=args.accept_unallocated)
     print(f"closed {month}: run {seal.run_id}, total {money_text(seal.total)}, {len(seal.files)} files sealed "
           f"in {args.output / str(month) / 'seal.json'}")
     if settings is not None:
@@ -354,6 +378,7 @@ def _verdict(posted: dict) -> None:
 
 def _backfill(args: argparse.Namespace) -> int:
     from reports.backfill import backfill
+    from reports.core.config_checks import unallocated_percent
     from reports.pipeline import RunOptions
 
     last = args.last or Month.last_complete(_now())
@@ -367,13 +392,17 @@ def _backfill(args: argparse.Namespace) -> int:
         from reports.sources.client import validate_base_url
 
         validate_base_url(options.base_url or "")
-    result = backfill(options, args.first, last, close=args.close, now=_now)
+    result = backfill(options, args.first, last, close=args.close, accept_unallocated=args.accept_unallocated,
+                      now=_now)
     demo = " (DEMO)" if args.demo else ""
     print(f"backfill {result.first} to {result.last}{demo}: {len(result.ran)} month(s) run"
           f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
     for item in result.months:
         if item.total is not None:
-            print(f"  ran            {item.month}  {money_text(item.total)}  {item.folder}"
+            unallocated = "" if item.unallocated is None else (
+                f"  unallocated {money_text(item.unallocated)} ({unallocated_percent(item.unallocated, item.total)}%"
+                f"{', WARN: above unallocated_warn_percent' if item.unallocated_warned else ''})")
+            print(f"  ran            {item.month}  {money_text(item.total)}{unallocated}  {item.folder}"
                   f"{'  (closed)' if item.closed_now else ''}")
         else:
             print(f"  left alone     {item.month}  {item.outcome}")
@@ -381,11 +410,12 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _optional_settings(args: argparse.Namespace):
-    """The config named by --config, or the default one if it exists (a command that can do without)."""
+    """The config named by --config (or the demo mapping with --demo), or the default one if it exists
+    (a command that can do without)."""
     from reports.config import load_settings
 
-    if args.config is not None:
-        return load_settings(args.config)
+    if args.config is not None or getattr(args, "demo", False):
+        return load_settings(config_to_read(args.config, demo=getattr(args, "demo", False)))
     return load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
 
 

@@ -29,6 +29,7 @@ CORE_MODULES = {
     "__init__",
     "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
+    "config_checks",  # the month against its config: unallocated share, configured IDs the organization lacks
     "drivers",  # what drove the month's spend, for the PDF
     "history",  # the year so far, from what was posted
     "journal",  # the month's journal and a restatement's adjustments
