@@ -44,6 +44,10 @@ EXAMPLES = {
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
                "  chargeback history --month 2026-10 --verify   # re-hash every file of the twelve month folders\n"
                "  chargeback history --demo            # the demo's output folder, with the demo mapping",
+    "org": "examples:\n  chargeback org                        # last month's spend, mapped by config/chargeback.yaml\n"
+           "  chargeback org --month 2026-10 --yaml   # a config skeleton: every unmapped ID in place\n"
+           "  chargeback org --demo\n"
+           "  chargeback org --base-url http://127.0.0.1:8765   # against `chargeback serve-demo`",
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
                 "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf\n"
                 "  chargeback backfill --from 2026-05 --to 2026-07 --close --accept-unallocated",
@@ -152,6 +156,18 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write each month without its PDF summary (quicker; workbook, journals and "
                                "manifest are complete)")
 
+    org = command("org", "List the organization's workspaces (archived and the Default one included), API keys, "
+                         "users and service accounts with their IDs, the cost center the config gives each (or "
+                         "unmapped) and its spend in the month: what you build the mapping from.")
+    org.add_argument("--month", type=_month,
+                     help="YYYY-MM whose spend is shown (default: the last complete month, UTC)")
+    org.add_argument("--yaml", action="store_true",
+                     help="print a config skeleton instead: the current mapping with every unmapped ID in place")
+    org.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG}, if it exists)")
+    org.add_argument("--demo", action="store_true", help="the built-in simulated organization (no key needed)")
+    org.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
+    org.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
+
     email = command("email", "Send the month's executive summary PDF to the configured recipients.")
     common(email)
     email.add_argument("--force", action="store_true", help="send again even if this month was already sent")
@@ -178,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 100)
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
-                   "close": _close, "history": _history, "backfill": _backfill}
+                   "close": _close, "history": _history, "backfill": _backfill, "org": _org}
         status = handler[args.command](args)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return status
@@ -417,6 +433,29 @@ def _optional_settings(args: argparse.Namespace):
     if args.config is not None or getattr(args, "demo", False):
         return load_settings(config_to_read(args.config, demo=getattr(args, "demo", False)))
     return load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
+
+
+def _org(args: argparse.Namespace) -> int:
+    from reports.org import OrgOptions, fetch_organization
+    from reports.outputs import org_text
+
+    month = args.month or Month.last_complete(_now())
+    _check_month(month)
+    settings = _optional_settings(args)
+    base_url = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not args.demo:
+        from reports.sources.client import validate_base_url
+
+        validate_base_url(base_url)
+    result = fetch_organization(OrgOptions(month=month, settings=settings, demo=args.demo, base_url=base_url,
+                                           api_key=None if args.demo else _api_key(args)))
+    if args.yaml:
+        sys.stdout.write(org_text.skeleton(result.organization, month, settings))
+    else:
+        for line in org_text.table(result.organization, month, config=settings.source_path if settings else None,
+                                   unlisted=result.unlisted):
+            print(line)
+    return 0
 
 
 def _serve_demo(args: argparse.Namespace) -> int:

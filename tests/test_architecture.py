@@ -37,6 +37,7 @@ CORE_MODULES = {
     "money_text",  # money as every channel writes it (one formatter, with the currency)
     "month_data",  # a month as a source gives it to the core
     "months",  # calendar months and RFC 3339 times
+    "org",  # the organization's IDs as the config maps them, with a month's spend (`chargeback org`)
     "posting",  # a run's journal and a restatement's adjustment as posted figures
     "reconcile",  # the reconciliation checks that the figures agree
     "records",  # the typed rows the sources give
