@@ -482,11 +482,12 @@ def _check_config(args: argparse.Namespace) -> int:
         keys = sum(len(center.api_keys) for center in centers) + sum(1 for r in settings.shared if r.api_key)
         people = sum(len(center.users) + len(center.service_accounts) for center in centers)
         rules += f", {keys} API keys, {people} users and service accounts"
-    print(f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
-          f"{rules}, {len(settings.shared)} shared")
+    # every check runs before anything is printed: OK is said only when all of them passed
+    lines = [f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
+             f"{rules}, {len(settings.shared)} shared"]
     journal = settings.journal
     layouts = ", ".join(journal.layouts) or "none (only the generic journal CSV)"
-    print(f"  journal layouts: {layouts}; ledger currency {journal.currency}")
+    lines.append(f"  journal layouts: {layouts}; ledger currency {journal.currency}")
     if args.month is not None:
         from reports.core.journal import ledger_for
 
@@ -497,9 +498,10 @@ def _check_config(args: argparse.Namespace) -> int:
             check_lookback(args.month, _now())
         ledger = ledger_for(settings, args.month)  # ConfigError naming the month when it has no rate
         rate = "" if ledger.is_usd else f"; rate {ledger.rate} {ledger.currency} per USD"
-        print(f"  month {args.month}: OK — it has ended and can be reported{rate}")
+        lines.append(f"  month {args.month}: OK — it has ended and can be reported{rate}")
     check_writable(args.output)
-    print(f"  output folder {args.output}: OK — writable")
+    lines.append(f"  output folder {args.output}: OK — writable")
+    print("\n".join(lines))
     return 0
 
 

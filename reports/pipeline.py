@@ -196,6 +196,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         how = "demo" if options.demo else "api"
 
     snapshot = Snapshot(staging)
+    log.info("%s: reading %d pages and allocating…", month, len(snapshot.records))
     report = _report_from_snapshot(snapshot, source, settings, month, RunInfo(
         run_id=run_id, generated_at=generated_at, tool_version=__version__, source=how,
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
@@ -210,11 +211,14 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
+    log.info("%s: %s line items allocated to %d cost centers; writing the outputs…", month,
+             f"{report.reconciliation.line_item_count:,}", len(report.cost_centers))
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
     build_manifest(staging, report, raw, files, config_file=str(config_path),
                    requests_made=requests_made).write(staging)
+    log.info("%s: wrote %s (%d files hashed)", month, names.MANIFEST, len(raw) + len(files))
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
@@ -273,8 +277,10 @@ def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = Tru
     try:
         files = _write_tables(report, settings, folder)
         if pending is not None:
+            log.info("%s: waiting for the PDF…", month)
             pending.finish()
             files.insert(1, names.pdf_name(month))
+            log.info("%s: wrote %s", month, names.pdf_name(month))
     finally:
         if pending is not None:
             pending.cancel()
@@ -290,12 +296,15 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
 
     month = report.month
     write_workbook(report, folder / names.workbook_name(month))
+    log.info("%s: wrote %s (%s line items)", month, names.workbook_name(month),
+             f"{report.reconciliation.line_item_count:,}")
     write_journal_csv(report.journal, folder / names.journal_name(month))
     files = [names.workbook_name(month), names.journal_name(month)]
     # A restatement's folder gets its own FOCUS file: the whole month again (see outputs/focus.py)
     write_focus_csv(report, folder / names.focus_name(month))
     write_focus_schema(folder / names.focus_schema_name(month), names.focus_name(month))
     files += [names.focus_name(month), names.focus_schema_name(month)]
+    log.info("%s: wrote %s and %s", month, names.journal_name(month), names.focus_name(month))
     # The import layouts are of what is to be posted: the month's journal, or for a
     # restatement only its adjustment journal (the sealed journal is already posted).
     journal, stem = report.journal, names.journal_stem(month)
@@ -307,4 +316,7 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
     for name, data in layout_files(journal, settings, stem):
         (folder / name).write_bytes(data)
         files.append(name)
+    if settings.journal.layouts:
+        log.info("%s: wrote the journal (%d lines) in %d import layout(s): %s", month, len(journal.lines),
+                 len(settings.journal.layouts), ", ".join(settings.journal.layouts))
     return files
