@@ -92,6 +92,15 @@ def test_org_without_a_config_shows_everything_unmapped_and_its_skeleton_asks_fo
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(" - \"wrkspc_") == len(DEMO_WORKSPACES)  # every listed workspace, in place
     assert "organization:    # FILL IN" in done.stdout
+    filled = (done.stdout.replace("organization:    # FILL IN", "organization: Acme  # ")
+              .replace("  - code:    # FILL IN", "  - code: ALL-100  # ")
+              .replace("    name:    # FILL IN", "    name: All  # "))
+    skeleton = tmp_path / "skeleton.yaml"
+    skeleton.write_text(filled, encoding="utf-8")
+    checked = cli("check-config", "--config", str(skeleton), "--output", str(tmp_path / "out"))
+    assert checked.returncode == 0, checked.stderr
+    # shared rules count as mapped in check-config: every listed workspace is under the filled-in cost center
+    assert f"{len(DEMO_WORKSPACES)} workspaces mapped" in checked.stdout
 
 
 def test_org_demo_needs_no_key(cli):

@@ -21,6 +21,7 @@ from reports.core.org import (
 from reports.core.settings import ANALYTICS, CostCenter, Settings
 
 FILL_IN = "FILL IN"
+FRESH_UNALLOCATED = "UNALLOCATED"  # the unallocated cost center of a skeleton made without a config
 
 
 def table(organization: Organization, month: Month, *, config: str | None, unlisted: tuple[str, ...]) -> list[str]:
@@ -98,6 +99,9 @@ def skeleton(organization: Organization, month: Month, settings: Settings | None
     for center in settings.cost_centers if settings is not None else ():
         lines += _center(center, organization)
     lines += _placeholder(organization, month)
+    if settings is None:
+        lines += [f"  - code: {_quote(FRESH_UNALLOCATED)}",
+                  '    name: "Unallocated"   # takes the spend no rule maps (a WARN above 5% of the month)']
     default = organization.default_workspace
     spent = "" if default.spend is None else f"; {money_text(default.spend)} in {month}"
     if settings is not None and settings.default_workspace:
@@ -107,6 +111,8 @@ def skeleton(organization: Organization, month: Month, settings: Settings | None
                      f"Default workspace{spent}")
     if settings is not None and settings.unallocated:
         lines.append(f"unallocated: {_quote(settings.unallocated)}")
+    elif settings is None:  # spend of a workspace created later then warns instead of stopping the run
+        lines.append(f"unallocated: {_quote(FRESH_UNALLOCATED)}")
     if settings is not None and settings.shared:
         lines.append("shared:")
         for rule in settings.shared:
