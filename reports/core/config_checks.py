@@ -52,9 +52,8 @@ def unallocated_share_check(settings: Settings, unallocated: Decimal, total: Dec
     over = unallocated_over(settings, unallocated, total)
     detail = ""
     if over:
-        detail = (f"{money_text(unallocated)} of {money_text(total)} went to {settings.unallocated}: map its "
-                  "workspaces (`chargeback org` lists them) and run the month again; `close` refuses this month "
-                  "without --accept-unallocated")
+        detail = (f"{money_text(unallocated)} went to {settings.unallocated}: map it (`chargeback org`) and run "
+                  "again; close needs --accept-unallocated")
     return Check(UNALLOCATED_SHARE, f"at most {threshold.normalize():f}%", f"{percent}%",
                  Status.WARN if over else Status.PASS, detail)
 
@@ -92,7 +91,6 @@ def unknown_ids_check(settings: Settings, directory: Directory, payers: Iterable
             unknown.append(f"{settings.source_path}:{item.line}: {what} {item.value} is not in the "
                            f"organization's {listing}")
     if not unknown:
-        return Check(UNKNOWN_IDS, "0", "0", Status.PASS, "every configured workspace, API key and user is in the "
-                     "organization's listings (archived included)")
+        return Check(UNKNOWN_IDS, "0", "0", Status.PASS)
     return Check(UNKNOWN_IDS, "0", f"{len(unknown)}", Status.WARN,
                  "; ".join(unknown) + " (a typo? `chargeback org` lists every ID)")
