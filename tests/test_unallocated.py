@@ -121,7 +121,7 @@ def test_the_demo_mapping_knows_every_id_and_close_demo_seals_the_demo_month(cli
     assert done.returncode == 0, done.stderr
     assert "unknown configured ID" not in done.stdout and "WARN" not in done.stdout
     recorded = manifest(output / "2026-10")["reconciliation"]
-    assert recorded["Unknown configured IDs"] == "PASS" and recorded["Unallocated share"] == "PASS"
+    assert "Unknown configured IDs" not in recorded and "Unallocated share" not in recorded  # warnings only
     closed = cli("close", "--demo", "--month", "2026-10", "--output", str(output))
     assert closed.returncode == 0, closed.stderr
     assert closed.stdout.startswith("closed 2026-10: run ") and "another configuration" not in closed.stdout

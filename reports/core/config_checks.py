@@ -25,10 +25,12 @@ _KINDS = {
 
 
 def month_config_checks(settings: Settings, current: MonthTotals, directory: Directory) -> tuple[Check, ...]:
-    """The month's checks against its config, for the Reconciliation sheet."""
+    """The month's warnings about its config, for the Reconciliation sheet: only those that warn, like the
+    unmapped workspaces (a PASS row for each would crowd the PDF's page of checks for nothing)."""
     unallocated = current.cost_center_totals.get(settings.unallocated or "", Decimal(0))
-    share = unallocated_share_check(settings, unallocated, current.rounded_total)
-    return (*((share,) if share is not None else ()), unknown_ids_check(settings, directory, current.sums.by_payer))
+    checks = (unallocated_share_check(settings, unallocated, current.rounded_total),
+              unknown_ids_check(settings, directory, current.sums.by_payer))
+    return tuple(check for check in checks if check is not None and check.status == Status.WARN)
 
 
 def unallocated_percent(unallocated: Decimal, total: Decimal) -> Decimal:
