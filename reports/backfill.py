@@ -11,9 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from reports.core.config_checks import UNALLOCATED_SHARE
 from reports.core.money_text import money_text
 from reports.core.months import Month, month_span
-from reports.errors import BackfillStopped, ChargebackError, UsageError
+from reports.core.report import Status
+from reports.errors import BackfillStopped, ChargebackError, UnallocatedShareError, UsageError
 from reports.outputs.folder import month_lock, writing_to
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import SEAL, close_month
@@ -36,6 +38,8 @@ class MonthOutcome:
     total: Decimal | None = None  # a month run: its total (USD)
     folder: Path | None = None  # a month run: where it was published
     closed_now: bool = False  # closed by this backfill (--close)
+    unallocated: Decimal | None = None  # a month run: its spend on the unallocated cost center (None: there is none)
+    unallocated_warned: bool = False  # its share is above unallocated_warn_percent (a WARN on Reconciliation)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def state_of(output_dir: Path, month: Month) -> str | None:
 
 
 def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = False,
-             now: Callable[[], datetime]) -> BackfillResult:
+             accept_unallocated: bool = False, now: Callable[[], datetime]) -> BackfillResult:
     """Run every never-run month from ``first`` to ``last`` in order (closing each with ``close``).
 
     ``options`` is the run of one month; its month is replaced by each month's. The first month
@@ -92,7 +96,15 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
         log.info("%s [%d/%d] running…", month, index, len(months))
         _release_memory()
         try:
-            outcome = _run_month(replace(options, month=month), close=close, now=now)
+            outcome = _run_month(replace(options, month=month), close=close, accept_unallocated=accept_unallocated,
+                                 now=now)
+        except UnallocatedShareError as exc:
+            # the month is published but open: the backfill's own flag would leave it alone next time
+            raise UsageError(
+                f"backfill stopped at {month}: it was run but not closed, {exc.share} is unallocated, above "
+                f"unallocated_warn_percent; map those IDs (`chargeback org` lists them) and run it again, or close "
+                f"it as it is with `chargeback close --month {month} --accept-unallocated`; then backfill the "
+                "rest (with --accept-unallocated to close such months too)") from None
         except ChargebackError as exc:
             done = [str(item.month) for item in outcomes if item.outcome == RAN]
             kept = f"; the {len(done)} month(s) run before it are kept ({', '.join(done)})" if done else ""
@@ -119,10 +131,15 @@ def _release_memory() -> None:
         pass
 
 
-def _run_month(options: RunOptions, *, close: bool, now: Callable[[], datetime]) -> MonthOutcome:
+def _run_month(options: RunOptions, *, close: bool, accept_unallocated: bool,
+               now: Callable[[], datetime]) -> MonthOutcome:
     """Run (and close) one month; only what the summary prints outlives this call, not the month's Report."""
     result = run(options, now=now)
     if close:
         with month_lock(options.output_dir, options.month), writing_to(options.output_dir):
-            close_month(options.output_dir, options.month, now())
-    return MonthOutcome(options.month, RAN, result.report.total, result.folder, closed_now=close)
+            close_month(options.output_dir, options.month, now(), accept_unallocated=accept_unallocated)
+    report = result.report
+    return MonthOutcome(options.month, RAN, report.total, result.folder, closed_now=close,
+                        unallocated=report.unallocated_total if report.unallocated_code else None,
+                        unallocated_warned=any(check.name == UNALLOCATED_SHARE and check.status == Status.WARN
+                                               for check in report.reconciliation.checks))

@@ -37,15 +37,22 @@ EXAMPLES = {
     "serve-demo": "example:\n  chargeback serve-demo --port 8765",
     "check-config": "examples:\n  chargeback check-config --config config/chargeback.yaml\n"
                     "  chargeback check-config --month 2026-10 --output /srv/chargeback",
-    "close": "example:\n  chargeback close --month 2026-10\n"
+    "close": "examples:\n  chargeback close --month 2026-10\n"
+             "  chargeback close --month 2026-10 --accept-unallocated   # sealed despite the unallocated WARN\n"
+             "  chargeback close --demo --month 2026-10\n"
              "  chargeback run --month 2026-10 --restate   # later, for late data\n"
              "  chargeback run --month 2026-10 --restate --posting-date 2026-12-01",
     "email": "examples:\n  chargeback email --month 2026-10\n  chargeback email --month 2026-10 --dry-run",
     "history": "examples:\n  chargeback history --month 2026-10\n  chargeback history --csv history-2026-10.csv\n"
                "  chargeback history --month 2026-10 --verify   # re-hash every file of the twelve month folders\n"
                "  chargeback history --demo            # the demo's output folder, with the demo mapping",
+    "org": "examples:\n  chargeback org                        # last month's spend, mapped by config/chargeback.yaml\n"
+           "  chargeback org --month 2026-10 --yaml   # a config skeleton: every unmapped ID in place\n"
+           "  chargeback org --demo\n"
+           "  chargeback org --base-url http://127.0.0.1:8765   # against `chargeback serve-demo`",
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
-                "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf",
+                "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf\n"
+                "  chargeback backfill --from 2026-05 --to 2026-07 --close --accept-unallocated",
 }
 
 
@@ -117,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     close = command("close", "Close (seal) a month: record its outputs' hashes so a later run cannot rewrite them.")
     common(close)
+    close.add_argument("--demo", action="store_true", help="close a month run with --demo (the demo mapping)")
+    close.add_argument("--accept-unallocated", action="store_true",
+                       help="close even though the month's unallocated share is above unallocated_warn_percent")
 
     serve = command("serve-demo", "Serve the simulated Admin API on loopback for trying clients by hand.")
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
@@ -153,9 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--source", choices=SOURCES, help="which API to read (as for run)")
     backfill.add_argument("--close", action="store_true",
                           help="close each month after its run (for months whose journals are already posted)")
+    backfill.add_argument("--accept-unallocated", action="store_true",
+                          help="with --close: close months whose unallocated share is above "
+                               "unallocated_warn_percent too (otherwise the backfill stops at the first)")
     backfill.add_argument("--no-pdf", action="store_true",
                           help="write each month without its PDF summary (quicker; workbook, journals and "
                                "manifest are complete)")
+
+    org = command("org", "List the organization's workspaces (archived and the Default one included), API keys, "
+                         "users and service accounts with their IDs, the cost center the config gives each (or "
+                         "unmapped) and its spend in the month: what you build the mapping from.")
+    org.add_argument("--month", type=_month,
+                     help="YYYY-MM whose spend is shown (default: the last complete month, UTC)")
+    org.add_argument("--yaml", action="store_true",
+                     help="print a config skeleton instead: the current mapping with every unmapped ID in place")
+    org.add_argument("--config", type=Path, help=f"YAML configuration (default {DEFAULT_CONFIG}, if it exists)")
+    org.add_argument("--demo", action="store_true", help="the built-in simulated organization (no key needed)")
+    org.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
+    org.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
 
     email = command("email", "Send the month's executive summary PDF to the configured recipients.")
     common(email)
@@ -183,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 100)
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
-                   "close": _close, "history": _history, "backfill": _backfill}
+                   "close": _close, "history": _history, "backfill": _backfill, "org": _org}
         status = handler[args.command](args)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return status
@@ -295,6 +320,7 @@ def _print_run_summary(result) -> None:
         amount = sum(item.amount for item in recon.unmapped)
         print(f"  unmapped       {money_text(amount)} in {len(names)} workspace(s) taken by {report.unallocated_code}: "
               f"{', '.join(names)}")
+    _print_unallocated(report)
     print(f"  reconciliation {'PASS' if recon.passed else 'FAIL'} ({len(recon.checks)} checks, {warns} warnings)")
     if report.restatement is not None:
         restated = report.restatement
@@ -313,6 +339,20 @@ def _print_run_summary(result) -> None:
         print(f"  wrote          {path}")
 
 
+def _print_unallocated(report) -> None:
+    """The month's unallocated amount and share, and the warnings about the config (unallocated share, unknown IDs)."""
+    from reports.core.config_checks import UNALLOCATED_SHARE, UNKNOWN_IDS, unallocated_percent
+
+    if report.unallocated_code is not None:
+        print(f"  unallocated    {money_text(report.unallocated_total)} "
+              f"({unallocated_percent(report.unallocated_total, report.total)}%) on {report.unallocated_code}")
+    for check in report.reconciliation.checks:
+        if check.status == Status.WARN and check.name == UNALLOCATED_SHARE:
+            print(f"  WARN           {check.name} {check.actual} (expected {check.expected}): {check.detail}")
+        elif check.status == Status.WARN and check.name == UNKNOWN_IDS:
+            print(f"  WARN           {check.actual} unknown configured ID(s): {check.detail}")
+
+
 def _close(args: argparse.Namespace) -> int:
     from reports.outputs.folder import month_lock, writing_to
     from reports.outputs.manifest import Manifest
@@ -321,7 +361,7 @@ def _close(args: argparse.Namespace) -> int:
     month = args.month or Month.last_complete(_now())
     settings = _optional_settings(args)
     with month_lock(args.output, month), writing_to(args.output):
-        seal = close_month(args.output, month, _now())
+        seal = close_month(args.output, month, _now(), accept_unallocated=args.accept_unallocated)
     print(f"closed {month}: run {seal.run_id}, total {money_text(seal.total)}, {len(seal.files)} files sealed "
           f"in {args.output / str(month) / 'seal.json'}")
     if settings is not None:
@@ -377,6 +417,7 @@ def _verdict(posted: dict) -> None:
 
 def _backfill(args: argparse.Namespace) -> int:
     from reports.backfill import backfill
+    from reports.core.config_checks import unallocated_percent
     from reports.pipeline import RunOptions
 
     last = args.last or Month.last_complete(_now())
@@ -390,13 +431,17 @@ def _backfill(args: argparse.Namespace) -> int:
         from reports.sources.client import validate_base_url
 
         validate_base_url(options.base_url or "")
-    result = backfill(options, args.first, last, close=args.close, now=_now)
+    result = backfill(options, args.first, last, close=args.close, accept_unallocated=args.accept_unallocated,
+                      now=_now)
     demo = " (DEMO)" if args.demo else ""
     print(f"backfill {result.first} to {result.last}{demo}: {len(result.ran)} month(s) run"
           f"{', each closed' if args.close and result.ran else ''}, {len(result.left_alone)} left alone")
     for item in result.months:
         if item.total is not None:
-            print(f"  ran            {item.month}  {money_text(item.total)}  {item.folder}"
+            unallocated = "" if item.unallocated is None else (
+                f"  unallocated {money_text(item.unallocated)} ({unallocated_percent(item.unallocated, item.total)}%"
+                f"{', WARN: above unallocated_warn_percent' if item.unallocated_warned else ''})")
+            print(f"  ran            {item.month}  {money_text(item.total)}{unallocated}  {item.folder}"
                   f"{'  (closed)' if item.closed_now else ''}")
         else:
             print(f"  left alone     {item.month}  {item.outcome}")
@@ -404,12 +449,36 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _optional_settings(args: argparse.Namespace):
-    """The config named by --config, or the default one if it exists (a command that can do without)."""
+    """The config named by --config (or the demo mapping with --demo), or the default one if it exists
+    (a command that can do without)."""
     from reports.config import load_settings
 
-    if args.config is not None:
-        return load_settings(args.config)
+    if args.config is not None or getattr(args, "demo", False):
+        return load_settings(config_to_read(args.config, demo=getattr(args, "demo", False)))
     return load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
+
+
+def _org(args: argparse.Namespace) -> int:
+    from reports.org import OrgOptions, fetch_organization
+    from reports.outputs import org_text
+
+    month = args.month or Month.last_complete(_now())
+    _check_month(month)
+    settings = _optional_settings(args)
+    base_url = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not args.demo:
+        from reports.sources.client import validate_base_url
+
+        validate_base_url(base_url)
+    result = fetch_organization(OrgOptions(month=month, settings=settings, demo=args.demo, base_url=base_url,
+                                           api_key=None if args.demo else _api_key(args)))
+    if args.yaml:
+        sys.stdout.write(org_text.skeleton(result.organization, month, settings))
+    else:
+        for line in org_text.table(result.organization, month, config=settings.source_path if settings else None,
+                                   unlisted=result.unlisted):
+            print(line)
+    return 0
 
 
 def _serve_demo(args: argparse.Namespace) -> int:
@@ -436,11 +505,12 @@ def _check_config(args: argparse.Namespace) -> int:
         keys = sum(len(center.api_keys) for center in centers) + sum(1 for r in settings.shared if r.api_key)
         people = sum(len(center.users) + len(center.service_accounts) for center in centers)
         rules += f", {keys} API keys, {people} users and service accounts"
-    print(f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
-          f"{rules}, {len(settings.shared)} shared")
+    # every check runs before anything is printed: OK is said only when all of them passed
+    lines = [f"{config}: OK — {settings.organization} (source {settings.source}): {len(centers)} cost centers, "
+             f"{rules}, {len(settings.shared)} shared"]
     journal = settings.journal
     layouts = ", ".join(journal.layouts) or "none (only the generic journal CSV)"
-    print(f"  journal layouts: {layouts}; ledger currency {journal.currency}")
+    lines.append(f"  journal layouts: {layouts}; ledger currency {journal.currency}")
     if args.month is not None:
         from reports.core.journal import ledger_for
 
@@ -451,9 +521,10 @@ def _check_config(args: argparse.Namespace) -> int:
             check_lookback(args.month, _now())
         ledger = ledger_for(settings, args.month)  # ConfigError naming the month when it has no rate
         rate = "" if ledger.is_usd else f"; rate {ledger.rate} {ledger.currency} per USD"
-        print(f"  month {args.month}: OK — it has ended and can be reported{rate}")
+        lines.append(f"  month {args.month}: OK — it has ended and can be reported{rate}")
     check_writable(args.output)
-    print(f"  output folder {args.output}: OK — writable")
+    lines.append(f"  output folder {args.output}: OK — writable")
+    print("\n".join(lines))
     return 0
 
 

@@ -76,6 +76,14 @@ class SealedMonthError(ChargebackError):
     exit_status = 2
 
 
+class UnallocatedShareError(UsageError):
+    """``close`` refused a month whose unallocated share is above ``unallocated_warn_percent``."""
+
+    def __init__(self, message: str, share: str):
+        super().__init__(message)
+        self.share = share  # "30.2% of its spend ($9,000.00 of $29,800.00)"
+
+
 class BackfillStopped(ChargebackError):
     """A month of a backfill failed: the months before it stay published; the exit status is that month's."""
 

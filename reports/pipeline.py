@@ -220,6 +220,7 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     # it vouches for every file of the months it reads. A month-end run checks the hash chain.
     earlier = read_history(options.output_dir, month, every_file=options.offline or options.restate)
     prior_posted = earlier.get(month.prior())  # the comparisons use the prior month as its books hold it
+    log.info("%s: reading %d pages and allocating…", month, len(snapshot.records))
     report = _report_from_snapshot(snapshot, source, settings, month, RunInfo(
         run_id=run_id, generated_at=generated_at, tool_version=__version__, source=how,
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
@@ -237,11 +238,14 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     kept = None if sealed is not None else keep_replaced(options.output_dir / str(month), staging, month)
     if kept is not None:
         report = replace(report, run_info=replace(report.run_info, replaces=_replaces(kept, report)))
+    log.info("%s: %s line items allocated to %d cost centers; writing the outputs…", month,
+             f"{report.reconciliation.line_item_count:,}", len(report.cost_centers))
     files = _render(report, settings, staging, pdf=options.pdf)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
     build_manifest(staging, report, raw, files + list(kept.files if kept is not None else ()),
                    config_file=str(config_path), requests_made=requests_made).write(staging)
+    log.info("%s: wrote %s (%d files hashed)", month, names.MANIFEST, len(raw) + len(files))
     return _Produced(report, files + [names.MANIFEST], requests_made, bytes_received)
 
 
@@ -312,8 +316,10 @@ def _render(report: Report, settings: Settings, folder: Path, *, pdf: bool = Tru
     try:
         files = _write_tables(report, settings, folder)
         if pending is not None:
+            log.info("%s: waiting for the PDF…", month)
             pending.finish()
             files.insert(1, names.pdf_name(month))
+            log.info("%s: wrote %s", month, names.pdf_name(month))
     finally:
         if pending is not None:
             pending.cancel()
@@ -329,12 +335,15 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
 
     month = report.month
     write_workbook(report, folder / names.workbook_name(month))
+    log.info("%s: wrote %s (%s line items)", month, names.workbook_name(month),
+             f"{report.reconciliation.line_item_count:,}")
     write_journal_csv(report.journal, folder / names.journal_name(month))
     files = [names.workbook_name(month), names.journal_name(month)]
     # A restatement's folder gets its own FOCUS file: the whole month again (see outputs/focus.py)
     write_focus_csv(report, folder / names.focus_name(month))
     write_focus_schema(folder / names.focus_schema_name(month), names.focus_name(month))
     files += [names.focus_name(month), names.focus_schema_name(month)]
+    log.info("%s: wrote %s and %s", month, names.journal_name(month), names.focus_name(month))
     # The import layouts are of what is to be posted: the month's journal, or for a
     # restatement only its adjustment journal (the sealed journal is already posted).
     journal, stem = report.journal, names.journal_stem(month)
@@ -346,4 +355,7 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
     for name, data in layout_files(journal, settings, stem):
         (folder / name).write_bytes(data)
         files.append(name)
+    if settings.journal.layouts:
+        log.info("%s: wrote the journal (%d lines) in %d import layout(s): %s", month, len(journal.lines),
+                 len(settings.journal.layouts), ", ".join(settings.journal.layouts))
     return files

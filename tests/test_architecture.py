@@ -30,6 +30,7 @@ CORE_MODULES = {
     "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
     "budget",  # spend against budget: budgeted, without a budget, total
+    "config_checks",  # the month against its config: unallocated share, configured IDs the organization lacks
     "drivers",  # what drove the month's spend, for the PDF
     "history",  # the year so far, from what was posted
     "journal",  # the month's journal and a restatement's adjustments
@@ -37,6 +38,7 @@ CORE_MODULES = {
     "money_text",  # money as every channel writes it (one formatter, with the currency)
     "month_data",  # a month as a source gives it to the core
     "months",  # calendar months and RFC 3339 times
+    "org",  # the organization's IDs as the config maps them, with a month's spend (`chargeback org`)
     "posting",  # a run's journal and a restatement's adjustment as posted figures
     "prior",  # the prior month compared with: as posted in the books, else as fetched
     "prior_compare",  # the prior month's books against the API: the check, the notes, the movers' bridge

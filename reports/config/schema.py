@@ -8,19 +8,28 @@ each value through the readers of ``fields``.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 from reports.config.allocation import Claim, check_claims, read_code_ref, read_cost_centers, read_shared
 from reports.config.email_settings import read_email
-from reports.config.fields import read_mapping, read_text, unknown_keys
+from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
-from reports.core.settings import COST_REPORT, SOURCES, PdfSettings, Settings, SourceName
+from reports.core.settings import (
+    COST_REPORT,
+    DEFAULT_UNALLOCATED_WARN_PERCENT,
+    SOURCES,
+    ConfiguredId,
+    PdfSettings,
+    Settings,
+    SourceName,
+)
 from reports.errors import ConfigError
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
-    "shared", "email", "pdf", "fiscal_year_start",
+    "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent",
 }
 _PAPERS = ("letter", "a4")
 
@@ -82,6 +91,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     email = read_email(top.get("email"), problems)
     pdf = _pdf(top.get("pdf"), problems)
     fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
+    warn_percent = _warn_percent(top.get("unallocated_warn_percent"), problems)
 
     return Settings(
         organization=organization or "",
@@ -94,6 +104,8 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         pdf=pdf,
         source=source or COST_REPORT,
         fiscal_year_start=fiscal_year_start,
+        unallocated_warn_percent=warn_percent,
+        configured_ids=tuple(ConfiguredId(claim.field, claim.value, claim.node.line) for claim in claims),
     )
 
 
@@ -115,6 +127,19 @@ def _fiscal_year_start(node: Node | None, problems: Problems) -> int:
                      f"{node.text or node.value!r}")
         return 1
     return node.value
+
+
+def _warn_percent(node: Node | None, problems: Problems) -> Decimal:
+    """The unallocated share (percent of the month's spend) above which a month warns; 5 when not given."""
+    if node is None or node.value is None:
+        return DEFAULT_UNALLOCATED_WARN_PERCENT
+    percent = read_decimal(node, "unallocated_warn_percent", problems)
+    if percent is None:
+        return DEFAULT_UNALLOCATED_WARN_PERCENT
+    if not 0 <= percent <= 100:
+        problems.add(node, "unallocated_warn_percent", f"must be a percentage from 0 to 100, got {node.text}")
+        return DEFAULT_UNALLOCATED_WARN_PERCENT
+    return percent
 
 
 def _pdf(node: Node | None, problems: Problems) -> PdfSettings:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
 from reports.core.allocate import Rules
+from reports.core.config_checks import month_config_checks
 from reports.core.drivers import drivers_of
 from reports.core.history import Posted
 from reports.core.journal import ledger_for, month_journal
@@ -64,7 +65,8 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
         prior_sums.by_day if prior_sums is not None else None)
     reconciliation = reconciliation_of(month, current, centers, journal, line_items, directory, settings,
-                                     data.days_with_data, data.unknown_cost_types, data.checks + prior_checks(compared))
+                                     data.days_with_data, data.unknown_cost_types, data.checks + prior_checks(compared)
+                                     + month_config_checks(settings, current, directory))
     late = late_data_mover(compared, prior.source_total if prior is not None else None)
     drivers = drivers_of(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day, late)
     notes = _notes(run, current, drivers, usage is not None, data.unknown_cost_types, compared is not None,

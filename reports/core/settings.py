@@ -130,6 +130,18 @@ ANALYTICS = SourceName.ANALYTICS
 SOURCES = tuple(SourceName)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfiguredId:
+    """An ID (or email) a rule of the config names, and the line it is written on (for warnings)."""
+
+    kind: str  # workspaces | api_keys | users | service_accounts (the config's list names)
+    value: str
+    line: int
+
+
+DEFAULT_UNALLOCATED_WARN_PERCENT = Decimal(5)
+
+
 @dataclass(frozen=True)
 class Settings:
     organization: str
@@ -142,6 +154,9 @@ class Settings:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     source: SourceName = COST_REPORT
     fiscal_year_start: int = 1  # the month number the fiscal year starts in (year to date counts from it)
+    # above this share of the month's spend on the unallocated cost center: a WARN, and close refuses the month
+    unallocated_warn_percent: Decimal = DEFAULT_UNALLOCATED_WARN_PERCENT
+    configured_ids: tuple[ConfiguredId, ...] = ()  # every ID the rules name, with its line
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.core.budget import BUDGETED, TOTAL, WITHOUT_A_BUDGET, AgainstBudget, BudgetLine
+from reports.core.config_checks import UNALLOCATED_SHARE, UNKNOWN_IDS
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
 from reports.core.posting import adjustment_of
@@ -406,6 +407,9 @@ class Manifest:
         return manifest
 
 
+RECORDED_WARNINGS = frozenset({UNALLOCATED_SHARE, UNKNOWN_IDS})
+
+
 def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry], outputs: Iterable[str], *,
                    config_file: str, requests_made: int | None) -> Manifest:
     """The manifest of a run written into ``folder``: hashes every output as it is now."""
@@ -427,8 +431,10 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         raw_pages=tuple(raw_files),
         outputs=tuple(FileEntry(name, sha256_file(folder / name)) for name in outputs),
         totals=Totals.of(report),
+        # the warnings `close` acts on are recorded too (the others repeat per workspace or cost type)
         reconciliation={check.name: check.status for check in report.reconciliation.checks
-                        if check.status != Status.WARN} | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
+                        if check.status != Status.WARN or check.name in RECORDED_WARNINGS}
+        | {"unmapped_workspaces": len(report.reconciliation.unmapped)},
         replaces=info.replaces,
     )
 

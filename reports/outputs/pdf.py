@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import reports
+from reports.core.config_checks import UNALLOCATED_SHARE
 from reports.core.history import HistoryRow
 from reports.core.money import ZERO
 from reports.core.months import Month
@@ -178,6 +179,8 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "reconciliation": report.reconciliation,
         "failed_checks": [c for c in report.reconciliation.checks if c.status == Status.FAIL],
         "warned_checks": [c for c in report.reconciliation.checks if c.status == Status.WARN],
+        "unallocated_warning": next((c for c in report.reconciliation.checks
+                                     if c.name == UNALLOCATED_SHARE and c.status == Status.WARN), None),
         "run_info": report.run_info,
         "restatement": report.restatement,
         "attribution_columns": report.has_attribution_columns,

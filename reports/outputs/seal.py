@@ -8,8 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from reports.core.config_checks import UNALLOCATED_SHARE, unallocated_percent
+from reports.core.money_text import money_text
 from reports.core.months import Month, rfc3339
-from reports.errors import DataError, SealedMonthError
+from reports.core.report import Status
+from reports.errors import DataError, SealedMonthError, UnallocatedShareError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
 from reports.outputs.manifest import Manifest, Totals, read_json_values
@@ -60,13 +63,25 @@ def read_seal(folder: Path) -> Seal | None:
         raise DataError(f"{path} is not a readable seal ({exc}); restore it from your records") from None
 
 
-def close_month(output_dir: Path, month: Month, now: datetime) -> Seal:
-    """Seal the month's published outputs: record the manifest's hashes after checking them."""
+def close_month(output_dir: Path, month: Month, now: datetime, *, accept_unallocated: bool = False) -> Seal:
+    """Seal the month's published outputs: record the manifest's hashes after checking them.
+
+    A month whose run warned that too much of it is unallocated is refused (UsageError) unless
+    ``accept_unallocated``: closed books are not where a mapping mistake should be found.
+    """
     folder = output_dir / str(month)
     existing = read_seal(folder)
     if existing is not None:
         raise SealedMonthError(f"{month} was already closed on {existing.sealed_at} (run {existing.run_id})")
     manifest = Manifest.read(folder, month)
+    if manifest.reconciliation.get(UNALLOCATED_SHARE) == Status.WARN and not accept_unallocated:
+        totals = manifest.totals
+        share = (f"{unallocated_percent(totals.unallocated, totals.total)}% of its spend "
+                 f"({money_text(totals.unallocated)} of {money_text(totals.total)})")
+        raise UnallocatedShareError(
+            f"{month} was not closed: {share} is unallocated, above unallocated_warn_percent; map those IDs "
+            "(`chargeback org` lists them) and run the month again, or pass --accept-unallocated to close it "
+            "as it is", share)
     files = {MANIFEST: sha256_file(folder / MANIFEST)}
     for entry in manifest.files:
         files[entry.file] = entry.sha256

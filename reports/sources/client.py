@@ -24,6 +24,7 @@ import requests
 from reports import __version__
 from reports.errors import ApiError, AuthenticationError, UsageError
 from reports.hosts import is_loopback
+from reports.sources import network
 from reports.sources.pages import scan_page
 
 log = logging.getLogger("reports.sources.client")
@@ -193,6 +194,8 @@ class AdminClient:
         url = f"{self.base_url}/v1/organizations/{endpoint}"
         policy = self.retry
         last_problem = ""
+        unreachable: tuple[str, str] | None = None  # (what happened, what to check) when no HTTP answer came
+        started = time.monotonic()
         for attempt in range(1, policy.attempts + 1):
             wait: float | None = None
             self.stats.requests += 1
@@ -208,8 +211,11 @@ class AdminClient:
                         body = _bounded_body(response)  # a short body raises here
                         digest, size = hashlib.sha256(body).hexdigest(), len(body)
             except requests.RequestException as exc:
-                last_problem = f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})"
+                unreachable = network.describe(exc, self.base_url, policy.timeout[0])
+                last_problem = (unreachable[0] if unreachable is not None else
+                                f"network error ({type(exc).__name__}: {self._scrub(str(exc))[:200]})")
             else:
+                unreachable = None
                 self.stats.bytes_received += size
                 request_id = response.headers.get("request-id")
                 status = response.status_code
@@ -250,6 +256,11 @@ class AdminClient:
             log.info("%s page %d: %s; retrying in %.1f s (attempt %d of %d)",
                      endpoint, number, last_problem, wait, attempt + 1, policy.attempts)
             self._sleep(wait)
+        if unreachable is not None:
+            what, check = unreachable
+            raise ApiError(f"cannot reach the Admin API at {self.base_url}: {self._scrub(what)} "
+                           f"({policy.attempts} attempts over {time.monotonic() - started:.0f} s); check "
+                           f"{self._scrub(check)}")
         raise ApiError(f"{endpoint} page {number} failed after {policy.attempts} attempts: {last_problem}")
 
     def _receive(self, response: requests.Response) -> tuple[Path, str, int]:
