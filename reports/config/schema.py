@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from reports.config.allocation import Claim, check_claims, read_code_ref, read_cost_centers, read_shared
+from reports.config.billing import read_billing
 from reports.config.email_settings import read_email
 from reports.config.fields import read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
@@ -20,7 +21,7 @@ from reports.errors import ConfigError
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
-    "shared", "email", "pdf", "fiscal_year_start",
+    "shared", "email", "pdf", "fiscal_year_start", "billing",
 }
 _PAPERS = ("letter", "a4")
 
@@ -82,6 +83,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     email = read_email(top.get("email"), problems)
     pdf = _pdf(top.get("pdf"), problems)
     fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
+    billing = read_billing(top.get("billing"), codes, problems)
 
     return Settings(
         organization=organization or "",
@@ -94,6 +96,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         pdf=pdf,
         source=source or COST_REPORT,
         fiscal_year_start=fiscal_year_start,
+        billing=billing,
     )
 
 
