@@ -107,7 +107,7 @@ def record_invoice(options: InvoiceOptions, *, now: Callable[[], datetime] | Non
 
 def _posted(output_dir: Path, month: Month) -> Posted:
     """What the month's journal and its restatements posted (every file verified)."""
-    item = read_month(output_dir, month, every_file=True)
+    item = read_month(output_dir, month, every_file=True, trueups=False)
     if item is None:
         raise UsageError(f"{month} has not been run: run `chargeback run --month {month}` first")
     if isinstance(item, Unreadable):

@@ -257,3 +257,23 @@ def test_a_rerun_of_an_open_month_keeps_its_invoices(tmp_path, demo_server):
     kept = digests(output / "2026-10" / "invoices")
     run(run_options(demo_server, output))
     assert digests(output / "2026-10" / "invoices") == kept
+
+
+def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp_path, demo_server):
+    output = tmp_path / "out"
+    month = run(run_options(demo_server, output))
+    result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("3.00")),
+                                           output, config_path=demo_config_path()))
+    done = cli("history", "--month", "2026-10", "--output", str(output), "--config", str(demo_config_path()),
+               "--csv", str(tmp_path / "history.csv"))
+    assert done.returncode == 0, done.stderr
+    table = {row["Month"]: row for row in rows(tmp_path / "history.csv")}
+    assert Decimal(table["2026-10"]["Total"]) == result.trueup.charged_back
+    assert table["2026-10"]["Status"] == "not closed"
+    for line in result.trueup.lines:
+        assert Decimal(table["2026-10"][line.code]) == line.target_usd
+    assert "includes its invoice true-up T1" in done.stdout
+    # the next month's run counts it in its year to date
+    november = run(run_options(demo_server, output, month=MONTH.next()))
+    row = november.report.history.row(MONTH)
+    assert row.total == result.trueup.charged_back and row.trueups == ("T1",)
