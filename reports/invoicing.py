@@ -45,6 +45,7 @@ class InvoiceOptions:
     config_path: Path | None = None
     demo: bool = False  # read with the demo mapping
     posting_date: date | None = None  # the true-up's date; None: the invoice date
+    pdf: bool = True  # False: no one-page PDF (tests that do not read it)
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,19 @@ def record_invoice(options: InvoiceOptions, *, now: Callable[[], datetime] | Non
                               number=max((item.number for item in recorded), default=0) + 1,
                               weights=usage.usd, posted=posted, day=posting_date)
         staging = root / f"{STAGING}{invoice.number}-{secrets.token_hex(4)}"
+        generated_at = clock().replace(microsecond=0)
         try:
             staging.mkdir(parents=True)
             files = _write(staging, month, given, walk, trueup, settings)
+            if options.pdf:
+                from reports.outputs.invoice_pdf import write_invoice_pdf
+
+                write_invoice_pdf(walk, trueup, staging / names.pdf_name(month), month=month,
+                                  organization=settings.organization, tool_version=__version__,
+                                  generated_at=generated_at, paper=settings.pdf.paper)
+                files.insert(2, names.pdf_name(month))
             names.write_manifest(staging, month=month, trueup=trueup, files=files,
-                                 generated_at=rfc3339(clock().replace(microsecond=0)), tool_version=__version__,
+                                 generated_at=rfc3339(generated_at), tool_version=__version__,
                                  config_file=str(config_path), config_sha256=settings.sha256)
             folder = output_folder.publish_beside(staging, target)
         except BaseException:

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -95,12 +96,13 @@ def test_an_invoice_trues_up_the_month_to_the_cent_in_every_layout(tmp_path, dem
     month = run(run_options(demo_server, tmp_path / "out", config=config))
     total = month.report.total
     given = invoice_file(tmp_path, total + Decimal("0.37"))
-    result = record_invoice(InvoiceOptions(MONTH, given, tmp_path / "out", config_path=config))
+    result = record_invoice(InvoiceOptions(MONTH, given, tmp_path / "out", config_path=config, pdf=True))
     folder = tmp_path / "out" / "2026-10" / "invoices" / "INV-2026-10-0042"
     assert result.folder == folder
     layouts = [f"journal-trueup-2026-10-{layout.replace('_', '-')}.csv" for layout in LAYOUTS]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["invoice.yaml", "invoice-2026-10.xlsx", "journal-trueup-2026-10.csv", "manifest.json", *layouts])
+        ["invoice.yaml", "invoice-2026-10.xlsx", "invoice-2026-10.pdf", "journal-trueup-2026-10.csv",
+         "manifest.json", *layouts])
     assert (folder / "invoice.yaml").read_bytes() == given.read_bytes()  # the file as given
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {entry["file"]: entry["sha256"] for entry in manifest["outputs"]} == {
@@ -140,6 +142,12 @@ def test_an_invoice_trues_up_the_month_to_the_cent_in_every_layout(tmp_path, dem
         assert steps["Discount"] == 0
     status = {row[0].value: row[3].value for row in sheet["Invoice Walk"].iter_rows() if len(row) > 3}
     assert status["Invoice adds up"] == "PASS" and status["Usage within tolerance"] == "PASS"
+    # the one-page PDF shows the same walk and the true-up per cost center
+    text = subprocess.run(["pdftotext", "-layout", str(folder / "invoice-2026-10.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert text.count("\f") == 1  # one page
+    assert "Usage on invoice" in text and "True-up T1 per cost center" in text
+    assert f"${invoice.total:,.2f}" in text and f"${result.trueup.charged_back:,.2f}" in text
     journal_sheet = list(sheet["True-up Journal"].iter_rows(values_only=True))
     assert journal_sheet[0] == tuple(generic[0].keys()) and len(journal_sheet) == len(generic) + 1
 
@@ -153,7 +161,7 @@ def test_each_policy_puts_each_part_where_it_says(tmp_path, demo_server, billing
     config = config_for(tmp_path, billing=billing)
     month = run(run_options(demo_server, tmp_path / "out", config=config))
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), tmp_path / "out",
-                                           config_path=config))
+                                           config_path=config, pdf=False))
     trueup, invoice = result.trueup, result.trueup.invoice
     change = by_center(result.folder / "journal-trueup-2026-10.csv")
     parts = {part: invoice.part(part) for part in ("credits", "tax", "other")}
@@ -175,7 +183,7 @@ def test_in_eur_month_and_trueup_add_up_to_the_invoice_at_the_months_rate(tmp_pa
     config = config_for(tmp_path, eur=True)
     month = run(run_options(demo_server, tmp_path / "out", config=config))
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("12.34")),
-                                           tmp_path / "out", config_path=config))
+                                           tmp_path / "out", config_path=config, pdf=False))
     trueup = result.folder / "journal-trueup-2026-10.csv"
     assert {row["Currency"] for row in rows(trueup)} == {"EUR"}
     for debit, credit, target in (("Debit", "Credit", round_cents(Fraction(result.trueup.charged_back)
@@ -224,7 +232,7 @@ def test_an_invoice_for_a_closed_month_goes_beside_the_seal_and_a_number_is_reco
     # a second invoice (its own number) trues up against what the first already posted
     second = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total, number="INV-2",
                                                                tax="6600.00"), output,
-                                           config_path=demo_config_path()))
+                                           config_path=demo_config_path(), pdf=False))
     assert second.trueup.label == "T2" and second.trueup.journal.journal_id == "CB-2026-10-T2"
     after = added(by_center(output / "2026-10" / "journal-2026-10.csv"),
                   by_center(folder / "journal-trueup-2026-10.csv"),
@@ -240,7 +248,7 @@ def test_a_restated_month_trues_up_from_the_restated_books(tmp_path, demo_server
     with simulator(organization=demo_organization(revision=1)) as late:
         restated = run(run_options(late, output, restate=True))
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, restated.report.total), output,
-                                           config_path=demo_config_path(), posting_date=date(2026, 12, 1)))
+                                           config_path=demo_config_path(), posting_date=date(2026, 12, 1), pdf=False))
     after = added(by_center(month.folder / "journal-2026-10.csv"),
                   by_center(restated.folder / "journal-adjustment-2026-10-R1.csv"),
                   by_center(result.folder / "journal-trueup-2026-10.csv"))
@@ -253,7 +261,7 @@ def test_a_rerun_of_an_open_month_keeps_its_invoices(tmp_path, demo_server):
     output = tmp_path / "out"
     month = run(run_options(demo_server, output))
     record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), output,
-                                  config_path=demo_config_path()))
+                                  config_path=demo_config_path(), pdf=False))
     kept = digests(output / "2026-10" / "invoices")
     run(run_options(demo_server, output))
     assert digests(output / "2026-10" / "invoices") == kept
@@ -263,7 +271,7 @@ def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp
     output = tmp_path / "out"
     month = run(run_options(demo_server, output))
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("3.00")),
-                                           output, config_path=demo_config_path()))
+                                           output, config_path=demo_config_path(), pdf=False))
     done = cli("history", "--month", "2026-10", "--output", str(output), "--config", str(demo_config_path()),
                "--csv", str(tmp_path / "history.csv"))
     assert done.returncode == 0, done.stderr
