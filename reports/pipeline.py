@@ -31,7 +31,7 @@ from reports.errors import DataError, SealedMonthError, UsageError
 from reports.outputs import folder as output_folder
 from reports.outputs import names
 from reports.outputs.folder import sha256_file
-from reports.outputs.history import posted_for_closed, read_history
+from reports.outputs.history import posted_for_closed, read_history, with_trueups
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.outputs.replaced import KeptRun, keep_replaced
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -278,6 +278,7 @@ def _history(output_dir: Path, report: Report, settings: Settings, sealed: _Seal
     else:
         assert report.restatement is not None
         current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
+    current = with_trueups(output_dir / str(report.month), current, every_file=every_file)  # invoices recorded
     posted = {**read_history(output_dir, report.month, every_file=every_file), report.month: current}
     return build_history(report.month, posted, settings)
 

@@ -285,3 +285,22 @@ def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp
     november = run(run_options(demo_server, output, month=MONTH.next()))
     row = november.report.history.row(MONTH)
     assert row.total == result.trueup.charged_back and row.trueups == ("T1",)
+
+
+def test_a_restatement_after_an_invoice_leaves_its_trueup_alone_and_counts_it(tmp_path, demo_server):
+    # the restatement journals the usage change only (never reverses the true-up), and its History
+    # row is the month as the books hold it: sealed journal + T1 + R1
+    output = tmp_path / "out"
+    month = run(run_options(demo_server, output))
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    invoiced = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), output,
+                                             config_path=demo_config_path(), pdf=False))
+    with simulator(organization=demo_organization(revision=1)) as late:
+        restated = run(run_options(late, output, restate=True))
+    usage_change = {line.code: line.difference for line in restated.report.restatement.lines if line.difference}
+    assert by_center(restated.folder / "journal-adjustment-2026-10-R1.csv") == usage_change
+    books = added(by_center(month.folder / "journal-2026-10.csv"),
+                  by_center(invoiced.folder / "journal-trueup-2026-10.csv"),
+                  by_center(restated.folder / "journal-adjustment-2026-10-R1.csv"))
+    row = restated.report.history.row(MONTH)
+    assert row.total == sum(books.values()) and row.trueups == ("T1",) and row.restatements == ("R1",)

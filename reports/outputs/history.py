@@ -116,17 +116,21 @@ def read_month(output_dir: Path, month: Month, *, every_file: bool = False,
             manifest = Manifest.read(folder, month)
             verify_listed(folder, manifest, every_file=every_file)
             posted = posted_of_totals(month, manifest.totals, NOT_CLOSED)
-        if trueups:
-            for recorded in recorded_trueups(folder, month, every_file=every_file):
-                if recorded.adjustment.currency != posted.currency:
-                    raise DataError(f"{recorded.folder}: true-up T{recorded.number} is in "
-                                    f"{recorded.adjustment.currency}, but {month} was posted in {posted.currency}")
-                posted = posted.trued_up(recorded.adjustment)
-        return posted
+        return with_trueups(folder, posted, every_file=every_file) if trueups else posted
     except DataError as exc:
         return Unreadable(month, _reason(exc, folder))
     except OSError as exc:
         return Unreadable(month, f"{folder} cannot be read: {exc.strerror or exc}")
+
+
+def with_trueups(month_folder: Path, posted: Posted, *, every_file: bool = False) -> Posted:
+    """``posted`` plus every invoice true-up recorded in the month folder (each verified), T1 first."""
+    for recorded in recorded_trueups(month_folder, posted.month, every_file=every_file):
+        if recorded.adjustment.currency != posted.currency:
+            raise DataError(f"{recorded.folder}: true-up T{recorded.number} is in {recorded.adjustment.currency}, "
+                            f"but {posted.month} was posted in {posted.currency}")
+        posted = posted.trued_up(recorded.adjustment)
+    return posted
 
 
 def _reason(exc: DataError, folder: Path) -> str:
