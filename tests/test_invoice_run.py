@@ -204,6 +204,10 @@ def test_a_bad_invoice_is_refused_naming_the_field_and_nothing_is_written(cli, t
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {bad}:12: total: ") and done.stderr.count("\n") == 1
     assert digests(tmp_path / "out") == before and not (tmp_path / "out" / "2026-10" / "invoices").exists()
+    early = cli("invoice", "--month", "2026-10", "--file", str(invoice_file(tmp_path, Decimal("1.00"))),
+                "--output", str(tmp_path / "out"), "--config", str(demo_config_path()), "--posting-date", "2026-10-30")
+    assert early.returncode == 2 and "before the end of 2026-10" in early.stderr
+    assert digests(tmp_path / "out") == before
     never = cli("invoice", "--month", "2026-09", "--file", str(invoice_file(tmp_path, Decimal("1.00"))),
                 "--output", str(tmp_path / "out"), "--config", str(demo_config_path()))
     assert never.returncode == 2 and "run `chargeback run --month 2026-09` first" in never.stderr
