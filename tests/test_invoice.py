@@ -185,12 +185,16 @@ def test_in_eur_the_trueup_balances_at_the_months_rate_and_the_centers_add_up_to
         assert abs(Fraction(line.target) - Fraction(line.target_usd) * Fraction("0.9210")) < Fraction(1, 100)
 
 
-def test_a_trueup_in_another_currency_than_the_month_was_posted_in_is_refused():
+def test_a_trueup_in_another_currency_or_rate_than_the_month_was_posted_at_is_refused():
     from reports.errors import UsageError
 
     read = parse_invoice(EXAMPLE, "invoice.yaml")
-    with pytest.raises(UsageError, match="posted in USD"):
+    with pytest.raises(UsageError, match="posted in USD at 1 per USD, but the configuration now says EUR"):
         trueup_of(read, "", posted({"ENG": "1.00"}), currency="EUR")
+    books = posted({"ENG": "1.00"}, {"ENG": "0.92"}, currency="EUR")
+    books = Posted(books.month, books.status, "EUR", Decimal("0.9180"), books.ledger, books.usd)  # another rate
+    with pytest.raises(UsageError, match="at 0.9180 per USD, but the configuration now says EUR at 0.9210"):
+        trueup_of(read, "", books, currency="EUR")
 
 
 @pytest.mark.parametrize(("billing", "named"), [

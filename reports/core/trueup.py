@@ -115,9 +115,10 @@ def build_trueup(invoice: Invoice, settings: Settings, ledger: Ledger, *, month:
     ``weights`` is each cost center's usage charge (USD) that pro rata splits by. The journal is dated
     ``day`` (in an open period), its period is that day's month, and its memo names the invoice.
     """
-    if ledger.currency != posted.currency:
-        raise UsageError(f"{month} was posted in {posted.currency}, but the configuration's journal is in "
-                         f"{ledger.currency}: a month's true-up posts in the currency its journal was posted in")
+    if (ledger.currency, ledger.rate) != (posted.currency, posted.rate):
+        raise UsageError(f"{month} was posted in {posted.currency} at {posted.rate} per USD, but the configuration "
+                         f"now says {ledger.currency} at {ledger.rate}: a month's true-up posts at the rate its "
+                         f"journal was posted at; restore journal.currency and journal.exchange_rates for {month}")
     policies = {part: settings.billing.policy(part) for part in PARTS}
     exact, excluded = shares(invoice, policies, weights)
     charged_back = invoice.total - excluded
