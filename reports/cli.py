@@ -50,6 +50,8 @@ EXAMPLES = {
            "  chargeback org --month 2026-10 --yaml   # a config skeleton: every unmapped ID in place\n"
            "  chargeback org --demo\n"
            "  chargeback org --base-url http://127.0.0.1:8765   # against `chargeback serve-demo`",
+    "invoice": "examples:\n  chargeback invoice --month 2026-10 --file invoice-2026-10.yaml\n"
+               "  chargeback invoice --month 2026-10 --file invoice-2026-10.yaml --posting-date 2026-11-30",
     "backfill": "examples:\n  chargeback backfill --from 2026-01 --to 2026-09\n"
                 "  chargeback backfill --demo --from 2025-11 --to 2026-09 --close --no-pdf\n"
                 "  chargeback backfill --from 2026-05 --to 2026-07 --close --accept-unallocated",
@@ -181,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     org.add_argument("--demo", action="store_true", help="the built-in simulated organization (no key needed)")
     org.add_argument("--base-url", help=f"Admin API base URL (default ${BASE_URL_ENV} or {DEFAULT_BASE_URL})")
     org.add_argument("--api-key-file", type=Path, help=f"read the Admin API key from this file instead of ${KEY_ENV}")
+    invoice = command("invoice", "Record the month's invoice: the walk from the usage report to its total and the "
+                                 "true-up journal to cost centers, in <month>/invoices/<number>/.")
+    common(invoice)
+    invoice.add_argument("--file", type=Path, required=True, metavar="INVOICE.yaml",
+                         help="the invoice as YAML (number, issuer, date, currency, usage, credits, tax, other, "
+                              "total; see the README)")
+    invoice.add_argument("--posting-date", type=_day, metavar="YYYY-MM-DD",
+                         help="the date the true-up journal posts on (default: the invoice date)")
+    invoice.add_argument("--demo", action="store_true", help="read with the demo mapping (no config needed)")
 
     email = command("email", "Send the month's executive summary PDF to the configured recipients.")
     common(email)
@@ -208,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(100_000, 50, 100)
     try:
         handler = {"run": _run, "serve-demo": _serve_demo, "check-config": _check_config, "email": _email,
-                   "close": _close, "history": _history, "backfill": _backfill, "org": _org}
+                   "close": _close, "history": _history, "backfill": _backfill, "org": _org,
+                   "invoice": _invoice}
         status = handler[args.command](args)
         sys.stdout.flush()  # inside the try: a closed pipe is reported here, not at exit
         return status
@@ -369,6 +381,23 @@ def _close(args: argparse.Namespace) -> int:
         if manifest.config_sha256 != settings.sha256:
             print(f"note: {month} was run with another configuration than {settings.source_path} "
                   f"(SHA-256 {manifest.config_sha256[:12]}…); the seal records the outputs as they are")
+    return 0
+
+
+def _invoice(args: argparse.Namespace) -> int:
+    from reports.invoicing import InvoiceOptions, record_invoice
+
+    month = args.month or Month.last_complete(_now())
+    result = record_invoice(InvoiceOptions(month=month, file=args.file, output_dir=args.output,
+                                           config_path=args.config, demo=args.demo, posting_date=args.posting_date))
+    trueup = result.trueup
+    print(f"invoice {trueup.invoice.number} recorded for {month}: total {money_text(trueup.invoice.total)}, "
+          f"charged back {money_text(trueup.charged_back)}, excluded {money_text(trueup.excluded)}")
+    for check in result.walk.checks:
+        print(f"  {check.status} {check.name}: {check.detail or check.actual}")
+    journal = trueup.journal
+    print(f"  true-up {journal.journal_id} dated {journal.day}: {money_text(trueup.change_usd, signed=True)} "
+          f"to cost centers; {len(result.files)} files in {result.folder}")
     return 0
 
 

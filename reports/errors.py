@@ -60,6 +60,10 @@ class OutputError(ChargebackError):
     exit_status = 2
 
 
+class InvoiceError(UsageError):
+    """An invoice file given to ``chargeback invoice`` is missing, unreadable or wrong (names file, line and key)."""
+
+
 class RenderError(OutputError):
     """The executive summary PDF could not be rendered: the renderer failed or was stopped (nothing published)."""
 

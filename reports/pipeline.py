@@ -31,7 +31,7 @@ from reports.errors import DataError, SealedMonthError, UsageError
 from reports.outputs import folder as output_folder
 from reports.outputs import names
 from reports.outputs.folder import sha256_file
-from reports.outputs.history import posted_for_closed, read_history
+from reports.outputs.history import posted_for_closed, read_history, with_trueups
 from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
 from reports.outputs.replaced import KeptRun, keep_replaced
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
@@ -228,7 +228,8 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     ), prior_posted if isinstance(prior_posted, Posted) else None)
     if sealed is not None:
         report = _with_restatement(report, settings, sealed, options.posting_date or generated_at.date())
-    report = replace(report, history=_history(earlier, report, settings, sealed))
+    report = replace(report, history=_history(earlier, report, settings, sealed, output_dir=options.output_dir,
+                                              every_file=options.offline or options.restate))
     if not report.reconciliation.passed:
         failed = [check.name for check in report.reconciliation.checks if check.status == Status.FAIL]
         raise DataError(f"reconciliation failed for {month}: {'; '.join(failed)}; nothing was published")
@@ -276,13 +277,14 @@ def _with_restatement(report: Report, settings: Settings, sealed: _Sealed, posti
 
 
 def _history(earlier: Mapping[Month, Posted | Unreadable], report: Report, settings: Settings,
-             sealed: _Sealed | None) -> History:
+             sealed: _Sealed | None, *, output_dir: Path, every_file: bool) -> History:
     """The trailing twelve months as posted: the month folders before this one (``earlier``), and this run itself."""
     if sealed is None:
         current = posted_of_report(report)
     else:
         assert report.restatement is not None
         current = sealed.posted.plus(adjustment_of(report.restatement.label, report.restatement.adjustment_journal))
+    current = with_trueups(output_dir / str(report.month), current, every_file=every_file)  # invoices recorded
     posted = {**earlier, report.month: current}
     return build_history(report.month, posted, settings)
 

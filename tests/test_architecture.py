@@ -33,6 +33,7 @@ CORE_MODULES = {
     "config_checks",  # the month against its config: unallocated share, configured IDs the organization lacks
     "drivers",  # what drove the month's spend, for the PDF
     "history",  # the year so far, from what was posted
+    "invoice",  # the invoice as recorded and its walk to the usage report
     "journal",  # the month's journal and a restatement's adjustments
     "money",  # Decimal cents, the one rounding rule
     "money_text",  # money as every channel writes it (one formatter, with the currency)
@@ -49,6 +50,7 @@ CORE_MODULES = {
     "restate",  # a sealed month's differences and their adjustment journal
     "settings",  # the frozen configuration
     "sums",  # cost and usage rows summed in one pass each
+    "trueup",  # an invoice's true-up per cost center and its journal
     "totals",  # a month's sums allocated and rounded to cents (the one rounding place)
     "views",  # the Report's views: cost centers, workspaces, API keys, users, line items, usage
 }

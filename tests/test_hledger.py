@@ -165,3 +165,27 @@ def test_hledger_would_catch_an_entry_that_does_not_balance(hledger, good_run, t
     broken.write_text(text.replace(f",,{total},", f",,{short},"), encoding="utf-8")
     _, _, checks = split_balances(balances(hledger, broken))
     assert checks == {"CB-2026-10": Decimal("-0.01")}
+
+
+def test_hledger_imports_month_and_trueup_and_the_clearing_account_holds_the_invoice(hledger, tmp_path, demo_server):
+    # the month's journal and the invoice's true-up, imported together: every entry balances, and the
+    # clearing account both credit holds the invoice less its excluded parts, which the supplier
+    # invoice (debiting it by that amount) then clears to zero
+    from conftest import MONTH, run_options
+    from reports.invoicing import InvoiceOptions, record_invoice
+    from reports.pipeline import demo_config_path, run
+    from test_invoice_run import invoice_file
+
+    month = run(run_options(demo_server, tmp_path / "out"))
+    result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("1.23")),
+                                           tmp_path / "out", config_path=demo_config_path(), pdf=False))
+    both = tmp_path / "month-and-trueup.csv"
+    trueup = (result.folder / "journal-trueup-2026-10.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    both.write_text((month.folder / "journal-2026-10.csv").read_text(encoding="utf-8") + "".join(trueup[1:]),
+                    encoding="utf-8")
+    accounts, centers, checks = split_balances(balances(hledger, both))
+    assert set(checks) == {"CB-2026-10", "CB-2026-10-T1"} and set(checks.values()) == {Decimal(0)}
+    clearing = month.report.journal.balancing_account
+    assert accounts[clearing] == -result.trueup.charged_back
+    assert result.trueup.charged_back + result.trueup.excluded == result.trueup.invoice.total
+    assert centers == {line.code: line.target_usd for line in result.trueup.lines if line.target_usd}

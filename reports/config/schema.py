@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reports.config.allocation import Claim, check_claims, read_code_ref, read_cost_centers, read_shared
+from reports.config.billing import read_billing
 from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
@@ -29,7 +30,7 @@ from reports.errors import ConfigError
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
-    "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent",
+    "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing",
 }
 _PAPERS = ("letter", "a4")
 
@@ -92,6 +93,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     pdf = _pdf(top.get("pdf"), problems)
     fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
     warn_percent = _warn_percent(top.get("unallocated_warn_percent"), problems)
+    billing = read_billing(top.get("billing"), codes, problems)
 
     return Settings(
         organization=organization or "",
@@ -106,6 +108,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         fiscal_year_start=fiscal_year_start,
         unallocated_warn_percent=warn_percent,
         configured_ids=tuple(ConfiguredId(claim.field, claim.value, claim.node.line) for claim in claims),
+        billing=billing,
     )
 
 

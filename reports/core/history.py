@@ -66,6 +66,8 @@ class Posted:
     usd: Mapping[str, Decimal]  # cost center -> the same in USD
     names: Mapping[str, str] = field(default_factory=dict)
     restatements: tuple[str, ...] = ()  # labels of the adjustments included, R1 first
+    trueups: tuple[str, ...] = ()  # labels of the invoice true-ups included, T1 first
+    trueup_usd: Decimal = ZERO  # what those true-ups added (USD): credits, tax, other, not usage
 
     @property
     def total(self) -> Decimal:
@@ -83,7 +85,18 @@ class Posted:
                              f"the posted journal in {self.currency}")
         return Posted(self.month, RESTATED, self.currency, self.rate,
                       _add(self.ledger, adjustment.ledger), _add(self.usd, adjustment.usd),
-                      {**self.names, **adjustment.names}, self.restatements + (adjustment.label,))
+                      {**self.names, **adjustment.names}, self.restatements + (adjustment.label,), self.trueups,
+                      self.trueup_usd)
+
+    def trued_up(self, adjustment: Adjustment) -> Posted:
+        """This month with an invoice's true-up posted too (counted like an adjustment; the status is kept)."""
+        if adjustment.currency != self.currency:
+            raise ValueError(f"{self.month}: the true-up {adjustment.label} is in {adjustment.currency}, "
+                             f"the posted journal in {self.currency}")
+        return Posted(self.month, self.status, self.currency, self.rate,
+                      _add(self.ledger, adjustment.ledger), _add(self.usd, adjustment.usd),
+                      {**self.names, **adjustment.names}, self.restatements, self.trueups + (adjustment.label,),
+                      self.trueup_usd + sum(adjustment.usd.values(), ZERO))
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,7 @@ class HistoryRow:
     amounts: Mapping[str, Decimal]  # cost center -> posted amount; absent is blank
     restatements: tuple[str, ...] = ()
     note: str | None = None  # why a folder that exists is a gap
+    trueups: tuple[str, ...] = ()  # invoice true-ups included
 
     @property
     def is_gap(self) -> bool:
@@ -299,7 +313,8 @@ def _row(month: Month, item: Posted | Unreadable | None) -> HistoryRow:
         return HistoryRow(month, GAP, None, None, {})
     if isinstance(item, Unreadable):
         return HistoryRow(month, GAP, None, None, {}, note=item.reason)
-    return HistoryRow(month, item.status, item.currency, item.total, dict(item.ledger), item.restatements)
+    return HistoryRow(month, item.status, item.currency, item.total, dict(item.ledger), item.restatements,
+                      trueups=item.trueups)
 
 
 def _month_notes(rows: Sequence[HistoryRow]) -> list[str]:
@@ -318,6 +333,10 @@ def _month_notes(rows: Sequence[HistoryRow]) -> list[str]:
         if row.status == RESTATED:
             notes.append(f"{row.month} is restated: the sealed journal plus the adjustments of "
                          f"{', '.join(row.restatements)}.")
+    for row in rows:
+        if row.trueups:
+            notes.append(f"{row.month} includes its invoice true-up{'s' if len(row.trueups) > 1 else ''} "
+                         f"{', '.join(row.trueups)} (what the invoice added to the usage journal).")
     return notes
 
 

@@ -21,7 +21,7 @@ def prior_month(month: Month, posted: Posted | None, fetched: MonthTotals | None
     fetched_total = None if fetched is None else fetched.rounded_total
     if posted is not None:
         return PriorMonth(month, PriorBasis.POSTED, posted.total_usd, dict(posted.usd), posted.status,
-                          fetched_total, dict(posted.names))
+                          fetched_total, dict(posted.names), posted.trueup_usd)
     if fetched is not None:
         return PriorMonth(month, PriorBasis.FETCHED, fetched.rounded_total, dict(fetched.cost_center_totals),
                           fetched_total=fetched_total)
@@ -35,10 +35,12 @@ def prior_checks(prior: PriorMonth | None) -> tuple[Check, ...]:
         return ()
     label = prior.month.label
     if late == ZERO:
-        return (Check(PRIOR_CHECK, Figure(prior.total), Figure(prior.fetched_total), Status.PASS,
+        return (Check(PRIOR_CHECK, Figure(prior.usage_posted), Figure(prior.fetched_total), Status.PASS,
                       f"{label} as posted ({prior.status}) is what the API reports for it today"),)
-    return (Check(PRIOR_CHECK, Figure(prior.total), Figure(prior.fetched_total), Status.WARN,
-                  f"{label} as posted ({prior.status}): {money_text(prior.total)}; as the API reports it today: "
+    trued_up = f" (usage; with its invoice true-up {money_text(prior.total)})" if prior.trued_up else ""
+    return (Check(PRIOR_CHECK, Figure(prior.usage_posted), Figure(prior.fetched_total), Status.WARN,
+                  f"{label} as posted ({prior.status}): {money_text(prior.usage_posted)}{trued_up}; "
+                  f"as the API reports it today: "
                   f"{money_text(prior.fetched_total)}; difference {money_text(late, signed=True)} (late data). "
                   f"Prior Month and Change use the posted figure; to post the difference run "
                   f"`{prior.command}`"),)
@@ -62,8 +64,12 @@ def prior_notes(prior: PriorMonth | None, settings: Settings, history_known: boo
     late = prior.late_data
     if late:
         notes.append(f"Workspace, model and daily comparisons use {label} as the API reports it today "
-                     f"({money_text(prior.fetched_total or ZERO)}); the books hold {money_text(prior.total)} "
-                     f"for it, and the {money_text(late, signed=True)} of late data is a row of the movers.")
+                     f"({money_text(prior.fetched_total or ZERO)}); the books hold {money_text(prior.usage_posted)} "
+                     f"of usage for it, and the {money_text(late, signed=True)} of late data is a row of the movers.")
+    if prior.trued_up:
+        notes.append(f"{label} as posted includes its invoice true-up {money_text(prior.trued_up, signed=True)} "
+                     f"(credits, tax and other invoice lines): Prior Month and Change count it, the movers show it "
+                     f"as a row of its own.")
     return tuple(notes)
 
 
@@ -73,6 +79,7 @@ def late_data_mover(prior: PriorMonth | None, fetched_exact: Decimal | None) -> 
     The workspaces' changes are against the API's prior month (exact dollars); the Change shown
     is against the posted one. Its change is the API's exact figure minus the posted one.
     """
-    if prior is None or not prior.late_data or fetched_exact is None:
+    if prior is None or fetched_exact is None or not (prior.late_data or prior.trued_up):
         return None
-    return Amount(f"{prior.month.label} late data", fetched_exact, prior.total)
+    parts = [part for part, amount in (("late data", prior.late_data), ("invoice true-up", prior.trued_up)) if amount]
+    return Amount(f"{prior.month.label} {' and '.join(parts)}", fetched_exact, prior.total)

@@ -118,6 +118,28 @@ class PdfSettings:
     paper: str = "letter"  # letter | a4
 
 
+PRO_RATA = "pro_rata"  # a billing part split by each cost center's usage charge
+EXCLUDE = "exclude"  # a billing part that stays in a central account, never charged back
+BILLING_MODES = ("invoiced", "prepaid")
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """``billing:``: how the invoice's parts reach cost centers (pro_rata, exclude or a cost center code)."""
+
+    mode: str = "invoiced"  # invoiced | prepaid
+    credits: str = PRO_RATA
+    tax: str = PRO_RATA
+    other: str = EXCLUDE
+    tolerance: Decimal = Decimal("1.00")  # USD: usage on the invoice vs the API total beyond this is a WARN
+    prepaid_account: str | None = None  # prepaid: the asset account the usage journal credits
+    payable_account: str | None = None  # prepaid: credited when a credit purchase is recorded
+
+    def policy(self, part: str) -> str:
+        """The policy of ``credits``, ``tax`` or ``other``."""
+        return {"credits": self.credits, "tax": self.tax, "other": self.other}[part]
+
+
 class SourceName(StrEnum):
     """Which API a month is read from: the config's ``source:``, written as its value in every file."""
 
@@ -157,6 +179,7 @@ class Settings:
     # above this share of the month's spend on the unallocated cost center: a WARN, and close refuses the month
     unallocated_warn_percent: Decimal = DEFAULT_UNALLOCATED_WARN_PERCENT
     configured_ids: tuple[ConfiguredId, ...] = ()  # every ID the rules name, with its line
+    billing: BillingSettings = field(default_factory=BillingSettings)
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

@@ -24,7 +24,7 @@ from reports.outputs.atomic import fsync_folder
 KEPT_RECORDS = ("email-sent.json", "seal.json")
 # Folders likewise: the runs a re-run replaced (the pipeline puts them in the staging folder first,
 # so that its manifest lists them; a publish without them still loses none).
-KEPT_FOLDERS = ("replaced",)
+KEPT_FOLDERS = ("replaced", "invoices")  # invoices: recorded with `chargeback invoice`, never re-made by a run
 
 
 def sha256_file(path: Path) -> str:

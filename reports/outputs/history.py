@@ -21,6 +21,7 @@ from reports.core.months import Month
 from reports.errors import DataError, UsageError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.inert import csv_field
+from reports.outputs.invoice_folder import recorded_trueups
 from reports.outputs.manifest import LedgerTotals, Manifest, Totals
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import RESTATEMENTS, Seal, read_seal, verify_seal
@@ -92,8 +93,13 @@ def posted_for_closed(month_folder: Path, month: Month, seal: Seal, *, every_fil
     return posted
 
 
-def read_month(output_dir: Path, month: Month, *, every_file: bool = False) -> Posted | Unreadable | None:
-    """One month as posted, Unreadable (naming the folder and why), or None when it was never run."""
+def read_month(output_dir: Path, month: Month, *, every_file: bool = False,
+               trueups: bool = True) -> Posted | Unreadable | None:
+    """One month as posted, Unreadable (naming the folder and why), or None when it was never run.
+
+    With ``trueups`` the invoice true-ups recorded for the month count like adjustments (the History
+    and the year to date); without, it is the usage journal and its restatements only.
+    """
     folder = output_dir / str(month)
     if not folder.is_dir():
         return None
@@ -101,18 +107,30 @@ def read_month(output_dir: Path, month: Month, *, every_file: bool = False) -> P
         seal = read_seal(folder)
         if seal is not None:
             verify_seal(folder, seal, every_file=every_file)
-            return posted_for_closed(folder, month, seal, every_file=every_file)
-        if not (folder / MANIFEST).is_file():
-            if not any(folder.iterdir()):
-                return None
-            return Unreadable(month, f"{folder} has files but no {MANIFEST}: it is not a published run")
-        manifest = Manifest.read(folder, month)
-        verify_listed(folder, manifest, every_file=every_file)
-        return posted_of_totals(month, manifest.totals, NOT_CLOSED)
+            posted = posted_for_closed(folder, month, seal, every_file=every_file)
+        else:
+            if not (folder / MANIFEST).is_file():
+                if not any(folder.iterdir()):
+                    return None
+                return Unreadable(month, f"{folder} has files but no {MANIFEST}: it is not a published run")
+            manifest = Manifest.read(folder, month)
+            verify_listed(folder, manifest, every_file=every_file)
+            posted = posted_of_totals(month, manifest.totals, NOT_CLOSED)
+        return with_trueups(folder, posted, every_file=every_file) if trueups else posted
     except DataError as exc:
         return Unreadable(month, _reason(exc, folder))
     except OSError as exc:
         return Unreadable(month, f"{folder} cannot be read: {exc.strerror or exc}")
+
+
+def with_trueups(month_folder: Path, posted: Posted, *, every_file: bool = False) -> Posted:
+    """``posted`` plus every invoice true-up recorded in the month folder (each verified), T1 first."""
+    for recorded in recorded_trueups(month_folder, posted.month, every_file=every_file):
+        if recorded.adjustment.currency != posted.currency:
+            raise DataError(f"{recorded.folder}: true-up T{recorded.number} is in {recorded.adjustment.currency}, "
+                            f"but {posted.month} was posted in {posted.currency}")
+        posted = posted.trued_up(recorded.adjustment)
+    return posted
 
 
 def _reason(exc: DataError, folder: Path) -> str:
