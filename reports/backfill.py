@@ -11,10 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from reports.core.checks import Status
 from reports.core.config_checks import UNALLOCATED_SHARE
 from reports.core.money_text import money_text
 from reports.core.months import Month, month_span
-from reports.core.report import Status
 from reports.errors import BackfillStopped, ChargebackError, UnallocatedShareError, UsageError
 from reports.outputs.folder import month_lock, writing_to
 from reports.outputs.names import MANIFEST

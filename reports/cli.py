@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from reports import __version__
+from reports.core.checks import Status
 from reports.core.money_text import money_text
 from reports.core.months import Month
-from reports.core.report import Status
 from reports.core.settings import ANALYTICS, SOURCES
 from reports.errors import ChargebackError, UsageError
 from reports.resources import DEFAULT_CONFIG, config_to_read

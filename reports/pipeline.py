@@ -18,13 +18,15 @@ from pathlib import Path
 from reports import __version__
 from reports.config import load_settings
 from reports.core.aggregate import build_report
+from reports.core.checks import Status
 from reports.core.history import History, Posted, Unreadable, build_history
 from reports.core.journal import ledger_for
+from reports.core.journal_entry import Ledger
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.posting import adjustment_of, posted_of_report
 from reports.core.replaced import Replaced, compare, unreadable
-from reports.core.report import Ledger, Report, RunInfo, Status
+from reports.core.report import Report, RunInfo
 from reports.core.restate import build_restatement
 from reports.core.settings import ANALYTICS, Settings
 from reports.errors import DataError, SealedMonthError, UsageError

@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from reports.core.aggregate import build_report
 from reports.core.history import Posted
+from reports.core.journal_entry import Journal, JournalLine, Ledger
 from reports.core.money import ZERO
 from reports.core.month_data import MonthData
 from reports.core.months import Month
 from reports.core.records import ApiKey, Attribution, CostRow, Directory, TokenCounts, UsageRow, Workspace
-from reports.core.report import Journal, JournalLine, Ledger, Report, RunInfo
+from reports.core.report import Report, RunInfo
 from reports.core.settings import CostCenter, JournalSettings, Settings, SharedRule
 from reports.core.sums import sum_costs, sum_usage
 from reports.sources.cost_report import PROFILE, legacy_notes

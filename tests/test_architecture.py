@@ -30,11 +30,14 @@ CORE_MODULES = {
     "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
     "budget",  # spend against budget: budgeted, without a budget, total
+    "checks",  # the reconciliation checks' types: status, figure, check, the reconciliation
     "config_checks",  # the month against its config: unallocated share, configured IDs the organization lacks
     "drivers",  # what drove the month's spend, for the PDF
     "history",  # the year so far, from what was posted
     "invoice",  # the invoice as recorded and its walk to the usage report
+    "journal_entry",  # a journal entry's types: ledger, header, lines
     "journal",  # the month's journal and a restatement's adjustments
+    "line_items",  # line items, one per cost row made on demand, with their usage quantities
     "money",  # Decimal cents, the one rounding rule
     "money_text",  # money as every channel writes it (one formatter, with the currency)
     "month_data",  # a month as a source gives it to the core
@@ -47,6 +50,7 @@ CORE_MODULES = {
     "replaced",  # a re-run of an open month against the run it replaces
     "records",  # the typed rows the sources give
     "report",  # the Report every output renders
+    "restatement",  # a restatement's types: posted against restated per cost center
     "restate",  # a sealed month's differences and their adjustment journal
     "settings",  # the frozen configuration
     "sums",  # cost and usage rows summed in one pass each

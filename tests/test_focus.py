@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from conftest import MONTH, offline_options
 from factories import PLATFORM_WS, SHARED_LABEL, sample_report
 from reports.core.months import rfc3339
-from reports.core.report import Restatement
+from reports.core.restatement import Restatement
 from reports.outputs.focus import (
     CUSTOM_COLUMNS,
     DEFAULT_WORKSPACE_ID,

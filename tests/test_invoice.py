@@ -10,6 +10,7 @@ import pytest
 
 from reports.config.invoice_file import parse_invoice
 from reports.config.schema import parse_settings
+from reports.core.checks import Status
 from reports.core.history import NOT_CLOSED, Posted
 from reports.core.invoice import (
     CHARGED,
@@ -26,7 +27,6 @@ from reports.core.invoice import (
 from reports.core.journal import ledger_for
 from reports.core.money import round_cents
 from reports.core.months import Month
-from reports.core.report import Status
 from reports.core.trueup import build_trueup
 from reports.errors import ConfigError, InvoiceError
 

@@ -19,9 +19,9 @@ from reports.core.journal import (
     split,
     to_ledger,
 )
+from reports.core.journal_entry import Ledger
 from reports.core.money import largest_remainder, round_cents
 from reports.core.months import Month
-from reports.core.report import Ledger
 from reports.core.settings import CostCenter, JournalSettings, Settings
 from reports.errors import ConfigError
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.core.report import Journal, JournalLine, Ledger
+from reports.core.journal_entry import Journal, JournalLine, Ledger
 from reports.outputs.journals.generic import write_journal_csv
 from tests.factories import sample_report
 

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import run_options
 from reports.core.journal import Change, adjustment_journal
-from reports.core.report import Journal
+from reports.core.journal_entry import Journal
 from reports.core.settings import Settings
 from reports.outputs.journals import layout_files
 from reports.outputs.journals.generic import journal_csv_bytes
@@ -400,7 +400,7 @@ def test_a_ledger_in_another_currency_is_named_in_netsuite():
     from fractions import Fraction
 
     from reports.core.journal import month_journal
-    from reports.core.report import Ledger
+    from reports.core.journal_entry import Ledger
     from reports.core.settings import CostCenter
 
     settings = layout_settings([CostCenter("ENG-100", "Platform"), CostCenter("SUP-200", "Support")])

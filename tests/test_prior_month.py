@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from conftest import MONTH, run_options, simulator
+from reports.core.checks import Figure, Status
 from reports.core.history import CLOSED, NOT_CLOSED, Posted
 from reports.core.prior import PriorBasis, PriorMonth
 from reports.core.prior_compare import PRIOR_CHECK, prior_checks
-from reports.core.report import Figure, Status
 from reports.outputs.seal import close_month
 from reports.pipeline import run
 from reports.simulator.demo import demo_organization

@@ -16,11 +16,12 @@ from reports.core.config_checks import month_config_checks
 from reports.core.drivers import drivers_of
 from reports.core.history import Posted
 from reports.core.journal import ledger_for, month_journal
+from reports.core.journal_entry import Journal
 from reports.core.month_data import MonthData
 from reports.core.months import Month
 from reports.core.prior_compare import late_data_mover, prior_checks, prior_month, prior_notes
 from reports.core.reconcile import reconciliation_of
-from reports.core.report import Drivers, Journal, Report, RunInfo
+from reports.core.report import Drivers, Report, RunInfo
 from reports.core.settings import Settings
 from reports.core.sums import sum_costs, sum_usage
 from reports.core.totals import MonthTotals, exact_allocations, month_totals

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from reports.core.checks import Check, Status
 from reports.core.money_text import money_text
 from reports.core.records import SERVICE_ACCOUNT, USER, Attribution, Directory
-from reports.core.report import Check, Status
 from reports.core.settings import Settings
 from reports.core.totals import MonthTotals
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from reports.core.checks import Check, Status
 from reports.core.money import ZERO
 from reports.core.money_text import money_text
-from reports.core.report import Check, Status
 
 CREDIT_KINDS = ("promotional", "prepaid")
 

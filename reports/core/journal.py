@@ -23,9 +23,10 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from reports.core.checks import Check, Figure, FigureKind, Status
+from reports.core.journal_entry import Journal, JournalLine, Ledger
 from reports.core.money import CENT, ZERO, largest_remainder, round_cents
 from reports.core.months import Month
-from reports.core.report import Check, Figure, FigureKind, Journal, JournalLine, Ledger, Status
 from reports.core.settings import USD, Settings
 from reports.errors import ConfigError
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from reports.core.checks import Check
 from reports.core.records import CostRow, Directory
-from reports.core.report import Check, SourceProfile
+from reports.core.report import SourceProfile
 from reports.core.sums import CostSums, UsageSums
 
 

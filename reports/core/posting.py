@@ -9,8 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from reports.core.history import NOT_CLOSED, Adjustment, Posted
+from reports.core.journal_entry import Journal
 from reports.core.money import ZERO
-from reports.core.report import Journal, Report
+from reports.core.report import Report
 
 
 def posted_of_report(report: Report, status: str = NOT_CLOSED) -> Posted:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from reports.core.checks import Check, Figure, Status
 from reports.core.history import Posted
 from reports.core.money import ZERO
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.prior import PriorBasis, PriorMonth
-from reports.core.report import Amount, Check, Figure, Status
+from reports.core.report import Amount
 from reports.core.settings import Settings
 from reports.core.totals import MonthTotals
 

@@ -7,22 +7,15 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from reports.core.checks import Check, Figure, FigureKind, Reconciliation, Status, UnmappedWorkspace
 from reports.core.journal import ledger_checks
+from reports.core.journal_entry import Journal
+from reports.core.line_items import LineItems
 from reports.core.money import ZERO, cents_to_dollars
 from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.records import API_KEY, Directory
-from reports.core.report import (
-    Check,
-    CostCenterLine,
-    Figure,
-    FigureKind,
-    Journal,
-    LineItems,
-    Reconciliation,
-    Status,
-    UnmappedWorkspace,
-)
+from reports.core.report import CostCenterLine
 from reports.core.settings import Settings
 from reports.core.totals import MonthTotals, exact_allocations, exact_decimal
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from reports.core.history import Posted
 from reports.core.journal import Change, adjustment_journal
 from reports.core.money import ZERO
-from reports.core.report import Report, Restatement, RestatementLine
+from reports.core.report import Report
+from reports.core.restatement import Restatement, RestatementLine
 from reports.core.settings import Settings
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from reports.core.line_items import PRIORITY_TIERS, UsageJoin
 from reports.core.money import ZERO
 from reports.core.records import Attribution, CostRow, TokenCounts, UsageRow
-from reports.core.report import PRIORITY_TIERS, UsageJoin
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from reports.core.history import Posted
 from reports.core.invoice import Invoice
 from reports.core.journal import Posting as JournalPosting
 from reports.core.journal import adjustment_memo, entry, journal_id, line_id
+from reports.core.journal_entry import Journal, Ledger
 from reports.core.money import ZERO, largest_remainder, round_cents
 from reports.core.months import Month
-from reports.core.report import Journal, Ledger
 from reports.core.settings import EXCLUDE, PRO_RATA, Settings
 from reports.errors import UsageError
 

@@ -7,10 +7,11 @@ from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 
 from reports.core.allocate import LEVELS, Rules
+from reports.core.line_items import LineItems, UsageJoin
 from reports.core.money import ZERO, cents_to_dollars, round_cents
 from reports.core.prior import PriorMonth
 from reports.core.records import API_KEY, USER, Attribution, CostRow, Directory, TokenCounts
-from reports.core.report import Amount, CostCenterLine, LineItems, PayerLine, UsageJoin, UsageLine, WorkspaceLine
+from reports.core.report import Amount, CostCenterLine, PayerLine, UsageLine, WorkspaceLine
 from reports.core.settings import Settings
 from reports.core.sums import UsageSums, regroup
 from reports.core.totals import MonthTotals, exact_decimal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
-from reports.core.report import Status
+from reports.core.checks import Status
 
 # Names carry a prefix so they never clash with Excel's built-in styles ("Total",
 # "Percent", ...): Excel compares style names case-insensitively.

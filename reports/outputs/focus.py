@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__
+from reports.core.line_items import LineItem
 from reports.core.money import MIN_EXPONENT, apportion, fraction_to_decimal
 from reports.core.months import rfc3339
-from reports.core.report import LineItem, Report
+from reports.core.report import Report
 from reports.outputs.inert import csv_field
 
 FOCUS_VERSION = "1.2"

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from reports.core.budget import BUDGETED, TOTAL, WITHOUT_A_BUDGET, AgainstBudget, BudgetLine
+from reports.core.checks import Status
 from reports.core.config_checks import UNALLOCATED_SHARE, UNKNOWN_IDS
 from reports.core.history import Adjustment, History
 from reports.core.months import Month, rfc3339
 from reports.core.posting import adjustment_of
 from reports.core.replaced import Replaced
-from reports.core.report import Report, Status
+from reports.core.report import Report
 from reports.core.settings import COST_REPORT, SOURCES
 from reports.errors import DataError, UsageError
 from reports.outputs.folder import sha256_file

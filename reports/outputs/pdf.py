@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import reports
+from reports.core.checks import Status, UnmappedWorkspace
 from reports.core.config_checks import UNALLOCATED_SHARE
 from reports.core.history import HistoryRow
 from reports.core.money import ZERO
 from reports.core.months import Month
-from reports.core.report import Amount, CostCenterLine, Report, Status, UnmappedWorkspace
+from reports.core.report import Amount, CostCenterLine, Report
 from reports.errors import RenderError
 from reports.outputs import charts
 from reports.outputs.formatting import build_environment

@@ -8,10 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from reports.core.checks import Status
 from reports.core.config_checks import UNALLOCATED_SHARE, unallocated_percent
 from reports.core.money_text import money_text
 from reports.core.months import Month, rfc3339
-from reports.core.report import Status
 from reports.errors import DataError, SealedMonthError, UnallocatedShareError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from openpyxl.cell import Cell
 
+from reports.core.checks import Figure, FigureKind
+from reports.core.journal_entry import Journal
 from reports.core.money_text import money_text
 from reports.core.months import rfc3339
-from reports.core.report import Figure, FigureKind, Journal, Report
+from reports.core.report import Report
 from reports.outputs import excel_styles as st
 from reports.outputs.journals.generic import DATE, MONEY, RATE, TEXT
 from reports.outputs.journals.generic import columns as journal_columns

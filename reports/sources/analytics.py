@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from reports.core.checks import Check, Figure, FigureKind, Status
 from reports.core.money import ZERO, AmountError, cents_to_dollars, parse_cost_cents
 from reports.core.money_text import money_text
 from reports.core.month_data import MonthData
@@ -42,7 +43,7 @@ from reports.core.records import (
     TokenCounts,
     UsageRow,
 )
-from reports.core.report import Check, Figure, FigureKind, SourceProfile, Status
+from reports.core.report import SourceProfile
 from reports.core.settings import ANALYTICS
 from reports.core.sums import sum_costs, sum_usage
 from reports.errors import DataError, UsageError

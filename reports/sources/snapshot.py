@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from reports.core.report import Check, Status
+from reports.core.checks import Check, Status
 from reports.errors import DataError, UsageError
 from reports.sources.client import Page
 from reports.sources.pages import RawPage

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reports.core.report import Journal
+from reports.core.journal_entry import Journal
 from reports.core.settings import Settings
 from reports.outputs import names
 from reports.outputs.journals import business_central, intacct, netsuite, quickbooks, xero

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.core.report import Journal, JournalLine
+from reports.core.journal_entry import Journal, JournalLine
 from reports.outputs.journals.text import amount, csv_bytes, inert
 
 TEXT, DATE, MONEY, RATE = "text", "date", "money", "rate"

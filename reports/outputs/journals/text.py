@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from reports.core.journal_entry import JournalLine
 from reports.core.money import CENT
-from reports.core.report import JournalLine
 from reports.core.settings import DATE_FORMATS
 from reports.outputs.inert import csv_field
 

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from reports.core.journal import split
-from reports.core.report import Journal
+from reports.core.journal_entry import Journal
 from reports.core.settings import Settings
 from reports.errors import ConfigError
 from reports.outputs.journals.text import amount, csv_bytes, day_text, inert, line_description
