@@ -154,7 +154,7 @@ def test_the_pdf_shows_the_ledger_total_beside_the_usd_total_on_at_most_3_pages(
 
 
 def test_the_ledger_total_reads_the_same_in_the_pdf_the_workbook_and_on_stdout(eur_run, capsys):
-    from reports.cli import _print_run_summary
+    from reports.commands.run import _print_run_summary
     from test_pdf import _pages_text
 
     eur_total = sum(money(row["Credit"]) for row in rows(eur_run.folder / "journal-2026-10.csv"))
