@@ -34,7 +34,8 @@ from reports.outputs import folder as output_folder
 from reports.outputs import names
 from reports.outputs.folder import sha256_file
 from reports.outputs.history import posted_for_closed, read_history, with_trueups
-from reports.outputs.manifest import FileEntry, LedgerTotals, Manifest, build_manifest
+from reports.outputs.manifest import FileEntry, Manifest, build_manifest
+from reports.outputs.manifest_totals import LedgerTotals
 from reports.outputs.replaced import KeptRun, keep_replaced
 from reports.outputs.seal import RESTATEMENTS, Seal, next_restatement_number, read_seal, verify_seal
 from reports.resources import config_dir, config_to_read, demo_config_path  # noqa: F401 - callers take the demo path from here

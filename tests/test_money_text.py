@@ -9,7 +9,7 @@ from reports.core.money_text import amount_text, money_text
 from reports.core.months import Month
 from reports.email.compose import headline_from_manifest, render_bodies
 from reports.outputs.formatting import build_environment
-from reports.outputs.manifest import YearToDate
+from reports.outputs.manifest_totals import YearToDate
 
 AMOUNTS = [Decimal("-1234.5"), Decimal("1234.5"), Decimal("0.004"), Decimal("1234567.005")]
 

@@ -23,7 +23,8 @@ from reports.core.money_text import money_text
 from reports.core.months import Month
 from reports.core.settings import EmailSettings
 from reports.outputs import formatting
-from reports.outputs.manifest import Manifest, YearToDate
+from reports.outputs.manifest import Manifest
+from reports.outputs.manifest_totals import YearToDate
 from reports.outputs.names import adjustment_journal_name
 from reports.resources import templates_dir
 

@@ -22,7 +22,8 @@ from reports.errors import DataError, UsageError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.inert import csv_field
 from reports.outputs.invoice_folder import recorded_trueups
-from reports.outputs.manifest import LedgerTotals, Manifest, Totals
+from reports.outputs.manifest import Manifest
+from reports.outputs.manifest_totals import LedgerTotals, Totals
 from reports.outputs.names import MANIFEST
 from reports.outputs.seal import RESTATEMENTS, Seal, read_seal, verify_seal
 from reports.outputs.verify import changed_files, listing

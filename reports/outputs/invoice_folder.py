@@ -19,7 +19,8 @@ from reports.core.posting import adjustment_of
 from reports.core.trueup import TrueUp
 from reports.errors import DataError
 from reports.outputs.folder import sha256_file
-from reports.outputs.manifest import _adjustment_from_json, _adjustment_json, read_json_values
+from reports.outputs.json_values import read_json_values
+from reports.outputs.manifest_totals import adjustment_from_json, adjustment_json
 from reports.outputs.names import MANIFEST
 from reports.outputs.verify import changed_files, listing
 
@@ -71,7 +72,7 @@ def write_manifest(folder: Path, *, month: Month, trueup: TrueUp, files: Iterabl
         "config_file": config_file,
         "config_sha256": config_sha256,
         "outputs": [{"file": name, "sha256": sha256_file(folder / name)} for name in files],
-        "adjustment": _adjustment_json(adjustment_of(trueup.label, trueup.journal)),
+        "adjustment": adjustment_json(adjustment_of(trueup.label, trueup.journal)),
     }
     (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -96,7 +97,7 @@ def recorded_trueups(month_folder: Path, month: Month, *, every_file: bool = Tru
         changed = changed_files(folder, outputs, every_file=every_file)
         if changed:
             raise DataError(f"files of {folder} differ from its {MANIFEST} or are missing: {listing(changed)}")
-        adjustment = _adjustment_from_json(top.get("adjustment"), where)
+        adjustment = adjustment_from_json(top.get("adjustment"), where)
         label = adjustment.label
         if not (label.startswith("T") and label[1:].isdigit()):
             raise DataError(f"{path}: adjustment.label must be T<n>, got {label!r}")

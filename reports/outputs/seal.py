@@ -15,7 +15,9 @@ from reports.core.months import Month, rfc3339
 from reports.errors import DataError, SealedMonthError, UnallocatedShareError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
-from reports.outputs.manifest import Manifest, Totals, read_json_values
+from reports.outputs.json_values import read_json_values
+from reports.outputs.manifest import Manifest
+from reports.outputs.manifest_totals import Totals
 from reports.outputs.names import MANIFEST
 from reports.outputs.verify import changed_files, listing
 
