@@ -11,7 +11,8 @@ from reports.core.checks import Figure, FigureKind
 from reports.core.months import Month
 from reports.core.records import API_KEY, FEDERATED, SERVICE_ACCOUNT, USER
 from reports.errors import DataError
-from reports.sources.analytics import _daily_check, _legacy_check, cost_rows, daily_cents, directory, usage_rows
+from reports.sources.analytics import _daily_check, _legacy_check
+from reports.sources.analytics_pages import cost_rows, daily_cents, directory, usage_rows
 from reports.sources.pages import RawPage
 
 MONTH = Month(2026, 10)

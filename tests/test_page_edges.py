@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from reports.core.months import Month
 from reports.errors import DataError
-from reports.sources import analytics, cost_report
+from reports.sources import analytics_pages, cost_report
 from reports.sources import pages as listing
 from reports.sources.pages import RawPage
 
@@ -47,7 +47,7 @@ ANALYTICS_USAGE = {"starting_at": START, "ending_at": END, "group": GROUP, "usag
 WORKSPACE = {"id": "wrkspc_A", "name": "Alpha", "archived_at": None, "type": "workspace"}
 API_KEY = {"id": "apikey_K", "name": "team-key", "scope": {"type": "workspace", "workspace_id": "wrkspc_A"}}
 USER = {"id": "user_U", "email": "uma@acme.example", "name": "Uma", "type": "user"}
-NAMES = analytics.directory([], [], [], [])
+NAMES = analytics_pages.directory([], [], [], [])
 
 odd_text = st.one_of(
     st.text(max_size=12),
@@ -180,17 +180,17 @@ def test_legacy_usage_pages(rows):
 @given(broken(ANALYTICS_COST))
 def test_analytics_cost_pages(rows):
     def read():
-        return sum((row.amount_cents for row in analytics.cost_rows([page(rows)], MONTH, NAMES, set(), [])),
+        return sum((row.amount_cents for row in analytics_pages.cost_rows([page(rows)], MONTH, NAMES, set(), [])),
                    Decimal(0))
     contract(read, exact(rows, "cost", "amount"))
-    contract(lambda: sum(analytics.daily_cents([page(rows)], MONTH, []).values(), Decimal(0)),
+    contract(lambda: sum(analytics_pages.daily_cents([page(rows)], MONTH, []).values(), Decimal(0)),
              exact(rows, "cost", "amount"))
 
 
 @EDGES
 @given(broken(ANALYTICS_USAGE))
 def test_analytics_usage_pages(rows):
-    contract(lambda: sum(row.tokens.output for row in analytics.usage_rows([page(rows)], MONTH, NAMES, [])))
+    contract(lambda: sum(row.tokens.output for row in analytics_pages.usage_rows([page(rows)], MONTH, NAMES, [])))
 
 
 @EDGES
