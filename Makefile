@@ -41,13 +41,18 @@ demo: $(STAMP)
 	$(BIN)/chargeback backfill --demo --from $(DEMO_FROM) --to $(DEMO_TO) --close --no-pdf
 	$(BIN)/chargeback run --demo
 
+# The tests run in parallel, one worker per core (pytest-xdist; `make test PYTEST_WORKERS=0` runs them in
+# one process). Work stealing keeps both cores busy to the end; each test has its own folders and ports.
+PYTEST_WORKERS ?= auto
+PARALLEL = -n $(PYTEST_WORKERS) --dist worksteal
+
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The inner loop while changing code: every test but the slow ones (whole months end to end,
 # killed processes, LibreOffice, hledger, the FOCUS validator, the wheel); about a minute.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 # ruff (pycodestyle, pyflakes, import order, pyupgrade, bugbear) and mypy over the package, as
 # configured in pyproject.toml; both must be clean. CI runs this before the tests.

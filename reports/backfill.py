@@ -85,6 +85,7 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
     before it published.
     """
     months = month_range(first, last)
+    _keep_heap_tops_trimmed()
     load_run_settings(options)  # a bad config stops the backfill before any month, and before any request
     outcomes: list[MonthOutcome] = []
     for index, month in enumerate(months, 1):
@@ -114,6 +115,23 @@ def backfill(options: RunOptions, first: Month, last: Month, *, close: bool = Fa
                  ", closed" if close else "")
         outcomes.append(outcome)
     return BackfillResult(first, last, tuple(outcomes))
+
+
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter (malloc.h)
+
+
+def _keep_heap_tops_trimmed() -> None:
+    """Fix glibc's trim threshold at its default (128 KiB), so freed heap tops go back to the OS.
+
+    Left dynamic, glibc raises the threshold to twice the largest block it has freed (up to 64
+    MiB), and malloc_trim leaves the tops of the fetch threads' arenas alone: measured at 150
+    workspaces, 60 to 120 MiB stayed resident between months and a year peaked at 2.0x one
+    month; with the threshold fixed, at about 1.3x.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+    except (AttributeError, OSError):  # not glibc: its own allocator's rules apply
+        pass
 
 
 def _release_memory() -> None:

@@ -124,10 +124,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+FOCUS_SUMMARIES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Gather the FOCUS validator's lines from each test's report (they come from parallel workers too)."""
+    if report.when == "teardown":
+        FOCUS_SUMMARIES.extend(value for name, value in report.user_properties if name == "focus-validator")
+
+
 def pytest_terminal_summary(terminalreporter):
     """The FOCUS validator's summary line per file it checked, and how long it took (CI logs show it)."""
-    module = sys.modules.get("test_focus_validator")
-    if module is not None and module.SUMMARIES:
+    if FOCUS_SUMMARIES:
         terminalreporter.section("focus-validator")
-        for line in module.SUMMARIES:
+        for line in FOCUS_SUMMARIES:
             terminalreporter.write_line(line)

@@ -15,6 +15,7 @@ failed or errored rule.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import hashlib
 import json
@@ -116,6 +117,16 @@ def ensure_validator() -> Validator:
     home = cache_dir()
     if (home / ".complete").is_file():
         return Validator(home)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # One build per machine at a time: parallel test workers (and other checkouts) wait for it, then reuse it.
+    with open(home.with_name(f".{home.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (home / ".complete").is_file():
+            return Validator(home)
+        return _build(home)
+
+
+def _build(home: Path) -> Validator:
     python = _python()
     started = time.monotonic()
     home.parent.mkdir(parents=True, exist_ok=True)

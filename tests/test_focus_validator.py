@@ -23,6 +23,15 @@ from test_focus_use_cases import analytics_run  # noqa: F401  (a fixture: the an
 pytestmark = pytest.mark.slow  # starts the FOCUS validator
 
 SUMMARIES: list[str] = []  # shown at the end of the run (conftest.py), with how long each step took
+_ATTACHED = [0]  # how many of SUMMARIES already went with a test's report
+
+
+@pytest.fixture(autouse=True)
+def _summaries_with_the_report(request):
+    """Each test's summary lines travel with its report, so the run's end shows them from any worker."""
+    yield
+    request.node.user_properties.extend(("focus-validator", line) for line in SUMMARIES[_ATTACHED[0]:])
+    _ATTACHED[0] = len(SUMMARIES)
 
 
 @pytest.fixture(scope="module")
