@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import socket
@@ -163,6 +164,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_controller(handler, **smtp_kwargs) -> Controller:
+    """A real SMTP server on a free loopback port, started.
+
+    The port is free when probed but not held, so a process running beside the suite (another
+    test worker) may take it first: then the server starts again on another port.
+    """
+    for attempt in range(10):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port(), server_hostname="localhost",
+                                **smtp_kwargs)
+        try:
+            controller.start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or attempt == 9:
+                raise
+            continue
+        return controller
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="module")
 def tls():
     """A test CA, a server context with a cert for 127.0.0.1/localhost, a client trusting it."""
@@ -181,9 +201,7 @@ def start_server():
 
     def start(handler: Recorder | None = None, **smtp_kwargs):
         handler = handler or Recorder()
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                                server_hostname="localhost", **smtp_kwargs)
-        controller.start()
+        controller = start_controller(handler, **smtp_kwargs)
         controllers.append(controller)
         return controller
 

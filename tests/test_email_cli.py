@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
 from conftest import run_cli, simulator
 from reports.pipeline import demo_config_path
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
-from test_email import Recorder, free_port
+from test_email import Recorder, start_controller
 
 pytestmark = pytest.mark.slow  # whole months through the command line
 
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.slow  # whole months through the command line
 @pytest.fixture()
 def smtp():
     handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), server_hostname="localhost")
-    controller.start()
+    controller = start_controller(handler)
     yield controller.port, handler
     controller.stop()
 
