@@ -77,6 +77,8 @@ def test_the_invoice_focus_file_adds_up_to_the_invoice_and_each_cost_center_to_m
         assert sum(Decimal(row["BilledCost"]) for row in extra if row["ChargeCategory"] == category) == invoice.part(
             part)
     assert all(row["ChargeClass"] == "" for row in rows)  # nothing here corrects an earlier invoiced period
+    assert {row["ChargeDescription"] for row in extra if row["ChargeCategory"] == "Credit"} == {
+        "Startup credit (promotional credit)"}
 
     # BilledCost sums to the invoice total, to the cent and exactly
     assert sum(Decimal(row["BilledCost"]) for row in rows) == invoice.total

@@ -66,6 +66,7 @@ def write_invoice_focus(base: Path, path: Path, trueup: TrueUp, weights: Mapping
     cost center names. Streams the base file: one row in memory at a time.
     """
     invoice = trueup.invoice
+    number, issuer = _text(invoice.number) or "", _text(invoice.issuer) or ""  # formula-inert, as every name
     usage: dict[str, Decimal] = {}
     account: tuple[str, str] | None = None
     try:
@@ -85,11 +86,11 @@ def write_invoice_focus(base: Path, path: Path, trueup: TrueUp, weights: Mapping
         with localcontext() as exact:
             exact.prec = 60  # sums of exact row amounts stay exact
             for row in reader:
-                row[_COLUMN["InvoiceId"]] = invoice.number
-                row[_COLUMN["InvoiceIssuerName"]] = invoice.issuer
+                row[_COLUMN["InvoiceId"]] = number
+                row[_COLUMN["InvoiceIssuerName"]] = issuer
                 # SaaS bought from its maker: provider = invoice issuer (the validator's marketplace rule
                 # BilledCost-C-005-C takes a provider other than the issuer for a marketplace sale)
-                row[_COLUMN["ProviderName"]] = invoice.issuer
+                row[_COLUMN["ProviderName"]] = issuer
                 usage[row[code]] = usage.get(row[code], ZERO) + Decimal(row[billed])
                 if account is None:
                     account = (row[_COLUMN["BillingAccountId"]], row[_COLUMN["BillingAccountName"]])
@@ -119,21 +120,26 @@ def invoice_rows(trueup: TrueUp, weights: Mapping[str, Decimal], usage: Mapping[
     per cost center less that and less its lines here is its Adjustment row.
     """
     invoice = trueup.invoice
+    number, issuer = _text(invoice.number) or "", _text(invoice.issuer) or ""
     period = (rfc3339(month.end), rfc3339(month.start))
     held = dict(usage)
     for part, category in CATEGORY.items():
-        for number, line in enumerate(getattr(invoice, part), 1):
+        for index, line in enumerate(getattr(invoice, part), 1):
+            # a credit says its kind (promotional or prepaid): FinOps tools see only the description
+            description = f"{line.description} ({line.kind} credit)" if line.kind else line.description
             for code, amount, part_share in _parts(line, trueup.policies[part], weights):
+                if not amount:
+                    continue  # a zero line (or a cost center's zero part of it) adds no row
                 if code is not None:
                     held[code] = held.get(code, ZERO) + amount
-                yield _row(category, line.description, amount, code, part_share, f"{part}-{number}", period,
-                           invoice.number, invoice.issuer, names, account)
+                yield _row(category, description, amount, code, part_share, f"{part}-{index}", period, number,
+                           issuer, names, account)
     targets = {line.code: line.target_usd for line in trueup.lines}
     for code in dict.fromkeys([*targets, *held]):  # a cost center the true-up does not name holds nothing after it
         rest = targets.get(code, ZERO) - held.get(code, ZERO)
         if rest:
-            yield _row(ADJUSTMENT, DIFFERENCE, rest, code, None, "difference", period, invoice.number,
-                       invoice.issuer, names, account)
+            yield _row(ADJUSTMENT, DIFFERENCE, rest, code, None, "difference", period, number, issuer, names,
+                       account)
 
 
 def _row(category: str, description: str, amount: Decimal, code: str | None, part_share: Fraction | None,
