@@ -97,6 +97,7 @@ def record_invoice(options: InvoiceOptions, *, now: Callable[[], datetime] | Non
         try:
             staging.mkdir(parents=True)
             files = _write(staging, month, given, walk, trueup, settings)
+            files += _write_focus(staging, month_folder, month, trueup, usage, settings)
             if options.pdf:
                 from reports.outputs.invoice_pdf import write_invoice_pdf
 
@@ -155,3 +156,18 @@ def _write(folder: Path, month: Month, given: bytes, walk: Walk, trueup: TrueUp,
         (folder / name).write_bytes(data)
         files.append(name)
     return files
+
+
+def _write_focus(folder: Path, month_folder: Path, month: Month, trueup: TrueUp, usage: Posted,
+                 settings: Settings) -> list[str]:
+    """The month's FOCUS file (its latest restatement's, if restated) with the invoice applied, and its schema."""
+    from reports.outputs import names as month_names
+    from reports.outputs.focus import write_focus_schema
+    from reports.outputs.focus_invoice import write_invoice_focus
+
+    restated = restatement_folders(month_folder)
+    base = (restated[-1][1] if restated else month_folder) / month_names.focus_name(month)
+    centers = {**usage.names, **{center.code: center.name for center in settings.cost_centers}}
+    write_invoice_focus(base, folder / month_names.focus_name(month), trueup, usage.usd, month, centers)
+    write_focus_schema(folder / month_names.focus_schema_name(month), month_names.focus_name(month))
+    return [month_names.focus_name(month), month_names.focus_schema_name(month)]

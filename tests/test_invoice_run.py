@@ -102,7 +102,7 @@ def test_an_invoice_trues_up_the_month_to_the_cent_in_every_layout(tmp_path, dem
     layouts = [f"journal-trueup-2026-10-{layout.replace('_', '-')}.csv" for layout in LAYOUTS]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["invoice.yaml", "invoice-2026-10.xlsx", "invoice-2026-10.pdf", "journal-trueup-2026-10.csv",
-         "manifest.json", *layouts])
+         "manifest.json", "focus-2026-10.csv", "focus-2026-10.schema.json", *layouts])
     assert (folder / "invoice.yaml").read_bytes() == given.read_bytes()  # the file as given
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {entry["file"]: entry["sha256"] for entry in manifest["outputs"]} == {
