@@ -27,6 +27,7 @@ def _imports(path: Path) -> set[str]:
 # Every module of the core, by name: a new one joins the pure core on purpose, by being added here.
 CORE_MODULES = {
     "__init__",
+    "accrual",  # the month's accrual reversed on the 1st of the next month
     "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
     "budget",  # spend against budget: budgeted, without a budget, total
