@@ -99,6 +99,9 @@ journal:
      "chargeback.yaml:7: billing.prepaid_account: is required by billing.mode prepaid"),
     ("", "billing:\n  mode: prepaid\n  prepaid_account: '1350'\n",
      "chargeback.yaml:7: billing.payable_account: is required by billing.mode prepaid"),
+    ("  layouts: [quickbooks]\n  account_names: {'2150': Clearing, '6420': Usage, '2000': Payable}\n",
+     "billing:\n  mode: prepaid\n  prepaid_account: '1350'\n  payable_account: '2000'\n",
+     "chargeback.yaml:10: journal.account_names: no name for account 1350 (billing.prepaid_account)"),
 ])
 def test_billing_modes_refuse_what_they_cannot_post_naming_file_line_and_key(journal, billing, named):
     with pytest.raises(ConfigError) as caught:

@@ -42,6 +42,7 @@ CORE_MODULES = {
     "months",  # calendar months and RFC 3339 times
     "org",  # the organization's IDs as the config maps them, with a month's spend (`chargeback org`)
     "posting",  # a run's journal and a restatement's adjustment as posted figures
+    "purchase",  # a prepaid credit purchase's journal and its credits' expiry
     "prior",  # the prior month compared with: as posted in the books, else as fetched
     "prior_compare",  # the prior month's books against the API: the check, the notes, the movers' bridge
     "reconcile",  # the reconciliation checks that the figures agree

@@ -70,6 +70,13 @@ def check_billing(billing_node: Node | None, journal_node: Node | None, billing:
                              + ("asset account the usage journal credits (prepaid credits), for example \"1350\""
                                 if key == "prepaid_account" else
                                 "account a credit purchase is payable to, for example \"2000\""))
+        if "quickbooks" in journal.layouts:  # QuickBooks Online imports accounts by name
+            for key, account in (("prepaid_account", billing.prepaid_account),
+                                 ("payable_account", billing.payable_account)):
+                if account and account not in journal.account_names:
+                    problems.add(mapping.get(key) or billing_node, "journal.account_names",
+                                 f"no name for account {account} (billing.{key}), which the quickbooks layout "
+                                 f'posts; add "{account}": "<the account\'s name in QuickBooks>"')
     if journal.reverse_accrual and billing.mode != "invoiced":
         reverse = journal_node.value.get("reverse_accrual") if journal_node is not None and isinstance(
             journal_node.value, dict) else None

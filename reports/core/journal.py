@@ -191,7 +191,7 @@ def adjustment_journal(month: Month, number: int, settings: Settings, ledger: Le
                         change.amount, change.amount_usd, line_id(entry_id, change.code))
                 for change in changes]
     memo = adjustment_memo(settings, month, f"restatement R{number}")
-    return entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.journal.credit_account,
+    return entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.usage_credit_account(),
                  postings)
 
 
