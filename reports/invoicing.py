@@ -24,6 +24,7 @@ from reports.core.invoice import Walk, build_walk
 from reports.core.journal import ledger_for
 from reports.core.money import round_cents
 from reports.core.months import Month, rfc3339
+from reports.core.purchase import is_purchase
 from reports.core.settings import Settings
 from reports.core.trueup import TrueUp, build_trueup
 from reports.errors import DataError, UsageError
@@ -32,6 +33,7 @@ from reports.outputs import invoice_folder as names
 from reports.outputs.history import read_month, restatement_folders
 from reports.outputs.manifest import Manifest
 from reports.outputs.names import MANIFEST
+from reports.purchasing import PurchaseResult, record_purchase
 from reports.resources import config_to_read
 
 STAGING = ".staging-"
@@ -56,14 +58,18 @@ class InvoiceResult:
     trueup: TrueUp
 
 
-def record_invoice(options: InvoiceOptions, *, now: Callable[[], datetime] | None = None) -> InvoiceResult:
-    """Record the invoice and publish its folder, or raise a ChargebackError and write nothing."""
+def record_invoice(options: InvoiceOptions, *,
+                   now: Callable[[], datetime] | None = None) -> InvoiceResult | PurchaseResult:
+    """Record the invoice (or prepaid credit purchase) and publish its folder, or raise and write nothing."""
     clock = now or (lambda: datetime.now(UTC))
     month = options.month
     config_path = config_to_read(options.config_path, demo=options.demo)
     settings = load_settings(config_path)
     ledger = ledger_for(settings, month)
     invoice, given = read_invoice(options.file)  # the file is checked before anything is read or written
+    if is_purchase(invoice, settings):
+        return record_purchase(settings, invoice, given, month=month, output_dir=options.output_dir,
+                               config_file=str(config_path), generated_at=clock().replace(microsecond=0))
     posting_date = options.posting_date or invoice.day
     if posting_date < month.last_day:
         raise UsageError(f"the true-up would post on {posting_date}, before the end of {month}: it posts in an open "

@@ -336,6 +336,7 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
     from reports.outputs.focus import write_focus_csv, write_focus_schema
     from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import write_journal_csv
+    from reports.outputs.reversal_files import write_reversal
     from reports.outputs.workbook import write_workbook
 
     month = report.month
@@ -360,6 +361,7 @@ def _write_tables(report: Report, settings: Settings, folder: Path) -> list[str]
     for name, data in layout_files(journal, settings, stem):
         (folder / name).write_bytes(data)
         files.append(name)
+    files += write_reversal(report, settings, folder)
     if settings.journal.layouts:
         log.info("%s: wrote the journal (%d lines) in %d import layout(s): %s", month, len(journal.lines),
                  len(settings.journal.layouts), ", ".join(settings.journal.layouts))

@@ -27,6 +27,7 @@ def _imports(path: Path) -> set[str]:
 # Every module of the core, by name: a new one joins the pure core on purpose, by being added here.
 CORE_MODULES = {
     "__init__",
+    "accrual",  # the month's accrual reversed on the 1st of the next month
     "aggregate",  # build_report: a month's data to its Report, orchestrating the modules below
     "allocate",  # spend to cost centers by the configured rules
     "budget",  # spend against budget: budgeted, without a budget, total
@@ -44,6 +45,7 @@ CORE_MODULES = {
     "months",  # calendar months and RFC 3339 times
     "org",  # the organization's IDs as the config maps them, with a month's spend (`chargeback org`)
     "posting",  # a run's journal and a restatement's adjustment as posted figures
+    "purchase",  # a prepaid credit purchase's journal and its credits' expiry
     "prior",  # the prior month compared with: as posted in the books, else as fetched
     "prior_compare",  # the prior month's books against the API: the check, the notes, the movers' bridge
     "reconcile",  # the reconciliation checks that the figures agree

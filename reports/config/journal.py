@@ -23,7 +23,7 @@ from reports.core.settings import (
 )
 
 _JOURNAL_KEYS = {"credit_account", "expense_account", "memo", "layouts", "account_names", "currency",
-                 "exchange_rates", *LAYOUTS}
+                 "exchange_rates", "reverse_accrual", *LAYOUTS}
 # Each layout's own settings (journal.<layout>), and the choices of its dimension.
 _LAYOUT_KEYS = {
     "netsuite": {"subsidiary", "dimension", "date_format"},
@@ -58,7 +58,17 @@ def read_journal(node: Node | None, problems: Problems) -> JournalSettings:
         intacct=IntacctSettings(**_layout_settings(mapping, "intacct", problems)),
         currency=currency,
         exchange_rates=_exchange_rates(mapping.get("exchange_rates"), currency, mapping.get("currency"), problems),
+        reverse_accrual=_reverse_accrual(mapping.get("reverse_accrual"), problems),
     )
+
+
+def _reverse_accrual(node: Node | None, problems: Problems) -> bool:
+    if node is None or node.value is None:
+        return False
+    if not isinstance(node.value, bool):
+        problems.add(node, "journal.reverse_accrual", f"must be true or false, got {node.text!r}")
+        return False
+    return node.value
 
 
 def _layouts(node: Node | None, problems: Problems) -> tuple[str, ...]:

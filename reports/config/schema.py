@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reports.config.allocation import Claim, check_claims, read_code_ref, read_cost_centers, read_shared
-from reports.config.billing import read_billing
+from reports.config.billing import check_billing, read_billing
 from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
@@ -94,6 +94,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
     warn_percent = _warn_percent(top.get("unallocated_warn_percent"), problems)
     billing = read_billing(top.get("billing"), codes, problems)
+    check_billing(top.get("billing"), top.get("journal"), billing, journal, problems)
 
     return Settings(
         organization=organization or "",

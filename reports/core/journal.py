@@ -18,8 +18,8 @@ equal credits to the cent in the ledger's currency. The rounding happens here an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -152,8 +152,11 @@ def month_journal(month: Month, settings: Settings, ledger: Ledger, *, exact: Ma
     postings = [Posting(center.code, center.name, settings.expense_account_for(center.code), amounts[center.code],
                         usd[center.code], line_id(entry_id, center.code))
                 for center in settings.cost_centers]
-    return entry(entry_id, month.last_day, str(month), month_memo(settings, month), ledger,
-                 settings.journal.credit_account, postings)
+    journal = entry(entry_id, month.last_day, str(month), month_memo(settings, month), ledger,
+                    settings.usage_credit_account(), postings)
+    if settings.reverses_accrual():  # an accrual: NetSuite reverses it on the 1st of the next month
+        journal = replace(journal, reverses_on=month.last_day + timedelta(days=1))
+    return journal
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def adjustment_journal(month: Month, number: int, settings: Settings, ledger: Le
                         change.amount, change.amount_usd, line_id(entry_id, change.code))
                 for change in changes]
     memo = adjustment_memo(settings, month, f"restatement R{number}")
-    return entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.journal.credit_account,
+    return entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.usage_credit_account(),
                  postings)
 
 

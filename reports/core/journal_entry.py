@@ -66,6 +66,7 @@ class Journal:
     ledger: Ledger
     balancing_account: str
     lines: tuple[JournalLine, ...]
+    reverses_on: date | None = None  # an accrual reversed that day (NetSuite's Reversal Date); None if not
 
     @property
     def debits(self) -> Decimal:

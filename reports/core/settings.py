@@ -98,6 +98,7 @@ class JournalSettings:
     intacct: IntacctSettings = field(default_factory=IntacctSettings)
     currency: str = USD  # the ledger's currency (ISO 4217)
     exchange_rates: Mapping[Month, Decimal] = field(default_factory=dict)  # units of currency per 1 USD
+    reverse_accrual: bool = False  # billing.mode invoiced: reverse the month's journal on the 1st of the next month
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,21 @@ class Settings:
         return code
 
     def posted_accounts(self) -> tuple[str, ...]:
-        """Every account a journal of this config can post: expense accounts and the credit account."""
+        """Every account a journal of this config can post: expense accounts, the credit and billing accounts."""
         accounts = [self.journal.expense_account]
         accounts += [center.expense_account for center in self.cost_centers if center.expense_account]
         accounts.append(self.journal.credit_account)
+        if self.billing.mode == "prepaid":
+            accounts += [account for account in (self.billing.prepaid_account, self.billing.payable_account)
+                         if account]
         return tuple(dict.fromkeys(accounts))
+
+    def usage_credit_account(self) -> str:
+        """The account the month's usage journal credits: the prepaid asset in ``prepaid`` mode, else the clearing."""
+        if self.billing.mode == "prepaid" and self.billing.prepaid_account:
+            return self.billing.prepaid_account
+        return self.journal.credit_account
+
+    def reverses_accrual(self) -> bool:
+        """Whether the month's journal is an accrual reversed on the 1st of the next month (``invoiced`` mode)."""
+        return self.billing.mode == "invoiced" and self.journal.reverse_accrual

@@ -142,6 +142,6 @@ def build_trueup(invoice: Invoice, settings: Settings, ledger: Ledger, *, month:
                                line.change, line.change_usd, line_id(entry_id, line.code))
                 for line in lines]
     memo = adjustment_memo(settings, month, f"true-up T{number} to invoice {invoice.number}")
-    journal = entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.journal.credit_account,
+    journal = entry(entry_id, day, str(Month(day.year, day.month)), memo, ledger, settings.usage_credit_account(),
                     postings)
     return TrueUp(number, invoice, lines, charged_back, excluded, policies, journal)

@@ -92,11 +92,14 @@ def recorded_trueups(month_folder: Path, month: Month, *, every_file: bool = Tru
                             "cannot be known") from None
         where = read_json_values(str(path))
         top = where.mapping(data, "the manifest")
+        purchase = top.get("kind") == "purchase"  # a prepaid credit purchase (reports/purchasing.py): no true-up
         outputs = {item["file"]: item["sha256"] for item in where.list(top.get("outputs"), "outputs")
                    if isinstance(item, dict) and isinstance(item.get("file"), str)}
         changed = changed_files(folder, outputs, every_file=every_file)
         if changed:
             raise DataError(f"files of {folder} differ from its {MANIFEST} or are missing: {listing(changed)}")
+        if purchase:
+            continue
         adjustment = adjustment_from_json(top.get("adjustment"), where)
         label = adjustment.label
         if not (label.startswith("T") and label[1:].isdigit()):
@@ -104,3 +107,34 @@ def recorded_trueups(month_folder: Path, month: Month, *, every_file: bool = Tru
         invoice = where.text(where.mapping(top.get("invoice"), "invoice").get("number"), "invoice.number")
         found.append(RecordedTrueUp(invoice, int(label[1:]), adjustment, folder))
     return sorted(found, key=lambda item: item.number)
+
+
+def sealable_files(month_folder: Path) -> dict[str, str]:
+    """Every recorded invoice's files and manifest, relative to the month folder, for ``close`` to seal.
+
+    Each invoice folder is checked against its manifest first (DataError naming what changed):
+    a tampered true-up is never sealed.
+    """
+    root = month_folder / INVOICES
+    if not root.is_dir():
+        return {}
+    files: dict[str, str] = {}
+    for folder in sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")):
+        path = folder / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise DataError(f"{path}: cannot read the invoice's manifest ({exc}); restore it before closing") from None
+        where = read_json_values(str(path))
+        outputs = {item["file"]: item["sha256"]
+                   for item in where.list(where.mapping(data, "the manifest").get("outputs"), "outputs")
+                   if isinstance(item, dict) and isinstance(item.get("file"), str)
+                   and isinstance(item.get("sha256"), str)}
+        changed = changed_files(folder, outputs, every_file=True)
+        if changed:
+            raise DataError(f"files of {folder} differ from its {MANIFEST} or are missing: {listing(changed)}; "
+                            "restore them before closing")
+        prefix = f"{INVOICES}/{folder.name}/"
+        files[prefix + MANIFEST] = sha256_file(path)
+        files.update({prefix + name: digest for name, digest in outputs.items()})
+    return files

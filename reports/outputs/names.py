@@ -21,6 +21,11 @@ def adjustment_journal_stem(month: Month, label: str) -> str:
     return f"journal-adjustment-{month}-{label}"
 
 
+def reversal_journal_stem(month: Month) -> str:
+    """The accrual reversal: ``journal-2026-10-reversal`` (its layouts add ``-<layout>``)."""
+    return f"journal-{month}-reversal"
+
+
 def journal_name(month: Month) -> str:
     return f"{journal_stem(month)}.csv"
 

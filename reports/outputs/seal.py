@@ -15,6 +15,7 @@ from reports.core.months import Month, rfc3339
 from reports.errors import DataError, SealedMonthError, UnallocatedShareError
 from reports.outputs.atomic import write_atomic
 from reports.outputs.folder import sha256_file
+from reports.outputs.invoice_folder import INVOICES, sealable_files
 from reports.outputs.json_values import read_json_values
 from reports.outputs.manifest import Manifest
 from reports.outputs.manifest_totals import Totals
@@ -87,6 +88,7 @@ def close_month(output_dir: Path, month: Month, now: datetime, *, accept_unalloc
     files = {MANIFEST: sha256_file(folder / MANIFEST)}
     for entry in manifest.files:
         files[entry.file] = entry.sha256
+    files.update(sealable_files(folder))  # the invoices recorded while the month was open are closed with it
     seal = Seal(str(month), rfc3339(now), manifest.run_id, files, manifest.totals)
     verify_seal(folder, seal)
     write_atomic(folder / SEAL, (json.dumps(seal.to_json(), indent=2) + "\n").encode("utf-8"))
@@ -117,7 +119,8 @@ def _check_agrees(folder: Path, seal: Seal) -> None:
         raise DataError(f"{folder / SEAL} is not a readable seal ({exc}); restore it from your records") from None
     manifest = Manifest.read(folder, month)
     listed = {entry.file: entry.sha256 for entry in manifest.files}
-    sealed = {name: digest for name, digest in seal.files.items() if name != MANIFEST}
+    sealed = {name: digest for name, digest in seal.files.items()
+              if name != MANIFEST and not name.startswith(f"{INVOICES}/")}  # the invoices have their own manifests
     agreement = (("the files", listed == sealed), ("the totals", manifest.totals == seal.totals))
     differs = [what for what, agrees in agreement if not agrees]
     if differs:

@@ -18,7 +18,9 @@ from reports.outputs.names import MANIFEST, is_journal
 
 
 def hashed_along_the_chain(file: str) -> bool:
-    """A file the chain check hashes: the manifest, or a journal."""
+    """A file the chain check hashes: the manifest, or a journal; a sealed invoice's (``invoices/<n>/``) too."""
+    if file.startswith("invoices/") and file.count("/") == 2:
+        file = file.rsplit("/", 1)[1]
     return file == MANIFEST or is_journal(file)
 
 
