@@ -289,9 +289,10 @@ def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp
     november = run(run_options(demo_server, output, month=MONTH.next()))
     row = november.report.history.row(MONTH)
     assert row.total == result.trueup.charged_back and row.trueups == ("T1",)
-    # November compares with October as posted (true-up included), and the true-up is not late data
-    assert november.report.prior_total == row.total
-    assert november.report.change == november.report.total - row.total
+    # November compares usage with October's usage as posted; the true-up is neither late data nor usage
+    assert november.report.prior_total == month.report.total
+    assert november.report.change == november.report.total - month.report.total
+    assert november.report.prior is not None and november.report.prior.trued_up == row.total - month.report.total
     check = next(check for check in november.report.reconciliation.checks if check.name == "Prior month as posted")
     assert check.status == "PASS", check.detail
 

@@ -67,7 +67,8 @@ class Posted:
     names: Mapping[str, str] = field(default_factory=dict)
     restatements: tuple[str, ...] = ()  # labels of the adjustments included, R1 first
     trueups: tuple[str, ...] = ()  # labels of the invoice true-ups included, T1 first
-    trueup_usd: Decimal = ZERO  # what those true-ups added (USD): credits, tax, other, not usage
+    # what those true-ups added per cost center (USD): credits, tax, other invoice lines, not usage
+    trueup_usd: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -96,7 +97,7 @@ class Posted:
         return Posted(self.month, self.status, self.currency, self.rate,
                       _add(self.ledger, adjustment.ledger), _add(self.usd, adjustment.usd),
                       {**self.names, **adjustment.names}, self.restatements, self.trueups + (adjustment.label,),
-                      self.trueup_usd + sum(adjustment.usd.values(), ZERO))
+                      _add(self.trueup_usd, adjustment.usd))
 
 
 @dataclass(frozen=True)

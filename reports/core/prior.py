@@ -38,19 +38,17 @@ class PriorMonth:
     status: str | None = None  # as posted: closed | restated | not closed; None when fetched
     fetched_total: Decimal | None = None  # the API's figure today, rounded; None when it could not be had
     names: Mapping[str, str] = field(default_factory=dict)  # the cost centers' names as posted
-    trued_up: Decimal = ZERO  # what invoice true-ups added to ``total`` (not usage, so not in the API's figure)
-
-    @property
-    def usage_posted(self) -> Decimal:
-        """The usage the books hold for the month: ``total`` without its invoice true-ups."""
-        return self.total - self.trued_up
+    # what the month's invoice true-ups add in its books beyond ``total`` (credits, tax, other lines):
+    # the comparisons are usage with usage, so they leave it out and say so
+    trued_up: Decimal = ZERO
+    trueups: tuple[str, ...] = ()  # their labels, T1 first
 
     @property
     def late_data(self) -> Decimal | None:
         """The API's figure today minus the books' (posted basis with both figures), else None."""
         if self.basis != PriorBasis.POSTED or self.fetched_total is None:
             return None
-        return self.fetched_total - self.usage_posted
+        return self.fetched_total - self.total
 
     @property
     def command(self) -> str:

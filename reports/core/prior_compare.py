@@ -21,8 +21,12 @@ def prior_month(month: Month, posted: Posted | None, fetched: MonthTotals | None
     """The prior month as posted when it has a month folder (``posted``), else as fetched; None if neither."""
     fetched_total = None if fetched is None else fetched.rounded_total
     if posted is not None:
-        return PriorMonth(month, PriorBasis.POSTED, posted.total_usd, dict(posted.usd), posted.status,
-                          fetched_total, dict(posted.names), posted.trueup_usd)
+        # usage as posted (journal plus restatements): an invoice's true-up is not usage, and the month
+        # compared with has no invoice yet, so it is left out here (and said: ``prior_notes``)
+        usage = {code: amount - posted.trueup_usd.get(code, ZERO) for code, amount in posted.usd.items()}
+        trued_up = sum(posted.trueup_usd.values(), ZERO)
+        return PriorMonth(month, PriorBasis.POSTED, posted.total_usd - trued_up, usage, posted.status,
+                          fetched_total, dict(posted.names), trued_up, posted.trueups)
     if fetched is not None:
         return PriorMonth(month, PriorBasis.FETCHED, fetched.rounded_total, dict(fetched.cost_center_totals),
                           fetched_total=fetched_total)
@@ -36,12 +40,10 @@ def prior_checks(prior: PriorMonth | None) -> tuple[Check, ...]:
         return ()
     label = prior.month.label
     if late == ZERO:
-        return (Check(PRIOR_CHECK, Figure(prior.usage_posted), Figure(prior.fetched_total), Status.PASS,
+        return (Check(PRIOR_CHECK, Figure(prior.total), Figure(prior.fetched_total), Status.PASS,
                       f"{label} as posted ({prior.status}) is what the API reports for it today"),)
-    trued_up = f" (usage; with its invoice true-up {money_text(prior.total)})" if prior.trued_up else ""
-    return (Check(PRIOR_CHECK, Figure(prior.usage_posted), Figure(prior.fetched_total), Status.WARN,
-                  f"{label} as posted ({prior.status}): {money_text(prior.usage_posted)}{trued_up}; "
-                  f"as the API reports it today: "
+    return (Check(PRIOR_CHECK, Figure(prior.total), Figure(prior.fetched_total), Status.WARN,
+                  f"{label} as posted ({prior.status}): {money_text(prior.total)}; as the API reports it today: "
                   f"{money_text(prior.fetched_total)}; difference {money_text(late, signed=True)} (late data). "
                   f"Prior Month and Change use the posted figure; to post the difference run "
                   f"`{prior.command}`"),)
@@ -65,12 +67,13 @@ def prior_notes(prior: PriorMonth | None, settings: Settings, history_known: boo
     late = prior.late_data
     if late:
         notes.append(f"Workspace, model and daily comparisons use {label} as the API reports it today "
-                     f"({money_text(prior.fetched_total or ZERO)}); the books hold {money_text(prior.usage_posted)} "
+                     f"({money_text(prior.fetched_total or ZERO)}); the books hold {money_text(prior.total)} "
                      f"of usage for it, and the {money_text(late, signed=True)} of late data is a row of the movers.")
     if prior.trued_up:
-        notes.append(f"{label} as posted includes its invoice true-up {money_text(prior.trued_up, signed=True)} "
-                     f"(credits, tax and other invoice lines): Prior Month and Change count it, the movers show it "
-                     f"as a row of its own.")
+        notes.append(f"{label}'s books also hold its invoice true-up {', '.join(prior.trueups)} "
+                     f"{money_text(prior.trued_up, signed=True)} (credits, tax and other invoice lines), which History "
+                     f"and the year to date count: {money_text(prior.total + prior.trued_up)} in all. Prior Month and "
+                     f"Change compare usage with usage ({money_text(prior.total)}): this month has no invoice yet.")
     return tuple(notes)
 
 
@@ -80,7 +83,6 @@ def late_data_mover(prior: PriorMonth | None, fetched_exact: Decimal | None) -> 
     The workspaces' changes are against the API's prior month (exact dollars); the Change shown
     is against the posted one. Its change is the API's exact figure minus the posted one.
     """
-    if prior is None or fetched_exact is None or not (prior.late_data or prior.trued_up):
+    if prior is None or not prior.late_data or fetched_exact is None:
         return None
-    parts = [part for part, amount in (("late data", prior.late_data), ("invoice true-up", prior.trued_up)) if amount]
-    return Amount(f"{prior.month.label} {' and '.join(parts)}", fetched_exact, prior.total)
+    return Amount(f"{prior.month.label} late data", fetched_exact, prior.total)
