@@ -174,6 +174,7 @@ def _write_focus(folder: Path, month_folder: Path, month: Month, trueup: TrueUp,
     restated = restatement_folders(month_folder)
     base = (restated[-1][1] if restated else month_folder) / month_names.focus_name(month)
     centers = {**usage.names, **{center.code: center.name for center in settings.cost_centers}}
-    write_invoice_focus(base, folder / month_names.focus_name(month), trueup, usage.usd, month, centers)
+    write_invoice_focus(base, folder / month_names.focus_name(month), trueup, usage.usd, month, centers,
+                        prepaid=settings.billing.mode == "prepaid")
     write_focus_schema(folder / month_names.focus_schema_name(month), month_names.focus_name(month))
     return [month_names.focus_name(month), month_names.focus_schema_name(month)]

@@ -3,7 +3,8 @@
 Called by ``reports.invoicing`` when ``billing.mode`` is ``prepaid`` and the file bills no usage
 (see core/purchase.py). It writes ``<month>/invoices/<number>/`` whole or not at all, beside the
 month's outputs like any invoice: the file as given, ``journal-purchase-<YYYY-MM>.csv``, its
-configured layouts and ``manifest.json`` (kind ``purchase``, with the expiry date). A purchase moves
+configured layouts, ``focus-<YYYY-MM>.csv`` (FOCUS 1.2's prepaid ``Purchase`` row, example B1)
+with its schema, and ``manifest.json`` (kind ``purchase``, with the expiry date). A purchase moves
 nothing to cost centers, so it is not a true-up and History does not count it.
 """
 
@@ -54,6 +55,9 @@ def is_purchase_folder(manifest: dict[str, Any]) -> bool:
 def record_purchase(settings: Settings, invoice: Invoice, given: bytes, *, month: Month, output_dir: Path,
                     config_file: str, generated_at: datetime) -> PurchaseResult:
     """Record the purchase and publish its folder, or raise a ChargebackError and write nothing."""
+    from reports.outputs import names as month_names
+    from reports.outputs.focus import _text, focus_schema
+    from reports.outputs.focus_invoice import purchase_focus_bytes
     from reports.outputs.journals import layout_files
     from reports.outputs.journals.generic import journal_csv_bytes
 
@@ -73,6 +77,10 @@ def record_purchase(settings: Settings, invoice: Invoice, given: bytes, *, month
         stem = purchase_stem(month)
         files = [(names.INVOICE_FILE, given), (f"{stem}.csv", journal_csv_bytes(journal)),
                  *layout_files(journal, settings, stem)]
+        focus = month_names.focus_name(month)
+        files += [(focus, purchase_focus_bytes(invoice, month, _text(settings.organization))),
+                  (month_names.focus_schema_name(month),
+                   (json.dumps(focus_schema(focus), indent=2) + "\n").encode("utf-8"))]
         staging = root / f".staging-{invoice.number}-{secrets.token_hex(4)}"
         try:
             staging.mkdir(parents=True)

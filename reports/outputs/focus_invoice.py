@@ -23,19 +23,29 @@ row per receiving cost center (split by the same usage weights, largest remainde
 cost center (it stays central). So grouping by the ``CostCenter`` tag gives each cost center's
 month plus true-up exactly, and BilledCost adds up to the invoice total to the cent. The
 invoice rows' ChargeClass is null: they are not corrections of an earlier invoiced period.
+
+On prepaid credits (``billing.mode: prepaid``) FOCUS 1.2's SaaS example B1 applies: the credits
+were billed when bought (the purchase folder's single ``Purchase`` row, BilledCost = what was
+paid, EffectiveCost 0, charged from the purchase date until the credits expire), and the month's
+usage rows draw them down: BilledCost 0, EffectiveCost their amount. The invoice's own rows are
+as above, so EffectiveCost (not BilledCost) groups by cost center to the month plus true-up, and
+BilledCost adds up to the invoice total less the usage drawn from the credits.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator, Mapping
+from datetime import datetime, time
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
-from reports.core.invoice import InvoiceLine
+from reports.core.invoice import Invoice, InvoiceLine
 from reports.core.money import ZERO, largest_remainder
 from reports.core.months import Month, rfc3339
+from reports.core.purchase import expires_on
 from reports.core.settings import EXCLUDE, PRO_RATA
 from reports.core.trueup import TrueUp
 from reports.errors import DataError
@@ -59,11 +69,12 @@ _COLUMN = {name: index for index, name in enumerate(HEADER)}
 
 
 def write_invoice_focus(base: Path, path: Path, trueup: TrueUp, weights: Mapping[str, Decimal], month: Month,
-                        names: Mapping[str, str]) -> None:
+                        names: Mapping[str, str], *, prepaid: bool = False) -> None:
     """Write ``base`` (the month's FOCUS file) with the true-up's invoice applied to ``path``.
 
     ``weights`` is each cost center's usage charge the true-up split pro rata by; ``names`` the
-    cost center names. Streams the base file: one row in memory at a time.
+    cost center names; ``prepaid`` gives the usage rows the drawdown shape (BilledCost 0).
+    Streams the base file: one row in memory at a time.
     """
     invoice = trueup.invoice
     number, issuer = _text(invoice.number) or "", _text(invoice.issuer) or ""  # formula-inert, as every name
@@ -92,6 +103,9 @@ def write_invoice_focus(base: Path, path: Path, trueup: TrueUp, weights: Mapping
                 # BilledCost-C-005-C takes a provider other than the issuer for a marketplace sale)
                 row[_COLUMN["ProviderName"]] = issuer
                 usage[row[code]] = usage.get(row[code], ZERO) + Decimal(row[billed])
+                if prepaid:
+                    # paid when the credits were bought (their Purchase row); EffectiveCost keeps the amount
+                    row[billed] = money(ZERO)
                 if account is None:
                     account = (row[_COLUMN["BillingAccountId"]], row[_COLUMN["BillingAccountName"]])
                 writer.writerow(row)
@@ -178,3 +192,54 @@ def _row(category: str, description: str, amount: Decimal, code: str | None, par
         "x_SourceRowId": source,
     }
     return [values.get(name) for name in HEADER]
+
+
+def purchase_row(invoice: Invoice, month: Month, account: str | None) -> list[str | None]:
+    """A prepaid credit purchase as FOCUS 1.2's example B1 writes it, in HEADER order (None for null).
+
+    One ``Purchase`` row: BilledCost the total paid (tax included, as the purchase journal posts
+    it), EffectiveCost 0 (the credits are "intended to cover future eligible charges": the usage
+    rows that draw them down carry the cost), ``One-Time``, charged from the purchase date until
+    the credits expire, billed in the month it is recorded for.
+    """
+    number, issuer = _text(invoice.number) or "", _text(invoice.issuer) or ""
+    total = money(invoice.total)
+    start, end = (datetime.combine(day, time(), tzinfo=month.start.tzinfo)
+                  for day in (invoice.day, expires_on(invoice.day)))
+    values: dict[str, str | None] = {
+        "BilledCost": total,
+        "BillingAccountId": account,
+        "BillingAccountName": account,
+        "BillingCurrency": "USD",
+        "BillingPeriodEnd": rfc3339(month.end),
+        "BillingPeriodStart": rfc3339(month.start),
+        "ChargeCategory": PURCHASE,
+        "ChargeDescription": _text(f"Prepaid credit purchase {invoice.number}, credits expire "
+                                   f"{expires_on(invoice.day)}"),
+        "ChargeFrequency": ONE_TIME,
+        "ChargePeriodEnd": rfc3339(end),
+        "ChargePeriodStart": rfc3339(start),
+        "ContractedCost": total,
+        "EffectiveCost": money(ZERO),
+        "InvoiceId": number,
+        "InvoiceIssuerName": issuer,
+        "ListCost": total,
+        "PricingQuantity": "1.0",
+        "PricingUnit": "Count",
+        "ProviderName": issuer,
+        "PublisherName": PROVIDER,
+        "ServiceCategory": SERVICE_CATEGORY,
+        "ServiceName": SERVICE_NAME,
+        "ServiceSubcategory": SERVICE_SUBCATEGORY,
+        "x_SourceRowId": "purchase",
+    }
+    return [values.get(name) for name in HEADER]
+
+
+def purchase_focus_bytes(invoice: Invoice, month: Month, account: str | None) -> bytes:
+    """The purchase folder's FOCUS file: the month's header and its one Purchase row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerow(["" if value is None else value for value in purchase_row(invoice, month, account)])
+    return out.getvalue().encode("utf-8")
