@@ -131,6 +131,10 @@ def synthetic_analytics_organization(
         for position, (key_id, _share) in enumerate(profile.keys):
             if position == 0 and number % 10 == 0:
                 attributions[(profile.id, key_id)] = (Attribution(f"svac_01SYNTH{number:016d}"),)
+            elif groups and users:  # an Enterprise org's spend is mostly its users': each key shared with one
+                user = people[shared % users]
+                shared += 1
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 1), Attribution(user.id, 9))
             elif position % 2 == 1 and users:
                 user = people[shared % users]
                 shared += 1
