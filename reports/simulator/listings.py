@@ -173,8 +173,7 @@ class Listings:
         has_more = offset + limit < len(items)
         next_page = ("page_" + base64.urlsafe_b64encode(f"{bound}:{offset + limit}".encode()).decode().rstrip("=")
                      if has_more else None)
-        payload = {"data": page, "has_more": has_more, "first_id": page[0].get("id") if page else None,
-                   "last_id": page[-1].get("id") if page else None, "next_page": next_page}
+        payload = {"data": page, "has_more": has_more, "next_page": next_page}
         return json.dumps(payload, separators=(",", ":")).encode()
 
     def rbac_groups(self, query: dict[str, list[str]]) -> bytes:
