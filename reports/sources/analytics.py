@@ -34,7 +34,13 @@ from reports.core.report import SourceProfile
 from reports.core.settings import ANALYTICS
 from reports.core.sums import sum_costs, sum_usage
 from reports.errors import DataError, UsageError
-from reports.sources.analytics_groups import configured_groups, group_data, group_queries, member_queries
+from reports.sources.analytics_groups import (
+    configured_groups,
+    group_data,
+    group_note,
+    group_queries,
+    member_queries,
+)
 from reports.sources.analytics_pages import cost_rows, daily_cents, directory, usage_rows
 from reports.sources.base import ANALYTICS_PAGES, LIST, REPORT, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
@@ -182,6 +188,8 @@ class AnalyticsSource:
                          "APIs were not cross-checked.")
         if not reachable(prior):
             notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
+        if self.groups is not None:
+            notes.append(group_note(self.groups))
         return MonthData(
             profile=PROFILE, cost_rows=current, prior_cost=prior_cost, usage=usage,
             prior_usage_available=prior_usage_available,

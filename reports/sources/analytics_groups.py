@@ -137,3 +137,11 @@ def group_data(config: GroupSettings, pages: Pages, month: Month, prior: Month |
     return GroupData(listed=listed,
                      members={group.id: members(pages(members_query(group.id)), group.id) for group in groups},
                      by_user=by_user, by_group=by_group, prior_by_user=prior_by_user)
+
+
+def group_note(config: GroupSettings) -> str:
+    """What Run Info says about the group rule: where it stands among the rules, and how it decided."""
+    return ("RBAC groups: a user no users: or service_accounts: entry names goes to the cost center of one "
+            "configured group, before the API key and the workspace. A user is in a group for the month when the "
+            "API attributes any of the user's spend that month to it (day by day), else by the group's current "
+            f"member list. Decided by {config.describe()}.")
