@@ -309,3 +309,19 @@ def test_a_non_enterprise_organization_refusing_groups_is_one_clear_error_and_no
         assert done.returncode == 0, done.stderr
         assert not any("rbac_group" in r.path or "rbac_group_id" in str(r.query) for r in console_org.requests)
     assert "Groups" not in sheets(tmp_path / "plain" / "2026-10" / "chargeback-2026-10.xlsx")
+
+
+def test_the_groups_pages_are_in_the_snapshot_and_an_offline_re_render_decides_the_same(org, by_precedence, tmp_path):
+    config, result = by_precedence
+    manifest = assert_manifest_matches(result.folder)
+    recorded = {entry["file"] for entry in manifest["raw_pages"]}
+    listed = sorted(path.name for path in (result.folder / "raw").iterdir())
+    assert "rbac_groups-p001.json" in listed
+    assert "analytics_cost_groups-2026-10-p001.json" in listed and "analytics_cost_groups-2026-09-p001.json" in listed
+    members = [name for name in listed if name.startswith("rbac_group_members-")]
+    assert len(members) == len(config["groups"])
+    assert {f"raw/{name}" for name in listed} <= recorded  # every page hashed in the manifest (and so sealed)
+    before = journal_debits(result.folder), groups_sheet(result.folder)
+    offline = run(RunOptions(month=MONTH, output_dir=result.folder.parent, config_path=write_config(tmp_path, config),
+                             offline=True, pdf=False))
+    assert (journal_debits(offline.folder), groups_sheet(offline.folder)) == before
