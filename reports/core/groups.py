@@ -21,7 +21,7 @@ allocated column adds up to the organization's total) are computed here once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from reports.errors import ConfigError
@@ -152,10 +152,11 @@ def owners(config: GroupSettings, groups: tuple[ConfiguredGroup, ...],
 
     ``by_user`` is the month's attribution (user -> group -> cents); ``members`` the current lists.
     """
-    order = {group.id: position for position, group in enumerate(groups)}  # groups: order (max_spend ties)
+    listed = {group.id: position for position, group in enumerate(groups)}  # the order of groups: (ties)
+    ranked = listed
     if config.precedence is not None:
         rank = {key: position for position, key in enumerate(config.precedence)}
-        order = {group.id: rank[group.rule.key] for group in groups}
+        ranked = {group.id: rank[group.rule.key] for group in groups}
     attributed = by_user or {}
     current: dict[str, list[str]] = {}
     for group in groups:
@@ -169,11 +170,9 @@ def owners(config: GroupSettings, groups: tuple[ConfiguredGroup, ...],
         if not candidates:
             continue
         if config.max_spend:
-            first = {group.id: position for position, group in enumerate(groups)}
-            chosen = min(candidates, key=lambda group_id: (-spent.get(group_id, Decimal(0)), first[group_id]))
+            group_of[user] = min(candidates, key=lambda group_id: (-spent.get(group_id, Decimal(0)), listed[group_id]))
         else:
-            chosen = min(candidates, key=lambda group_id: order[group_id])
-        group_of[user] = chosen
+            group_of[user] = min(candidates, key=ranked.__getitem__)
     return GroupOwners(group_of, {user: code[group_id] for user, group_id in group_of.items()})
 
 
@@ -199,7 +198,6 @@ class GroupsView:
     unassigned: Decimal  # the API's row of users in no group (and identities that are not users)
     rule: str  # how a user in several groups was decided, in words
     max_spend: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def attributed_total(self) -> Decimal:
