@@ -42,6 +42,10 @@ class AuthenticationError(ApiError):
     """The Admin API rejected the key (401/403)."""
 
 
+class ApiRefused(ApiError):
+    """The Admin API refused a request with a 4xx that no retry changes (not the key, not a rate limit)."""
+
+
 class EmailError(ChargebackError):
     """The mail server refused the message, the login, or a recipient (after retries)."""
 

@@ -192,7 +192,7 @@ class _Produced:
 def _produce(options: RunOptions, settings: Settings, config_path: Path, staging: Path, run_id: str,
              generated_at: datetime, sealed: _Sealed | None) -> _Produced:
     month = options.month
-    source = source_for(settings.source)
+    source = source_for(settings.source, settings)
     requests_made = bytes_received = None
     if options.offline:
         source_folder = options.output_dir / str(month)
@@ -214,7 +214,8 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
                 base_url, api_key = simulator.base_url, DEMO_API_KEY
             assert base_url and api_key
             fetched = fetch_month(source.queries(month), SnapshotWriter(staging, source.name), base_url=base_url,
-                                  api_key=api_key, retry=options.retry)
+                                  api_key=api_key, retry=options.retry,
+                                  follow_up=lambda pages: source.follow_up(month, pages))
             requests_made, bytes_received = fetched.stats.requests, fetched.stats.bytes_received
         how = "demo" if options.demo else "api"
 
@@ -304,7 +305,9 @@ def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:
 
 def _report_from_snapshot(snapshot: Snapshot, source: Source, settings: Settings, month: Month,
                           run_info: RunInfo, prior_posted: Posted | None = None) -> Report:
-    snapshot.require((query.name, query.required) for query in source.queries(month))
+    queries = source.queries(month)
+    snapshot.require((query.name, query.required) for query in queries)
+    snapshot.require((query.name, query.required) for query in source.follow_up(month, snapshot.pages))
     data = source.read(snapshot, month)
     # the snapshot's own checks (text that was not valid Unicode) join the source's
     return build_report(month, settings, replace(data, checks=data.checks + snapshot.text_checks()), run_info,

@@ -34,6 +34,8 @@ CORE_MODULES = {
     "checks",  # the reconciliation checks' types: status, figure, check, the reconciliation
     "config_checks",  # the month against its config: unallocated share, configured IDs the organization lacks
     "drivers",  # what drove the month's spend, for the PDF
+    "groups",  # RBAC groups: the configured groups found in the organization, one owner per user
+    "group_allocation",  # RBAC groups in a month's report: owners before allocation, the Groups sheet after
     "history",  # the year so far, from what was posted
     "invoice",  # the invoice as recorded and its walk to the usage report
     "journal_entry",  # a journal entry's types: ledger, header, lines

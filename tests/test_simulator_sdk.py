@@ -8,6 +8,7 @@ not declare (``extra="allow"`` models keep unknown keys in ``__pydantic_extra__`
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import anthropic  # a test-only dependency (pyproject [test]): anthropic==2.10.0
@@ -17,7 +18,9 @@ from anthropic.types.beta.organization.analytics.beta_analytics_cost_item import
 from anthropic.types.beta.organization.analytics.beta_analytics_usage_item import BetaAnalyticsUsageItem
 from anthropic.types.beta.organization.beta_api_key import BetaAPIKey
 from anthropic.types.beta.organization.beta_organization_user import BetaOrganizationUser
+from anthropic.types.beta.organization.beta_rbac_group import BetaRBACGroup
 from anthropic.types.beta.organization.beta_workspace import BetaWorkspace
+from anthropic.types.beta.organization.rbac_groups.beta_rbac_group_member import BetaRBACGroupMember
 from pydantic import BaseModel
 
 from reports.simulator import DEMO_API_KEY, DEMO_DEFAULT_WORKSPACE, SimulatorServer, demo_organization
@@ -85,8 +88,9 @@ def strict_rows(pages, path: str, model: type[BaseModel], allowed_extra: set[str
         {"time_bucket_width": "1d", "group_by": ["workspace_id", "cost_type"], "limit": 50,
          "models": ["claude-opus-4-6"]},
         {"group_by": ["api_key_id", "actor"], "limit": 10, "api_key_ids": [""], "actor_types": ["user_actor"]},
+        {"group_by": ["actor", "rbac_group_id"], "limit": 4},  # what the product asks with groups:
     ],
-    ids=["product", "cost-type", "actors", "token-type", "daily", "daily-filtered", "keyless-users"],
+    ids=["product", "cost-type", "actors", "token-type", "daily", "daily-filtered", "keyless-users", "rbac-groups"],
 )
 def test_cost_rows_validate_strictly_against_the_sdk_models(client, params):
     listed = list(client.beta.organization.analytics.cost.list(**OCTOBER, **params))
@@ -144,3 +148,25 @@ def test_the_sdk_sees_the_api_error_shape(client):
     assert "2026-01-01" in caught.value.message and caught.value.request_id.startswith("req_")
     with pytest.raises(anthropic.BadRequestError, match="at most 5"):
         client.beta.organization.analytics.usage.list(**OCTOBER, group_by=PRODUCT_GROUPS + ["speed"])
+
+
+def test_rbac_groups_and_their_members_validate_strictly_against_the_sdk_models(client):
+    groups = list(client.beta.organization.rbac_groups.list(limit=2))
+    assert len(groups) == 7 and len({group.name for group in groups}) == 6  # two share a name, as the API allows
+    assert strict_rows(client.raw_pages, "/v1/organizations/rbac_groups", BetaRBACGroup) == 7
+    members = list(client.beta.organization.rbac_groups.members.list(groups[0].id, limit=1))
+    assert len(members) == 3 and {member.rbac_group_id for member in members} == {groups[0].id}
+    assert strict_rows(client.raw_pages, f"/v1/organizations/rbac_groups/{groups[0].id}/members",
+                       BetaRBACGroupMember) == 3
+    for path, body in client.raw_pages:
+        assert set(body) == {"data", "has_more", "next_page"}, path
+    rows = list(client.beta.organization.analytics.cost.list(**OCTOBER, group_by=["rbac_group_id"]))
+    assert {row.group.rbac_group_id for row in rows} >= {None, groups[0].id}
+
+
+def test_the_sdk_sees_a_non_enterprise_organization_refuse_rbac_groups():
+    with SimulatorServer(replace(demo_organization(), enterprise=False), now=NOW) as console:
+        sdk = anthropic.Anthropic(api_key=DEMO_API_KEY, base_url=console.base_url, max_retries=0)
+        with pytest.raises(anthropic.BadRequestError) as caught:
+            list(sdk.beta.organization.rbac_groups.list())
+    assert "Claude Enterprise organizations only" in str(caught.value)

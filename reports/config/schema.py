@@ -15,6 +15,7 @@ from reports.config.allocation import Claim, check_claims, read_code_ref, read_c
 from reports.config.billing import check_billing, read_billing
 from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
+from reports.config.groups import read_groups
 from reports.config.journal import check_layouts, read_journal
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.core.settings import (
@@ -31,6 +32,7 @@ from reports.errors import ConfigError
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
     "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing",
+    "groups", "group_precedence",
 }
 _PAPERS = ("letter", "a4")
 
@@ -89,6 +91,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     unallocated = read_code_ref(top.get("unallocated"), "unallocated", codes, problems)
     shared = read_shared(top.get("shared"), codes, problems, claims)
     check_claims(claims, source, source_override, problems)
+    groups = read_groups(top.get("groups"), top.get("group_precedence"), codes, source, source_override, problems)
     email = read_email(top.get("email"), problems)
     pdf = _pdf(top.get("pdf"), problems)
     fiscal_year_start = _fiscal_year_start(top.get("fiscal_year_start"), problems)
@@ -110,6 +113,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         unallocated_warn_percent=warn_percent,
         configured_ids=tuple(ConfiguredId(claim.field, claim.value, claim.node.line) for claim in claims),
         billing=billing,
+        groups=groups,
     )
 
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from reports.core.allocate import Rules
 from reports.core.config_checks import month_config_checks
 from reports.core.drivers import drivers_of
+from reports.core.group_allocation import group_checks, group_owners, groups_report
 from reports.core.history import Posted
 from reports.core.journal import ledger_for, month_journal
 from reports.core.journal_entry import Journal
@@ -50,8 +51,11 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     current_sums = sum_costs(cost_rows)
     prior_sums = data.prior_cost
     usage = data.usage
-    current = month_totals(month, current_sums, settings, directory)
-    prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
+    owners, prior_owners = group_owners(settings, data)  # RBAC groups: one per user, each month by its own
+    current = month_totals(month, current_sums, settings, directory, owners.code_of if owners else None)
+    prior = month_totals(month.prior(), prior_sums, settings, directory,
+                         prior_owners.code_of if prior_owners else None) if prior_sums is not None else None
+    groups = groups_report(settings, data, owners, current)
 
     rules = Rules.of(settings)
     compared = prior_month(month.prior(), prior_posted, prior)
@@ -66,7 +70,8 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     prior_by_day = data.prior_daily_cents if data.prior_daily_cents is not None else (
         prior_sums.by_day if prior_sums is not None else None)
     reconciliation = reconciliation_of(month, current, centers, journal, line_items, directory, settings,
-                                     data.days_with_data, data.unknown_cost_types, data.checks + prior_checks(compared)
+                                     data.days_with_data, data.unknown_cost_types,
+                                     data.checks + group_checks(groups) + prior_checks(compared)
                                      + month_config_checks(settings, current, directory))
     late = late_data_mover(compared, prior.source_total if prior is not None else None)
     drivers = drivers_of(month, current_sums, prior_sums, usage_sums, workspaces, by_day, prior_by_day, late)
@@ -98,6 +103,7 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
         users=user_lines(current, usage_sums, directory) if attribution else (),
         attributed_by=attributed_by(current),
         splits=dict(current.allocation.splits),
+        groups=groups,
     )
 
 

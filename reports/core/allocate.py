@@ -1,9 +1,10 @@
 """Cost-center allocation: spend by attribution to cost centers, exactly. Pure.
 
 Each payer (an ``Attribution``: workspace, API key, actor) goes to exactly one owner, the
-most specific rule that matches, in this order: the user or service account, then the API
-key, then the workspace, then ``default_workspace`` for the Default workspace, then the
-unallocated cost center. An owner is a cost center or a shared rule; a shared rule counts at
+most specific rule that matches, in this order: the user or service account, then the user's
+RBAC group (one per user, resolved for the month by ``core.groups``), then the API key, then
+the workspace, then ``default_workspace`` for the Default workspace, then the unallocated
+cost center. An owner is a cost center or a shared rule; a shared rule counts at
 the level of what it names (a workspace or an API key).
 
 Shares of a split are kept as exact fractions (a proportional split may divide by any
@@ -26,11 +27,12 @@ from reports.errors import DataError
 # The levels at which a rule matched, most specific first; what the PDF sums by.
 BY_USER = "user"
 BY_SERVICE_ACCOUNT = "service account"
+BY_GROUP = "RBAC group"
 BY_API_KEY = "API key"
 BY_WORKSPACE = "workspace"
 BY_DEFAULT_WORKSPACE = "Default workspace owner"
 UNALLOCATED = "unallocated"
-LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE, UNALLOCATED)
+LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_GROUP, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE, UNALLOCATED)
 
 Owner = str | SharedRule  # a cost center code, or a shared rule
 Split = tuple[tuple[str, Fraction], ...]  # (cost center code, exact share); shares add up to 1
@@ -57,9 +59,10 @@ class Rules:
     workspaces: dict[str, Owner] = field(default_factory=dict)
     default_owner: str | None = None
     unallocated: str | None = None
+    groups: Mapping[str, str] = field(default_factory=dict)  # user ID -> cost center of the user's RBAC group
 
     @classmethod
-    def of(cls, settings: Settings) -> Rules:
+    def of(cls, settings: Settings, groups: Mapping[str, str] | None = None) -> Rules:
         users: dict[str, Owner] = {}
         service_accounts: dict[str, Owner] = {}
         api_keys: dict[str, Owner] = {}
@@ -78,7 +81,8 @@ class Rules:
                 workspaces[rule.workspace] = rule
             if rule.api_key is not None:
                 api_keys[rule.api_key] = rule
-        return cls(users, service_accounts, api_keys, workspaces, settings.default_workspace, settings.unallocated)
+        return cls(users, service_accounts, api_keys, workspaces, settings.default_workspace, settings.unallocated,
+                   groups or {})
 
     def match(self, attribution: Attribution) -> tuple[str, Owner] | None:
         """The most specific rule for this payer: (level, owner), or None when nothing matches."""
@@ -91,6 +95,8 @@ class Rules:
                         return BY_USER, found
             elif actor.kind == SERVICE_ACCOUNT and actor.id in self.service_accounts:
                 return BY_SERVICE_ACCOUNT, self.service_accounts[actor.id]
+            if actor.kind == USER and actor.id is not None and actor.id in self.groups:
+                return BY_GROUP, self.groups[actor.id]
         if attribution.api_key_id is not None and attribution.api_key_id in self.api_keys:
             return BY_API_KEY, self.api_keys[attribution.api_key_id]
         if attribution.workspace_id is not None and attribution.workspace_id in self.workspaces:
@@ -137,13 +143,14 @@ class Allocation:
 
 
 def allocate(spend: Mapping[Attribution, Decimal], settings: Settings,
-             describe: Mapping[Attribution, str] | None = None, period: str = "") -> Allocation:
-    """Allocate exact dollars per payer to cost centers.
+             describe: Mapping[Attribution, str] | None = None, period: str = "",
+             groups: Mapping[str, str] | None = None) -> Allocation:
+    """Allocate exact dollars per payer to cost centers (``groups``: user ID -> the code of the user's group).
 
     Raises DataError naming the unmatched payers (``describe`` gives their names) when there
     is no unallocated cost center to take their spend.
     """
-    rules = Rules.of(settings)
+    rules = Rules.of(settings, groups)
     codes = [center.code for center in settings.cost_centers]
     direct: dict[str, Fraction] = {code: Fraction(0) for code in codes}
     shared: dict[str, Fraction] = {code: Fraction(0) for code in codes}

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from reports.core.checks import Check
+from reports.core.groups import GroupData
 from reports.core.records import CostRow, Directory
 from reports.core.report import SourceProfile
 from reports.core.sums import CostSums, UsageSums
@@ -30,3 +31,4 @@ class MonthData:
     checks: tuple[Check, ...] = ()  # the source's own reconciliation checks
     notes: tuple[str, ...] = ()  # what a reader should know about this source's figures
     data_refreshed_at: datetime | None = None
+    groups: GroupData | None = None  # the RBAC groups read (only when groups: is configured)

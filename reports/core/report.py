@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from reports.core.budget import AgainstBudget, against_budget
 from reports.core.checks import Reconciliation
+from reports.core.groups import GroupsView
 from reports.core.history import History
 from reports.core.journal_entry import Journal
 from reports.core.line_items import LineItem
@@ -182,6 +183,7 @@ class Report:
     splits: Mapping[str, tuple[tuple[str, Fraction], ...]] = field(default_factory=dict)  # shared label -> shares
     history: History | None = None  # the trailing twelve months as posted (set by the pipeline)
     prior: PriorMonth | None = None  # what prior_total is: the prior month as posted, or as fetched
+    groups: GroupsView | None = None  # the Groups sheet (analytics with groups: configured)
 
     @property
     def data_source(self) -> SourceName:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from reports.core.groups import GroupSettings
 from reports.core.months import Month
 
 USD = "USD"
@@ -181,6 +182,7 @@ class Settings:
     unallocated_warn_percent: Decimal = DEFAULT_UNALLOCATED_WARN_PERCENT
     configured_ids: tuple[ConfiguredId, ...] = ()  # every ID the rules name, with its line
     billing: BillingSettings = field(default_factory=BillingSettings)
+    groups: GroupSettings | None = None  # groups: and group_precedence: (analytics; None: no group rules)
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

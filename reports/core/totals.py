@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -47,12 +47,13 @@ def describe_payer(payer: Attribution, directory: Directory) -> str:
 
 
 def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Settings,
-                 directory: Directory) -> MonthTotals:
-    """Sum a month's cost rows per payer and allocate them (used for both months)."""
+                 directory: Directory, groups: Mapping[str, str] | None = None) -> MonthTotals:
+    """Sum a month's cost rows per payer and allocate them (used for both months; ``groups``: user ID ->
+    the cost center of the user's RBAC group that month)."""
     sums = rows if isinstance(rows, CostSums) else sum_costs(rows)
     dollars = {payer: cents_to_dollars(cents) for payer, cents in sums.by_payer.items()}
     names = {payer: describe_payer(payer, directory) for payer in dollars}
-    allocation = allocate(dollars, settings, names, period=str(month))
+    allocation = allocate(dollars, settings, names, period=str(month), groups=groups)
     rounded_total = round_cents(cents_to_dollars(sums.total_cents))
     exact = {center.code: allocation.total(center.code) for center in settings.cost_centers}
     totals = largest_remainder(exact, rounded_total)

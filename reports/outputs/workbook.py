@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from reports.core.money import ZERO
 from reports.core.report import Report
 from reports.outputs import excel_styles as st
+from reports.outputs.sheets_groups import SHEET_GROUPS, GroupSheets
 from reports.outputs.sheets_history import (
     HISTORY_HEADERS,
     HISTORY_YEAR_ROWS,
@@ -56,7 +57,7 @@ SUMMARY_HEADERS = (
 LIST_PRICE_HEADERS = ("List Price", "Discount")  # analytics source only: after the SPEC's columns
 
 
-class _Writer(LineSheets, HistorySheets, LedgerSheets):
+class _Writer(LineSheets, GroupSheets, HistorySheets, LedgerSheets):
     """One book for one report: the Summary here, the other sheets from the layouts it mixes in."""
 
     def __init__(self, report: Report, max_rows_per_sheet: int):
@@ -158,7 +159,8 @@ def write_workbook(report: Report, path: pathlib.Path, *,
                    max_rows_per_sheet: int = EXCEL_MAX_ROWS) -> None:
     """Write the chargeback workbook for ``report`` to exactly ``path``.
 
-    Sheets, in order: Summary, [Restatement], History, Workspaces, Line Items, Usage, Journal,
+    Sheets, in order: Summary, [Restatement], History, Workspaces, Line Items, [API Keys, Users,
+    Groups], Usage, Journal,
     [Adjustment Journal], Reconciliation, Run Info (the bracketed ones for a restated month; plus
     continuation sheets such as "Line Items (2)" right after a table that exceeds
     ``max_rows_per_sheet`` rows, header included).
@@ -172,6 +174,7 @@ def write_workbook(report: Report, path: pathlib.Path, *,
     if report.has_payers:
         writer.api_keys()
         writer.users()
+    writer.groups()  # only with groups: in the config
     writer.usage()
     writer.journal()
     if report.restatement is not None:
@@ -188,5 +191,5 @@ __all__ = [
     "SHEET_RECONCILIATION", "SHEET_RUN_INFO", "SHEET_API_KEYS", "SHEET_USERS", "SHEET_RESTATEMENT",
     "SHEET_ADJUSTMENT", "SHEET_HISTORY", "HISTORY_HEADERS", "HISTORY_YEAR_ROWS", "RESTATEMENT_HEADERS",
     "SUMMARY_HEADERS", "TOKEN_HEADERS", "LIST_PRICE_HEADERS", "CHECK_HEADERS", "UNMAPPED_HEADERS",
-    "UNMAPPED_ANALYTICS_HEADERS",
+    "UNMAPPED_ANALYTICS_HEADERS", "SHEET_GROUPS",
 ]

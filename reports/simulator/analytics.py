@@ -8,8 +8,10 @@ Data: the simulator generates whole UTC days. A day counts when it lies inside t
 bounds floored to the hour) and ended by ``data_refreshed_at`` (the clock floored to the
 hour); a partial day counts nothing. Without a bucket there is one period per query: every row
 carries the floored bounds. The dimensions the organization does not model (Managed Agents
-IDs, RBAC groups, Claude Tag, user profiles, organization) read null when grouped; a null
-``actor`` also has a null ``actor_type``.
+IDs, Claude Tag, user profiles, organization) read null when grouped; a null ``actor`` also has
+a null ``actor_type``. ``rbac_group_id`` is any-membership, day by day: a user's usage counts in
+every group the user belonged to on its (UTC) day, so group rows overlap; the null group is usage
+of users in no group that day and of every identity that is not a user.
 
 Faults: the transport faults and ``only`` work as on the legacy endpoints (names
 ``analytics_cost``, ``analytics_usage``); ``empty``, ``no_usage`` (usage endpoint),
@@ -170,6 +172,12 @@ class AnalyticsService:
                 totals = self.view.day_totals(d)
                 items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
                 periods.append((datetime(d.year, d.month, d.day, tzinfo=UTC), items))
+        elif "rbac_group_id" in q.groups:
+            # membership is per (UTC) day: each day's items are attributed on their own, then summed
+            by_day = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self._with_groups(self.view.day(d), d))
+                      for d in days]
+            periods = by_day if q.bucket else (
+                [(q.start, [item for _, items in by_day for item in items])] if days else [])
         elif q.bucket:
             periods = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self.view.day(d)) for d in days]
         else:
@@ -185,6 +193,20 @@ class AnalyticsService:
                     ranked.append(entry)
         ranked.sort(key=lambda entry: entry[0])
         return _Result([entry[1] for entry in ranked], [entry[2] for entry in ranked])
+
+    def _with_groups(self, items: list, day: date) -> list:
+        """A day's items with the RBAC group appended to their dims, any-membership (analytics-api.md §1.4): a
+        user's item once for each group the user belonged to that day; else once with a null group."""
+        actors = self.view.actors
+        org = self.organization
+        out = []
+        for dims, metrics in items:
+            index = dims[D_ACTOR]
+            actor = actors[index] if index is not None else None
+            groups = org.groups_on(actor.filter_id, day) if actor is not None and actor.type == "user_actor" else ()
+            for group in groups or (None,):
+                out.append((dims + (group,), metrics))
+        return out
 
     def _group(self, q: Query, items: list) -> dict[tuple, dict[str, list[int]]]:
         """Items filtered and summed per group key, each split by cost type."""

@@ -59,7 +59,8 @@ USAGE_GROUP_BY = tuple(name for name in COST_GROUP_BY if name not in FAN_OUT)
 MAX_GROUPS = 5
 # group dimension -> position in an item's dims (attribution.DIMS); absent: not modelled (null)
 POSITIONS = {"workspace_id": 0, "api_key_id": 1, "actor": 2, "model": 3, "service_tier": 4,
-              "context_window": 5, "inference_geo": 6, "speed": 7, "product": 8}
+              "context_window": 5, "inference_geo": 6, "speed": 7, "product": 8,
+              "rbac_group_id": 10}  # not in an item's dims: appended per day by analytics.py (any-membership)
 
 SCALARS = ("starting_at", "ending_at", "time_bucket_width", "limit", "page", "order_by", "order",
            "exclude_deleted_users")

@@ -183,6 +183,33 @@ class ServiceAccountInfo:
 
 
 @dataclass(frozen=True)
+class RbacGroupInfo:
+    """An RBAC group of a Claude Enterprise organization (names are not unique, as in the API)."""
+
+    id: str  # rbac_group_…
+    name: str
+    source_type: str = "direct"  # direct | scim
+    created_at: str = "2025-01-06T09:00:00Z"
+
+
+@dataclass(frozen=True)
+class RbacMembership:
+    """A user in a group from ``since`` (inclusive) until ``until`` (exclusive) UTC days; None: open.
+
+    The analytics API attributes usage by membership on the day it happened; the members
+    listing shows only the current members (those without an ``until``).
+    """
+
+    user_id: str
+    group_id: str
+    since: date | None = None
+    until: date | None = None
+
+    def on(self, day: date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class FederatedIdentity:
     """A workload-identity-federated caller, named ``fed:<ref>`` in attribution plans."""
 

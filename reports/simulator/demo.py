@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 
 from reports.simulator.catalog import (
     COLORS,
@@ -20,6 +21,8 @@ from reports.simulator.catalog import (
     ApiKeyInfo,
     Attribution,
     FederatedIdentity,
+    RbacGroupInfo,
+    RbacMembership,
     ServiceAccountInfo,
     SessionSpend,
     Stream,
@@ -264,4 +267,38 @@ def _demo_analytics() -> dict:
         "attributions": attributions,
         "sessions": (SessionSpend(ws("Platform API"), key("platform-api-prod"), key("platform-api-prod"), 180_000),),
         "list_price_factors": {DEMO_DISCOUNTED_MODEL: 125},
+        **_demo_groups(uid),
     }
+
+
+# (name, members by email local part; "+" joined on DEMO_GROUP_JOINED): two groups share the name "Engineering"
+DEMO_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Data Science", ("dana.kim", "+evan.wright", "priya.raman")),
+    ("Support Agents", ("lena.fischer",)),
+    ("Marketing", ("olivia.chen",)),
+    ("Legal Review", ("ravi.patel", "dana.kim")),
+    ("Engineering", ("priya.raman", "marco.bianchi")),
+    ("Engineering", ("marco.bianchi", "alex.morgan")),
+    ("Hackathon Crew", ("tom.becker",)),
+)
+DEMO_GROUP_JOINED = date(2026, 10, 16)
+
+
+def demo_group_id(position: int) -> str:
+    """The ID of the demo's ``DEMO_GROUPS[position]`` (two share a name, so not by name)."""
+    return fake_id("rbac_group_", f"demo-group:{position}")
+
+
+def _demo_groups(uid: dict[str, str]) -> dict:
+    """The demo is a Claude Enterprise organization with RBAC groups that overlap (Dana is in two, Priya in two).
+
+    They go to the cost centers their members' workspaces go to, so the demo's debits are the same
+    with or without ``groups:``; the Groups sheet shows the overlap. Evan joined Data Science
+    mid-October, so the API attributes only his later days to it.
+    """
+    groups = tuple(RbacGroupInfo(demo_group_id(n), name, "scim" if n % 2 else "direct")
+                   for n, (name, _members) in enumerate(DEMO_GROUPS))
+    memberships = tuple(
+        RbacMembership(uid[member.lstrip("+")], demo_group_id(n), since=DEMO_GROUP_JOINED if member[0] == "+" else None)
+        for n, (_name, members) in enumerate(DEMO_GROUPS) for member in members)
+    return {"enterprise": True, "rbac_groups": groups, "rbac_memberships": memberships}

@@ -5,6 +5,8 @@ Listings page by ID (``before_id``/``after_id``, ``limit`` up to 1000), in creat
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -18,6 +20,7 @@ API_KEYS_PATH = "/v1/organizations/api_keys"
 ME_PATH = "/v1/organizations/me"
 USERS_PATH = "/v1/organizations/users"
 SERVICE_ACCOUNTS_PATH = "/v1/organizations/service_accounts"
+RBAC_GROUPS_PATH = "/v1/organizations/rbac_groups"
 USER_ROLES = ("user", "developer", "billing", "admin", "claude_code_user")
 
 
@@ -142,3 +145,51 @@ class Listings:
     def me(self, query: dict[str, list[str]]) -> bytes:
         return json.dumps({"id": "11111111-2222-4333-8444-555555555555", "type": "organization",
                            "name": self.organization.name}).encode()
+
+    # ------------------------------------------------------------ RBAC groups (PageCursor)
+
+    def _enterprise_only(self) -> None:
+        if not self.organization.enterprise:
+            # analytics-api.md §3.5 and §4: "available to Claude Enterprise organizations only"
+            raise Refusal(400, "invalid_request_error", "The RBAC Groups API is available to Claude Enterprise "
+                          "organizations only", error_code="organization_type_not_supported")
+
+    def _cursor_page(self, query: dict[str, list[str]], items: list[dict[str, Any]], bound: str) -> bytes:
+        """One page of ``items`` by an opaque ``page`` cursor (``next_page``), as the SDK's PageCursor reads."""
+        limit = int_param(query, "limit", 20, 1, 1000)
+        token = one(query, "page")
+        offset = 0
+        if token:
+            try:
+                raw = token.removeprefix("page_")
+                text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+                owner, _, number = text.partition(":")
+                offset = int(number)
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                raise bad_request("page: invalid page token") from None
+            if owner != bound or not 0 <= offset <= len(items):
+                raise bad_request("page: invalid page token")
+        page = items[offset:offset + limit]
+        has_more = offset + limit < len(items)
+        next_page = ("page_" + base64.urlsafe_b64encode(f"{bound}:{offset + limit}".encode()).decode().rstrip("=")
+                     if has_more else None)
+        payload = {"data": page, "has_more": has_more, "next_page": next_page}
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    def rbac_groups(self, query: dict[str, list[str]]) -> bytes:
+        self._enterprise_only()
+        items = [{"id": g.id, "type": "rbac_group", "name": g.name, "source_type": g.source_type,
+                  "role_ids": [], "created_at": g.created_at, "updated_at": g.created_at}
+                 for g in self.organization.rbac_groups]
+        return self._cursor_page(query, items, "groups")
+
+    def rbac_group_members(self, group_id: str, query: dict[str, list[str]]) -> bytes:
+        self._enterprise_only()
+        if not any(group.id == group_id for group in self.organization.rbac_groups):
+            raise Refusal(404, "not_found_error", f"RBAC group {group_id!r} was not found")
+        emails = {user.id: user.email for user in self.organization.users}
+        items = [{"type": "rbac_group_member", "user_id": m.user_id, "email": emails.get(m.user_id),
+                  "rbac_group_id": group_id, "created_at": (m.since.isoformat() + "T00:00:00Z") if m.since
+                  else "2025-01-06T09:00:00Z"}
+                 for m in self.organization.current_members(group_id)]
+        return self._cursor_page(query, items, group_id)

@@ -27,6 +27,8 @@ from reports.simulator.catalog import (
     ApiKeyInfo,
     CostDescription,
     FederatedIdentity,
+    RbacGroupInfo,
+    RbacMembership,
     ServiceAccountInfo,
     SessionSpend,
     Stream,
@@ -79,6 +81,10 @@ class Organization:
     # workspace's first key
     code_execution_owners: dict = field(default_factory=dict, repr=False)
     sessions: tuple[SessionSpend, ...] = ()  # Managed Agents session time (analytics only)
+    # RBAC groups (analytics-api.md §3.5): served only by a Claude Enterprise organization; others get a 400
+    enterprise: bool = False
+    rbac_groups: tuple[RbacGroupInfo, ...] = ()
+    rbac_memberships: tuple[RbacMembership, ...] = ()
     list_price_factors: dict = field(default_factory=dict, repr=False)  # model -> list/amount x 100
     descriptions: list[CostDescription] = field(default_factory=list, repr=False)
     _description_index: dict[CostDescription, int] = field(default_factory=dict, repr=False)
@@ -126,6 +132,22 @@ class Organization:
     def listed_users(self) -> list[UserInfo]:
         """Users as the users listing returns them: deleted users are gone."""
         return [user for user in self.users if not user.deleted]
+
+    def groups_on(self, user_id: str | None, day: date) -> tuple[str, ...]:
+        """The RBAC groups a user belonged to on a UTC day (what the analytics API attributes by)."""
+        if user_id is None or not self.rbac_memberships:
+            return ()
+        index = self.__dict__.get("_memberships_by_user")
+        if index is None:
+            index = {}
+            for membership in self.rbac_memberships:
+                index.setdefault(membership.user_id, []).append(membership)
+            self.__dict__["_memberships_by_user"] = index
+        return tuple(dict.fromkeys(m.group_id for m in index.get(user_id, ()) if m.on(day)))
+
+    def current_members(self, group_id: str) -> list[RbacMembership]:
+        """A group's members as the members listing shows them: current memberships only."""
+        return [m for m in self.rbac_memberships if m.group_id == group_id and m.until is None]
 
     @property
     def workspaces(self) -> list[WorkspaceProfile]:

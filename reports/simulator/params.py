@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 class Refusal(Exception):
     """An answer other than 200: the status, the API's error type and message, extra headers."""
 
-    def __init__(self, status: int, error_type: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, error_type: str, message: str, headers: dict | None = None,
+                 error_code: str | None = None):
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.message = message
         self.headers = headers or {}
+        self.error_code = error_code  # details.error_code, which names the cause (analytics-api.md §4)
 
 
 def bad_request(message: str) -> Refusal:

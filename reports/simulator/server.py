@@ -165,12 +165,11 @@ class SimulatorServer:
         except Refusal as failure:
             status = failure.status
             headers = failure.headers
-            body = json.dumps(
-                {"type": "error",
-                 "error": {"type": failure.error_type, "message": failure.message},
-                 "request_id": request_id},
-                separators=(",", ":"),
-            ).encode()
+            error: dict[str, Any] = {"type": failure.error_type, "message": failure.message}
+            if failure.error_code is not None:
+                error["details"] = {"error_code": failure.error_code}
+            body = json.dumps({"type": "error", "error": error, "request_id": request_id},
+                              separators=(",", ":")).encode()
         except Exception as exc:  # a bug in the simulator: answer like the API would
             status = 500
             body = json.dumps(
@@ -202,7 +201,11 @@ class SimulatorServer:
             listings.ME_PATH: self.listings.me,
             ANALYTICS_COST_PATH: lambda query: self._analytics(path, query),
             ANALYTICS_USAGE_PATH: lambda query: self._analytics(path, query),
+            listings.RBAC_GROUPS_PATH: self.listings.rbac_groups,
         }.get(path)
+        if route is None and path.startswith(listings.RBAC_GROUPS_PATH + "/") and path.endswith("/members"):
+            group_id = path[len(listings.RBAC_GROUPS_PATH) + 1:-len("/members")]
+            route = lambda query: self.listings.rbac_group_members(group_id, query)  # noqa: E731
         if route is None:
             raise Refusal(404, "not_found_error", "Not found")
         if method != "GET":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import date
 from threading import Lock
 
 from reports.simulator.catalog import (
@@ -14,6 +15,8 @@ from reports.simulator.catalog import (
     TOKEN_TYPES,
     ApiKeyInfo,
     Attribution,
+    RbacGroupInfo,
+    RbacMembership,
     ServiceAccountInfo,
     Stream,
     UserInfo,
@@ -97,6 +100,7 @@ def synthetic_analytics_organization(
     users: int = 1500,
     seed: int = 0,
     revision: int = 0,
+    groups: int = 0,
 ) -> Organization:
     """A large organization for the analytics benchmark, every day active.
 
@@ -127,6 +131,10 @@ def synthetic_analytics_organization(
         for position, (key_id, _share) in enumerate(profile.keys):
             if position == 0 and number % 10 == 0:
                 attributions[(profile.id, key_id)] = (Attribution(f"svac_01SYNTH{number:016d}"),)
+            elif groups and users:  # an Enterprise org's spend is mostly its users': each key shared with one
+                user = people[shared % users]
+                shared += 1
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 1), Attribution(user.id, 9))
             elif position % 2 == 1 and users:
                 user = people[shared % users]
                 shared += 1
@@ -139,6 +147,47 @@ def synthetic_analytics_organization(
         attributions=attributions,
         list_price_factors={OPUS_4_6.id: 125},
         cache_days=40,
+        enterprise=groups > 0,
+        rbac_groups=synthetic_groups(groups),
+        rbac_memberships=synthetic_memberships(people, groups),
         _cache=OrderedDict(),
         _lock=Lock(),
     )
+
+
+GROUP_CHANGE_JOIN = date(2026, 10, 16)  # some users joined their second group mid-month (October 2026)
+GROUP_CHANGE_LEAVE = date(2026, 10, 10)  # some left a former group before the month ended
+
+
+def synthetic_groups(count: int) -> tuple[RbacGroupInfo, ...]:
+    """``count`` groups ``Team 00``…; the last two are both named "Shared Services" (names are not unique)."""
+    return tuple(RbacGroupInfo(f"rbac_group_01SYNTH{k:014d}",
+                               "Shared Services" if count > 2 and k >= count - 2 else f"Team {k:02d}",
+                               "scim" if k % 2 else "direct")
+                 for k in range(count))
+
+
+def synthetic_memberships(people: tuple[UserInfo, ...], count: int) -> tuple[RbacMembership, ...]:
+    """Every user in group ``n % count``; every third user also in a second group (every fifteenth in a
+    third), every ninth joined the second on GROUP_CHANGE_JOIN; every 21st left a former group on
+    GROUP_CHANGE_LEAVE (attributed before it, gone from the members listing)."""
+    if count < 1:
+        return ()
+    ids = [group.id for group in synthetic_groups(count)]
+    out: list[RbacMembership] = []
+    for n, user in enumerate(people):
+        first = n % count
+        out.append(RbacMembership(user.id, ids[first]))
+        taken = {first}
+        if n % 3 == 0 and count > 1:
+            second = (first + 1 + (n // 3) % (count - 1)) % count
+            taken.add(second)
+            out.append(RbacMembership(user.id, ids[second], since=GROUP_CHANGE_JOIN if n % 9 == 0 else None))
+            if n % 15 == 0 and count > 2:
+                third = next(k for k in range(count) if k not in taken)
+                taken.add(third)
+                out.append(RbacMembership(user.id, ids[third]))
+            if n % 21 == 0 and len(taken) < count:
+                former = next(k for k in reversed(range(count)) if k not in taken)
+                out.append(RbacMembership(user.id, ids[former], until=GROUP_CHANGE_LEAVE))
+    return tuple(out)

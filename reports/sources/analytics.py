@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from reports.core.checks import Check, Figure, FigureKind, Status
+from reports.core.groups import GroupSettings
 from reports.core.money import ZERO, cents_to_dollars
 from reports.core.money_text import money_text
 from reports.core.month_data import MonthData
@@ -33,6 +34,13 @@ from reports.core.report import SourceProfile
 from reports.core.settings import ANALYTICS
 from reports.core.sums import sum_costs, sum_usage
 from reports.errors import DataError, UsageError
+from reports.sources.analytics_groups import (
+    configured_groups,
+    group_data,
+    group_note,
+    group_queries,
+    member_queries,
+)
 from reports.sources.analytics_pages import cost_rows, daily_cents, directory, usage_rows
 from reports.sources.base import ANALYTICS_PAGES, LIST, REPORT, Query
 from reports.sources.cost_report import cost_rows as legacy_cost_rows
@@ -134,12 +142,25 @@ PROFILE = SourceProfile(ANALYTICS, "Usage and Cost Analytics API", attribution=T
 
 
 class AnalyticsSource:
-    """``source: analytics``."""
+    """``source: analytics``; with ``groups`` (the config's RBAC group rules) it reads the groups as well."""
 
     name = ANALYTICS
 
+    def __init__(self, groups: GroupSettings | None = None):
+        self.groups = groups
+
     def queries(self, month: Month) -> list[Query]:
-        return month_queries(month)
+        queries = month_queries(month)
+        if self.groups is not None:
+            prior = month.prior() if reachable(month.prior()) else None
+            queries += group_queries(month, prior, PAGE_ROWS, HEADERS, COST_ENDPOINT)
+        return queries
+
+    def follow_up(self, month: Month, pages: Any) -> list[Query]:
+        """Each configured group's members: the groups' IDs are known once their list is read."""
+        if self.groups is None:
+            return []
+        return member_queries(configured_groups(self.groups, pages), PAGE_ROWS)
 
     def read(self, snapshot: Any, month: Month) -> MonthData:
         prior = month.prior()
@@ -167,12 +188,16 @@ class AnalyticsSource:
                          "APIs were not cross-checked.")
         if not reachable(prior):
             notes.append(f"The analytics API has no data before 2026-01-01, so {prior} is not compared.")
+        if self.groups is not None:
+            notes.append(group_note(self.groups))
         return MonthData(
             profile=PROFILE, cost_rows=current, prior_cost=prior_cost, usage=usage,
             prior_usage_available=prior_usage_available,
             directory=names, unknown_cost_types=tuple(sorted(unknown)), daily_cents=daily,
             prior_daily_cents=prior_daily, checks=tuple(checks), notes=tuple(notes),
             data_refreshed_at=min(refreshed) if refreshed else None,
+            groups=group_data(self.groups, snapshot.pages, month, prior if reachable(prior) else None)
+            if self.groups is not None else None,
         )
 
 

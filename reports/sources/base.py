@@ -32,6 +32,7 @@ class Query:
     kind: str = REPORT
     required: bool = True
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. a beta header
+    refused: str = ""  # what a refusal (a 4xx) of this query means, said instead of the bare HTTP error
 
 
 class Source(Protocol):
@@ -43,6 +44,10 @@ class Source(Protocol):
         """Every query the month needs, the prior month's included."""
         ...
 
+    def follow_up(self, month: Month, pages: Any) -> list[Query]:
+        """The queries that depend on pages of ``queries(month)`` (``pages(query)`` reads them): a second phase."""
+        ...
+
     def read(self, snapshot: Any, month: Month) -> MonthData:
-        """Read a complete snapshot of ``queries(month)`` into records (DataError on bad rows)."""
+        """Read a complete snapshot of ``queries(month)`` and ``follow_up`` into records (DataError on bad rows)."""
         ...

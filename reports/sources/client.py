@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from reports import __version__
-from reports.errors import ApiError, AuthenticationError, UsageError
+from reports.errors import ApiError, ApiRefused, AuthenticationError, UsageError
 from reports.hosts import is_loopback
 from reports.sources import network
 from reports.sources.pages import scan_page
@@ -244,7 +244,8 @@ class AdminClient:
                     if wait is not None and wait > policy.retry_after_cap:
                         raise ApiError(f"{endpoint}: the API asked to retry after {wait:.0f} s; try again later")
                 else:
-                    raise ApiError(f"{endpoint} answered HTTP {status}: {self._error_text(body)}"
+                    refused = ApiRefused if 400 <= status < 500 else ApiError
+                    raise refused(f"{endpoint} answered HTTP {status}: {self._error_text(body)}"
                                    f"{f' (request-id {request_id})' if request_id else ''}")
             if attempt == policy.attempts:
                 break

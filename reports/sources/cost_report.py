@@ -71,6 +71,9 @@ class CostReportSource:
     def queries(self, month: Month) -> list[Query]:
         return month_queries(month)
 
+    def follow_up(self, month: Month, pages: Any) -> list[Query]:
+        return []  # every query of the cost report is known up front
+
     def read(self, snapshot: Any, month: Month) -> MonthData:
         prior = month.prior()
         names = directory(snapshot.pages("workspaces"), snapshot.pages("api_keys"))

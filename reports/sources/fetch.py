@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from reports.errors import ApiError
+from reports.errors import ApiError, ApiRefused, AuthenticationError
 from reports.sources.base import ANALYTICS_PAGES, LIST, Query
 from reports.sources.client import AdminClient, FetchStats, RetryPolicy
+from reports.sources.pages import RawPage
 from reports.sources.snapshot import PageRecord, SnapshotClosed, SnapshotWriter
 
 log = logging.getLogger("reports.sources.fetch")
@@ -30,10 +31,39 @@ class FetchResult:
 
 
 def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: str, api_key: str,
-                retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None) -> FetchResult:
-    """Fetch every page of every query into the snapshot; fail on any required one."""
-    stats = [FetchStats() for _ in queries]
+                retry: RetryPolicy | None = None, sleep: Callable[[float], None] | None = None,
+                follow_up: Callable[[Callable[[str], Iterator[RawPage]]], Sequence[Query]] | None = None,
+                ) -> FetchResult:
+    """Fetch every page of every query into the snapshot; fail on any required one.
+
+    ``follow_up`` gives the queries that depend on pages already fetched (it reads them back from
+    the snapshot being written): a second phase, run once the first is complete.
+    """
+    stats: list[FetchStats] = []
     unavailable: list[str] = []
+    _fetch_all(queries, writer, base_url, api_key, retry, sleep, stats, unavailable)
+    if follow_up is not None:
+        try:
+            more = follow_up(writer.pages)
+        except BaseException:
+            writer.close()
+            raise
+        _fetch_all(more, writer, base_url, api_key, retry, sleep, stats, unavailable)
+    total = FetchStats()
+    for item in stats:
+        total.requests += item.requests
+        total.retries += item.retries
+        total.bytes_received += item.bytes_received
+        total.waits.extend(item.waits)
+    return FetchResult(writer.finish(unavailable), total, unavailable)
+
+
+def _fetch_all(queries: Sequence[Query], writer: SnapshotWriter, base_url: str, api_key: str,
+               retry: RetryPolicy | None, sleep: Callable[[float], None] | None, all_stats: list[FetchStats],
+               unavailable: list[str]) -> None:
+    """One phase: the queries concurrently, every page of each (their stats appended to ``all_stats``)."""
+    stats = [FetchStats() for _ in queries]
+    all_stats.extend(stats)
     stop = threading.Event()  # set on the first failure: the other queries stop at their next step
 
     def pause(seconds: float) -> None:
@@ -63,6 +93,8 @@ def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: s
             except SnapshotClosed:
                 raise _Stopped() from None
             except ApiError as exc:
+                if query.refused and isinstance(exc, ApiRefused | AuthenticationError):
+                    raise ApiError(f"{query.refused} ({exc})") from None
                 if query.required:
                     # "cost_report page 1" alone does not say which month failed (the prior month's
                     # cost report is fetched from the same endpoint); keep the error's kind
@@ -89,10 +121,3 @@ def fetch_month(queries: Sequence[Query], writer: SnapshotWriter, *, base_url: s
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    total = FetchStats()
-    for item in stats:
-        total.requests += item.requests
-        total.retries += item.retries
-        total.bytes_received += item.bytes_received
-        total.waits.extend(item.waits)
-    return FetchResult(writer.finish(unavailable), total, unavailable)

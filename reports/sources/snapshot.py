@@ -85,6 +85,13 @@ class SnapshotWriter:
             self._records.append(record)
         return record
 
+    def pages(self, query: str) -> Iterator[RawPage]:
+        """The query's pages written so far, in page order (a later phase of the fetch reads them)."""
+        with self._lock:
+            records = sorted((r for r in self._records if r.query == query), key=lambda record: record.number)
+        for record in records:
+            yield RawPage(record.file, text=(self.folder / record.file).read_text(encoding="utf-8"))
+
     def close(self) -> None:
         """Write nothing more (waits for a page being written to be done)."""
         with self._lock:
