@@ -53,7 +53,7 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     current = month_totals(month, current_sums, settings, directory)
     prior = month_totals(month.prior(), prior_sums, settings, directory) if prior_sums is not None else None
 
-    rules = Rules.of(settings)
+    rules = Rules.of(settings, month)
     compared = prior_month(month.prior(), prior_posted, prior)
     centers = cost_center_lines(settings, current, compared)
     journal = _journal(month, settings, current)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from reports.core.months import Month
+from reports.core.people import PeopleDirectory
 
 USD = "USD"
 
@@ -181,6 +182,7 @@ class Settings:
     unallocated_warn_percent: Decimal = DEFAULT_UNALLOCATED_WARN_PERCENT
     configured_ids: tuple[ConfiguredId, ...] = ()  # every ID the rules name, with its line
     billing: BillingSettings = field(default_factory=BillingSettings)
+    directory: PeopleDirectory | None = None  # ``directory:``: people to cost centers, from an HR/IdP export
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 
