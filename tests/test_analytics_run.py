@@ -124,8 +124,8 @@ def test_every_debit_equals_a_hand_calculation_from_the_simulators_rows_and_the_
 def test_every_rule_level_brought_spend_and_the_levels_add_up_to_the_total(analytics_run):
     report = analytics_run.report
     levels = {amount.label: amount.amount for amount in report.attributed_by}
-    assert set(levels) == {"user", "service account", "API key", "workspace", "Default workspace owner",
-                           "unallocated"}
+    assert set(levels) == {"user", "service account", "directory", "API key", "workspace",
+                           "Default workspace owner", "unallocated"}
     assert sum(levels.values()) == report.reconciliation.source_total
 
 

@@ -54,12 +54,13 @@ def synthetic_placement(number: int, codes: Sequence[str]) -> str:
 
 def synthetic_directory_csv(users: int, codes: Sequence[str], *, with_ids: Iterable[int] = ()) -> str:
     """The synthetic analytics organization's users (``user00000@synthetic.example`` …) placed by
-    ``synthetic_placement``; emails in upper case for odd users (emails compare without case), and the
-    user ID filled for the numbers in ``with_ids``."""
+    ``synthetic_placement``; emails in upper case for odd users (emails compare without case). For the
+    numbers in ``with_ids`` the row has the user ID and an old email the API no longer gives, so that only
+    the ID can place them."""
     ids = set(with_ids)
     rows = []
     for number in range(users):
-        email = f"user{number:05d}@synthetic.example"
+        email = f"former.user{number:05d}@synthetic.example" if number in ids else f"user{number:05d}@synthetic.example"
         rows.append((email.upper() if number % 2 else email, synthetic_placement(number, codes),
                      f"user_01SYNTH{number:016d}" if number in ids else ""))
     return _csv(SYNTHETIC_HEADER, rows)
