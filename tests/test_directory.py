@@ -310,3 +310,15 @@ def test_effective_rows_are_read_in_the_order_of_their_dates_not_of_the_file(tmp
     assert settings.directory.lookup(date(2026, 10, 31)) == {"mover@acme.example": "DATA"}
     mover = Attribution(None, actor=user("mover@acme.example"))
     assert allocate({mover: Decimal(1)}, settings, month=Month.parse("2026-09")).owner[mover] == "OPS"
+
+
+def test_org_lists_each_user_with_the_cost_center_the_directory_gives_them(cli):
+    listed = cli("org", "--demo", "--month", "2026-10", "--config", "config/demo-analytics.yaml")
+    assert listed.returncode == 0, listed.stderr
+    users = {line.split()[1]: line for line in listed.stdout.splitlines() if line.startswith("  user ")}
+    dana = next(line for line in users.values() if "Dana Kim" in line)
+    priya = next(line for line in users.values() if "Priya Raman" in line)
+    evan = next(line for line in users.values() if "Evan Wright" in line)
+    assert "DAT-300 (by demo-people.csv)" in dana  # placed by the file
+    assert "ENG-100" in priya and "demo-people.csv" not in priya  # the YAML's users: entry wins
+    assert "unmapped" in evan  # not in the file
