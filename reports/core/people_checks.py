@@ -51,8 +51,9 @@ def coverage_check(people: PeopleDirectory, users_with_spend: int, unplaced: lis
         return Check(DIRECTORY_COVERAGE, expected, f"{users_with_spend} of {users_with_spend}", Status.PASS,
                      f"{people.name} (SHA-256 {people.sha256[:12]}…)")
     total = sum((item.amount for item in unplaced), Decimal(0))
-    shown = "; ".join(f"{item.label} {money_text(item.amount)} ({item.why}; went by "
-                      f"{', '.join(item.went_by) or 'the next rule'})" for item in unplaced[:_LISTED])
+    shown = "; ".join(f"{item.label} {money_text(item.amount)} ({item.why}; went "
+                      f"{' and '.join(_went(level) for level in item.went_by) or 'by the next rule'})"
+                      for item in unplaced[:_LISTED])
     more = len(unplaced) - _LISTED
     if more > 0:
         rest = sum((item.amount for item in unplaced[_LISTED:]), Decimal(0))
@@ -60,3 +61,9 @@ def coverage_check(people: PeopleDirectory, users_with_spend: int, unplaced: lis
     return Check(DIRECTORY_COVERAGE, expected, f"{users_with_spend - len(unplaced)} of {users_with_spend}",
                  Status.WARN, f"{len(unplaced)} user(s) with {money_text(total)} not placed by {people.name}, "
                  f"charged by the next rule: {shown}")
+
+
+def _went(level: str) -> str:
+    """Where a level of rule sent the spend, in words: ``by its API key``, ``to unallocated``."""
+    return {"unallocated": "to unallocated", "Default workspace owner": "to the Default workspace owner"}.get(
+        level, f"by its {level}")
