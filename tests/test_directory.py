@@ -300,6 +300,26 @@ def test_an_offline_rerender_places_people_by_the_directory_the_run_kept(tmp_pat
         run(RunOptions(month=MONTH, output_dir=output, config_path=config, offline=True, pdf=False))
 
 
+@pytest.mark.slow
+def test_a_restatement_places_people_by_the_directory_the_sealed_run_kept(tmp_path, demo_server):
+    from datetime import UTC, datetime
+
+    from reports.outputs.seal import close_month
+
+    shutil.copy(PROJECT / "config" / "demo-analytics.yaml", tmp_path / "config.yaml")
+    (tmp_path / "demo-people.csv").write_text(demo_directory_csv(), encoding="utf-8")
+    config, output = tmp_path / "config.yaml", tmp_path / "out"
+    options = RunOptions(month=MONTH, output_dir=output, config_path=config, base_url=demo_server.base_url,
+                         api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=False)
+    run(options)
+    close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    # the file as HR has it today sends Dana (DAT-300 in October) to Legal; the closed month does not move
+    (tmp_path / "demo-people.csv").write_text(demo_directory_csv().replace("Dana Kim,DAT-300", "Dana Kim,LEG-500"),
+                                              encoding="utf-8")
+    restated = run(RunOptions(**{**options.__dict__, "restate": True}))
+    assert restated.no_change is not None and restated.files == []
+
+
 def test_effective_rows_are_read_in_the_order_of_their_dates_not_of_the_file(tmp_path):
     from reports.core.months import Month
 
