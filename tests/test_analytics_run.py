@@ -257,6 +257,7 @@ def test_the_demo_with_the_analytics_source_needs_no_key_or_config(cli, tmp_path
 def test_unmatched_spend_without_unallocated_names_workspaces_keys_and_users(tmp_path, demo_server):
     config = yaml.safe_load(CONFIG.read_text())
     del config["unallocated"]
+    config["directory"]["file"] = str(CONFIG.parent / config["directory"]["file"])  # the copy is elsewhere
     path = tmp_path / "no-unallocated.yaml"
     path.write_text(yaml.safe_dump(config))
     with pytest.raises(DataError) as caught:
