@@ -28,13 +28,15 @@ def label(size: tuple[int, int, int]) -> str:
     return f"{size[0]}ws/{size[1]}keys/{size[2]}users"
 
 
-def write_config(path: Path, workspaces: int, keys: int, users: int) -> None:
+def write_config(path: Path, workspaces: int, keys: int, users: int, *, directory: bool = True) -> None:
     """10 cost centers own the workspaces; rules by key, user and service account override them.
 
     Every 50th workspace (from 13) is shared proportionally and every 100th (from 99) left out
     for the unallocated cost center; the second key of every 7th workspace is charged to
     another cost center; every 3rd user is mapped by email and every 5th by ID; every service
-    account to CC-09; the third key of every 25th workspace is shared 50/50.
+    account to CC-09; the third key of every 25th workspace is shared 50/50. With ``directory``,
+    a people.csv beside the config places every user (the YAML's users win; every 7th cell is
+    blank, every 10th row matched by user ID: ``reports.simulator.people_csv``).
     """
     per_workspace = keys // workspaces
     owned: dict[int, dict[str, list[str]]] = {i: {"workspaces": [], "api_keys": [], "users": [],
@@ -71,6 +73,14 @@ def write_config(path: Path, workspaces: int, keys: int, users: int) -> None:
     lines += [f"  - {{api_key: {key}, split: {{CC-01: 50, CC-02: 50}}}}" for key in shared_keys]
     if not shared_workspaces and not shared_keys:
         lines[-1] = "shared: []"
+    if directory:
+        from reports.simulator.people_csv import synthetic_directory_csv
+
+        codes = [f"CC-{index:02d}" for index in range(COST_CENTERS)]
+        (path.parent / "people.csv").write_text(synthetic_directory_csv(users, codes, with_ids=range(0, users, 10)),
+                                                encoding="utf-8")
+        lines += ["directory:", "  file: people.csv", "  email_column: Email", "  cost_center_column: Cost Center",
+                  "  user_id_column: User ID"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -76,7 +76,8 @@ def fetch_organization(options: OrgOptions) -> OrgResult:
         data = source.read(snapshot, options.month)
         listed = _listed(snapshot)
     organization = organization_of(settings, SourceName(source.name), listed, sum_costs(data.cost_rows).by_payer,
-                                   null_workspace_is_default=data.directory.null_workspace_is_default)
+                                   null_workspace_is_default=data.directory.null_workspace_is_default,
+                                   month=options.month)
     return OrgResult(organization, options.month, tuple(query.removeprefix("org-").replace("_", " ")
                                                         for query in fetched.unavailable))
 

@@ -220,6 +220,10 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
         how = "demo" if options.demo else "api"
 
     snapshot = Snapshot(staging)
+    directory_notes: tuple[str, ...] = ()
+    if settings.directory is not None and (options.offline or sealed is not None):
+        # the month's people as the run read them, not the file as it is today
+        settings, directory_notes = _month_directory(settings, options.output_dir / str(month), month)
     # A re-render from the snapshot or a restatement re-derives the books from what is on disk:
     # it vouches for every file of the months it reads. A month-end run checks the hash chain.
     earlier = read_history(options.output_dir, month, every_file=options.offline or options.restate)
@@ -228,7 +232,10 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     report = _report_from_snapshot(snapshot, source, settings, month, RunInfo(
         run_id=run_id, generated_at=generated_at, tool_version=__version__, source=how,
         config_sha256=settings.sha256, demo=options.demo, data_fetched_at=snapshot.fetched_at,
-        notes=("DEMO: a simulated organization; these are not real charges.",) if options.demo else (),
+        notes=(("DEMO: a simulated organization; these are not real charges.",) if options.demo else ())
+        + directory_notes,
+        directory_file=settings.directory.file if settings.directory else None,
+        directory_sha256=settings.directory.sha256 if settings.directory else None,
     ), prior_posted if isinstance(prior_posted, Posted) else None)
     if sealed is not None:
         report = _with_restatement(report, settings, sealed, options.posting_date or generated_at.date())
@@ -246,6 +253,9 @@ def _produce(options: RunOptions, settings: Settings, config_path: Path, staging
     log.info("%s: %s line items allocated to %d cost centers; writing the outputs…", month,
              f"{report.reconciliation.line_item_count:,}", len(report.cost_centers))
     files = _render(report, settings, staging, pdf=options.pdf)
+    if settings.directory is not None:  # kept with the month (and so in the manifest and under the seal)
+        (staging / names.DIRECTORY_COPY).write_bytes(settings.directory.data)
+        files.append(names.DIRECTORY_COPY)
     raw = [FileEntry(record.file, record.sha256, record.query, record.request_id) for record in snapshot.records]
     raw.append(FileEntry(snapshot.index_file, sha256_file(staging / snapshot.index_file)))
     build_manifest(staging, report, raw, files + list(kept.files if kept is not None else ()),
@@ -291,6 +301,29 @@ def _history(earlier: Mapping[Month, Posted | Unreadable], report: Report, setti
     current = with_trueups(output_dir / str(report.month), current, every_file=every_file)  # invoices recorded
     posted = {**earlier, report.month: current}
     return build_history(report.month, posted, settings)
+
+
+def _month_directory(settings: Settings, folder: Path, month: Month) -> tuple[Settings, tuple[str, ...]]:
+    """The settings with the directory file the month's run kept (``directory.csv``), and a note when the
+    configured file differs today; the configured file itself for a month run before it had one."""
+    from reports.config.directory_file import reread_people
+
+    assert settings.directory is not None
+    kept_path = folder / names.DIRECTORY_COPY
+    if not kept_path.is_file():
+        return settings, ()
+    recorded = Manifest.read(folder, month).directory_sha256 if (folder / names.MANIFEST).is_file() else None
+    if recorded is not None and sha256_file(kept_path) != recorded:
+        raise DataError(f"{kept_path} does not match the directory SHA-256 in {names.MANIFEST}: the month's copy "
+                        "of the directory file was changed after the run; restore it or re-run the month online")
+    kept = reread_people(settings.directory, kept_path, {center.code for center in settings.cost_centers},
+                         settings.source_path)
+    notes: tuple[str, ...] = ()
+    if kept.sha256 != settings.directory.sha256:
+        notes = (f"People are placed by the directory file {month}'s run kept ({names.DIRECTORY_COPY}, SHA-256 "
+                 f"{kept.sha256[:12]}…), not by {settings.directory.file} as it is now (SHA-256 "
+                 f"{settings.directory.sha256[:12]}…).",)
+    return replace(settings, directory=replace(kept, file=settings.directory.file)), notes
 
 
 def _check_index_is_the_recorded_one(folder: Path, month: Month) -> None:

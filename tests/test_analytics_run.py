@@ -124,7 +124,7 @@ def test_every_debit_equals_a_hand_calculation_from_the_simulators_rows_and_the_
 def test_every_rule_level_brought_spend_and_the_levels_add_up_to_the_total(analytics_run):
     report = analytics_run.report
     levels = {amount.label: amount.amount for amount in report.attributed_by}
-    assert set(levels) == {"user", "service account", "RBAC group", "API key", "workspace",
+    assert set(levels) == {"user", "service account", "directory", "RBAC group", "API key", "workspace",
                            "Default workspace owner", "unallocated"}
     assert sum(levels.values()) == report.reconciliation.source_total
 
@@ -257,6 +257,7 @@ def test_the_demo_with_the_analytics_source_needs_no_key_or_config(cli, tmp_path
 def test_unmatched_spend_without_unallocated_names_workspaces_keys_and_users(tmp_path, demo_server):
     config = yaml.safe_load(CONFIG.read_text())
     del config["unallocated"]
+    config["directory"]["file"] = str(CONFIG.parent / config["directory"]["file"])  # the copy is elsewhere
     path = tmp_path / "no-unallocated.yaml"
     path.write_text(yaml.safe_dump(config))
     with pytest.raises(DataError) as caught:

@@ -45,6 +45,8 @@ CORE_MODULES = {
     "money_text",  # money as every channel writes it (one formatter, with the currency)
     "month_data",  # a month as a source gives it to the core
     "months",  # calendar months and RFC 3339 times
+    "people",  # the directory file of people: who is in which cost center in a month
+    "people_checks",  # users with spend the directory file did not place
     "org",  # the organization's IDs as the config maps them, with a month's spend (`chargeback org`)
     "posting",  # a run's journal and a restatement's adjustment as posted figures
     "purchase",  # a prepaid credit purchase's journal and its credits' expiry

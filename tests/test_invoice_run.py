@@ -34,6 +34,8 @@ def config_for(folder: Path, *, source: str | None = None, billing: dict | None 
     """The demo mapping with every import layout, the given billing: and optionally an EUR ledger."""
     config = yaml.safe_load(demo_config_path(source).read_text())
     config["journal"]["layouts"] = list(LAYOUTS)
+    if "directory" in config:  # the copy is written elsewhere: name the shipped people file by its full path
+        config["directory"]["file"] = str(demo_config_path(source).parent / config["directory"]["file"])
     if eur:
         config["journal"].update(currency="EUR", exchange_rates={"2026-09": "0.9180", "2026-10": "0.9210"})
     if billing is not None:

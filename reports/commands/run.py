@@ -89,6 +89,7 @@ def _print_run_summary(result) -> None:
 def _print_unallocated(report) -> None:
     """The month's unallocated amount and share, and the warnings about the config (unallocated share, unknown IDs)."""
     from reports.core.config_checks import UNALLOCATED_SHARE, UNKNOWN_IDS, unallocated_percent
+    from reports.core.people_checks import DIRECTORY_COVERAGE
 
     if report.unallocated_code is not None:
         print(f"  unallocated    {money_text(report.unallocated_total)} "
@@ -98,3 +99,6 @@ def _print_unallocated(report) -> None:
             print(f"  WARN           {check.name} {check.actual} (expected {check.expected}): {check.detail}")
         elif check.status == Status.WARN and check.name == UNKNOWN_IDS:
             print(f"  WARN           {check.actual} unknown configured ID(s): {check.detail}")
+        elif check.name == DIRECTORY_COVERAGE:
+            print(f"  directory      {check.actual} users with spend placed by the config or the directory"
+                  + (f"; WARN {check.detail}" if check.status == Status.WARN else ""))

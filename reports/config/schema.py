@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reports.config.allocation import Claim, check_claims, read_code_ref, read_cost_centers, read_shared
 from reports.config.billing import check_billing, read_billing
+from reports.config.directory_file import read_directory
 from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.groups import read_groups
@@ -32,7 +33,7 @@ from reports.errors import ConfigError
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
     "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing",
-    "groups", "group_precedence",
+    "groups", "group_precedence", "directory",
 }
 _PAPERS = ("letter", "a4")
 
@@ -98,6 +99,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     warn_percent = _warn_percent(top.get("unallocated_warn_percent"), problems)
     billing = read_billing(top.get("billing"), codes, problems)
     check_billing(top.get("billing"), top.get("journal"), billing, journal, problems)
+    directory = read_directory(top.get("directory"), problems.path, codes, source, problems)
 
     return Settings(
         organization=organization or "",
@@ -114,6 +116,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         configured_ids=tuple(ConfiguredId(claim.field, claim.value, claim.node.line) for claim in claims),
         billing=billing,
         groups=groups,
+        directory=directory,
     )
 
 

@@ -33,6 +33,11 @@ class Problems:
         line = node.line if node is not None else 1
         self._found.append((line, f"{self.path}:{line}: {key}: {message}"))
 
+    def add_text(self, node: Node | None, text: str) -> None:
+        """A problem in another file the config names (the text gives that file, line and column), listed at
+        the line of the config that names it."""
+        self._found.append((node.line if node is not None else 1, text))
+
     @property
     def items(self) -> list[str]:
         """Every problem, in the order of the file."""

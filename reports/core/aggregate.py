@@ -57,7 +57,7 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
                          prior_owners.code_of if prior_owners else None) if prior_sums is not None else None
     groups = groups_report(settings, data, owners, current)
 
-    rules = Rules.of(settings)
+    rules = Rules.of(settings, owners.code_of if owners else None, month)
     compared = prior_month(month.prior(), prior_posted, prior)
     centers = cost_center_lines(settings, current, compared)
     journal = _journal(month, settings, current)

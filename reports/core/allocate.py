@@ -1,9 +1,10 @@
 """Cost-center allocation: spend by attribution to cost centers, exactly. Pure.
 
 Each payer (an ``Attribution``: workspace, API key, actor) goes to exactly one owner, the
-most specific rule that matches, in this order: the user or service account, then the user's
-RBAC group (one per user, resolved for the month by ``core.groups``), then the API key, then
-the workspace, then ``default_workspace`` for the Default workspace, then the unallocated
+most specific rule that matches, in this order: the user or service account, then the
+directory file's cost center for the user (``core.people``), then the user's RBAC group (one
+per user, resolved for the month by ``core.groups``), then the API key, then the workspace,
+then ``default_workspace`` for the Default workspace, then the unallocated
 cost center. An owner is a cost center or a shared rule; a shared rule counts at
 the level of what it names (a workspace or an API key).
 
@@ -20,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from reports.core.money_text import money_text
+from reports.core.months import Month
 from reports.core.records import SERVICE_ACCOUNT, USER, Attribution
 from reports.core.settings import Settings, SharedRule
 from reports.errors import DataError
@@ -27,12 +29,14 @@ from reports.errors import DataError
 # The levels at which a rule matched, most specific first; what the PDF sums by.
 BY_USER = "user"
 BY_SERVICE_ACCOUNT = "service account"
+BY_DIRECTORY = "directory"
 BY_GROUP = "RBAC group"
 BY_API_KEY = "API key"
 BY_WORKSPACE = "workspace"
 BY_DEFAULT_WORKSPACE = "Default workspace owner"
 UNALLOCATED = "unallocated"
-LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_GROUP, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE, UNALLOCATED)
+LEVELS = (BY_USER, BY_SERVICE_ACCOUNT, BY_DIRECTORY, BY_GROUP, BY_API_KEY, BY_WORKSPACE, BY_DEFAULT_WORKSPACE,
+          UNALLOCATED)
 
 Owner = str | SharedRule  # a cost center code, or a shared rule
 Split = tuple[tuple[str, Fraction], ...]  # (cost center code, exact share); shares add up to 1
@@ -60,9 +64,12 @@ class Rules:
     default_owner: str | None = None
     unallocated: str | None = None
     groups: Mapping[str, str] = field(default_factory=dict)  # user ID -> cost center of the user's RBAC group
+    directory: dict[str, str] = field(default_factory=dict)  # user ID, or email in lower case -> code
 
     @classmethod
-    def of(cls, settings: Settings, groups: Mapping[str, str] | None = None) -> Rules:
+    def of(cls, settings: Settings, groups: Mapping[str, str] | None = None, month: Month | None = None) -> Rules:
+        """The rules of the config; the directory file's rows are those in effect on ``month``'s last day
+        (without a month, on no day: the directory places nobody)."""
         users: dict[str, Owner] = {}
         service_accounts: dict[str, Owner] = {}
         api_keys: dict[str, Owner] = {}
@@ -81,8 +88,9 @@ class Rules:
                 workspaces[rule.workspace] = rule
             if rule.api_key is not None:
                 api_keys[rule.api_key] = rule
+        directory = settings.directory.lookup(month.last_day) if settings.directory and month else {}
         return cls(users, service_accounts, api_keys, workspaces, settings.default_workspace, settings.unallocated,
-                   groups or {})
+                   groups or {}, directory)
 
     def match(self, attribution: Attribution) -> tuple[str, Owner] | None:
         """The most specific rule for this payer: (level, owner), or None when nothing matches."""
@@ -93,6 +101,10 @@ class Rules:
                     found = self.users.get(_user_key(key)) if key else None
                     if found is not None:
                         return BY_USER, found
+                for key in (actor.id, actor.email):  # then the directory file, by ID or email
+                    code = self.directory.get(_user_key(key)) if key else None
+                    if code is not None:
+                        return BY_DIRECTORY, code
             elif actor.kind == SERVICE_ACCOUNT and actor.id in self.service_accounts:
                 return BY_SERVICE_ACCOUNT, self.service_accounts[actor.id]
             if actor.kind == USER and actor.id is not None and actor.id in self.groups:
@@ -144,13 +156,13 @@ class Allocation:
 
 def allocate(spend: Mapping[Attribution, Decimal], settings: Settings,
              describe: Mapping[Attribution, str] | None = None, period: str = "",
-             groups: Mapping[str, str] | None = None) -> Allocation:
+             groups: Mapping[str, str] | None = None, month: Month | None = None) -> Allocation:
     """Allocate exact dollars per payer to cost centers (``groups``: user ID -> the code of the user's group).
 
     Raises DataError naming the unmatched payers (``describe`` gives their names) when there
     is no unallocated cost center to take their spend.
     """
-    rules = Rules.of(settings, groups)
+    rules = Rules.of(settings, groups, month)
     codes = [center.code for center in settings.cost_centers]
     direct: dict[str, Fraction] = {code: Fraction(0) for code in codes}
     shared: dict[str, Fraction] = {code: Fraction(0) for code in codes}

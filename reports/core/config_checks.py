@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from reports.core.allocate import BY_DIRECTORY, BY_USER
 from reports.core.checks import Check, Status
+from reports.core.money import cents_to_dollars
 from reports.core.money_text import money_text
-from reports.core.records import SERVICE_ACCOUNT, USER, Attribution, Directory
+from reports.core.people_checks import coverage_check, unplaced_users
+from reports.core.records import SERVICE_ACCOUNT, USER, Actor, Attribution, Directory
 from reports.core.settings import Settings
 from reports.core.totals import MonthTotals
 
@@ -30,7 +33,31 @@ def month_config_checks(settings: Settings, current: MonthTotals, directory: Dir
     unallocated = current.cost_center_totals.get(settings.unallocated or "", Decimal(0))
     checks = (unallocated_share_check(settings, unallocated, current.rounded_total),
               unknown_ids_check(settings, directory, current.sums.by_payer))
-    return tuple(check for check in checks if check is not None and check.status == Status.WARN)
+    warnings = tuple(check for check in checks if check is not None and check.status == Status.WARN)
+    return warnings + directory_checks(settings, current, directory)
+
+
+def directory_checks(settings: Settings, current: MonthTotals, directory: Directory) -> tuple[Check, ...]:
+    """With a directory file: one row saying whether it (or the config's users) placed every user with spend."""
+    people = settings.directory
+    if people is None:
+        return ()
+    spend: dict[Actor, Decimal] = {}
+    levels: dict[Actor, tuple[str, ...]] = {}
+    placed: set[Actor] = set()
+    for payer, cents in current.sums.by_payer.items():
+        actor = payer.actor
+        if actor is None or actor.kind != USER:
+            continue
+        spend[actor] = spend.get(actor, Decimal(0)) + cents_to_dollars(cents)
+        level = current.allocation.level[payer]
+        if level in (BY_USER, BY_DIRECTORY):
+            placed.add(actor)
+        elif level not in levels.get(actor, ()):
+            levels[actor] = levels.get(actor, ()) + (level,)
+    labels = {actor: directory.actor_label(actor) for actor in spend}
+    unplaced = unplaced_users(people, current.month.last_day, spend, levels, placed, labels)
+    return (coverage_check(people, len(spend), unplaced),)
 
 
 def unallocated_percent(unallocated: Decimal, total: Decimal) -> Decimal:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reports.core.money import cents_to_dollars
+from reports.core.months import Month
 from reports.core.records import SERVICE_ACCOUNT, USER, Attribution
 from reports.core.settings import ANALYTICS, Settings, SharedRule, SourceName
 
@@ -70,7 +71,8 @@ def mappable(kind: str, source: SourceName) -> bool:
 
 
 def organization_of(settings: Settings | None, source: SourceName, listed: Sequence[Listed],
-                    payers: dict[Attribution, Decimal], *, null_workspace_is_default: bool) -> Organization:
+                    payers: dict[Attribution, Decimal], *, null_workspace_is_default: bool,
+                    month: Month | None = None) -> Organization:
     """Every listed item (and every ID seen only in the month's spend) with its mapping and spend."""
     spend = _spend(payers, null_workspace_is_default)
     items = list(listed)
@@ -81,7 +83,7 @@ def organization_of(settings: Settings | None, source: SourceName, listed: Seque
         for item_id in ids:
             if item_id is not None and (kind, item_id) not in known and not (kind == WORKSPACE and item_id == ""):
                 items.append(Listed(kind, item_id, item_id, "not listed (seen in spend)"))
-    rules = _Rules(settings)
+    rules = _Rules(settings, month)
     workspaces = {item.id: item for item in items if item.kind == WORKSPACE}
     entries = []
     for item in items:
@@ -128,11 +130,14 @@ def _spend_of(item: Listed, spend: dict[str, dict[str | None, Decimal]], source:
 class _Rules:
     """Where the config sends each ID: the cost center or shared rule that names it."""
 
-    def __init__(self, settings: Settings | None):
+    def __init__(self, settings: Settings | None, month: Month | None = None):
         self.settings = settings
         self.direct: dict[tuple[str, str], str] = {}
+        self.people: dict[str, str] = {}  # the directory file's users in effect in the month
         if settings is None:
             return
+        if settings.directory is not None and month is not None:
+            self.people = settings.directory.lookup(month.last_day)
         for center in settings.cost_centers:
             for kind, field in CONFIG_LISTS.items():
                 for value in getattr(center, field):
@@ -153,6 +158,11 @@ class _Rules:
         for key in keys:
             if key in self.direct:
                 return self.direct[key], True
+        people = settings.directory
+        for _kind, value in keys if item.kind == USER_KIND and people is not None else ():
+            if value in self.people:
+                assert people is not None
+                return f"{self.people[value]} (by {people.name})", True
         if item.kind == API_KEY:  # a key without a rule of its own is charged by its workspace
             workspace = workspaces.get(item.workspace_id) if item.workspace_id else next(
                 (listed for listed in workspaces.values() if listed.default), None)

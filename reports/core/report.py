@@ -156,6 +156,8 @@ class RunInfo:
     data_source: SourceName = SourceName.COST_REPORT  # which API the month was read from
     data_refreshed_at: datetime | None = None  # analytics: the API's data_refreshed_at
     replaces: Replaced | None = None  # a re-run of an open month: the run it replaces and what changed
+    directory_file: str | None = None  # ``directory:``: the people file the allocation used, and its SHA-256
+    directory_sha256: str | None = None
 
 
 @dataclass(frozen=True)

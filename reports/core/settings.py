@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from reports.core.groups import GroupSettings
 from reports.core.months import Month
+from reports.core.people import PeopleDirectory
 
 USD = "USD"
 
@@ -183,6 +184,7 @@ class Settings:
     configured_ids: tuple[ConfiguredId, ...] = ()  # every ID the rules name, with its line
     billing: BillingSettings = field(default_factory=BillingSettings)
     groups: GroupSettings | None = None  # groups: and group_precedence: (analytics; None: no group rules)
+    directory: PeopleDirectory | None = None  # ``directory:``: people to cost centers, from an HR/IdP export
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
 

@@ -53,7 +53,7 @@ def month_totals(month: Month, rows: Iterable[CostRow] | CostSums, settings: Set
     sums = rows if isinstance(rows, CostSums) else sum_costs(rows)
     dollars = {payer: cents_to_dollars(cents) for payer, cents in sums.by_payer.items()}
     names = {payer: describe_payer(payer, directory) for payer in dollars}
-    allocation = allocate(dollars, settings, names, period=str(month), groups=groups)
+    allocation = allocate(dollars, settings, names, period=str(month), groups=groups, month=month)
     rounded_total = round_cents(cents_to_dollars(sums.total_cents))
     exact = {center.code: allocation.total(center.code) for center in settings.cost_centers}
     totals = largest_remainder(exact, rounded_total)

@@ -82,6 +82,8 @@ class Manifest:
     fetched: str = "api"  # how the pages were had: api | demo (the simulator) | offline (a saved snapshot)
     data_refreshed_at: str | None = None  # analytics: the API's data_refreshed_at
     replaces: Replaced | None = None  # a re-run of an open month: the run it replaces (kept in replaced/), the change
+    directory_file: str | None = None  # ``directory:``: the people file read (kept as directory.csv), its SHA-256
+    directory_sha256: str | None = None
 
     @property
     def files(self) -> tuple[FileEntry, ...]:
@@ -109,6 +111,8 @@ class Manifest:
             "data_refreshed_at": self.data_refreshed_at,
             "config_file": self.config_file,
             "config_sha256": self.config_sha256,
+            **({"directory_file": self.directory_file, "directory_sha256": self.directory_sha256}
+               if self.directory_sha256 is not None else {}),
             "requests_made": self.requests_made,
             "raw_pages": [entry.to_json(raw=True) for entry in self.raw_pages],
             "outputs": [entry.to_json() for entry in self.outputs],
@@ -146,6 +150,10 @@ class Manifest:
                 top.get("data_refreshed_at"), "data_refreshed_at"),
             config_file=where.text(top.get("config_file"), "config_file"),
             config_sha256=where.text(top.get("config_sha256"), "config_sha256"),
+            directory_file=None if top.get("directory_file") is None else where.text(
+                top.get("directory_file"), "directory_file"),
+            directory_sha256=None if top.get("directory_sha256") is None else where.text(
+                top.get("directory_sha256"), "directory_sha256"),
             requests_made=None if requests is None else where.count(requests, "requests_made"),
             raw_pages=FileEntry.all_from_json(top.get("raw_pages"), where, "raw_pages"),
             outputs=FileEntry.all_from_json(top.get("outputs"), where, "outputs"),
@@ -190,6 +198,8 @@ def build_manifest(folder: Path, report: Report, raw_files: Iterable[FileEntry],
         data_refreshed_at=rfc3339(info.data_refreshed_at) if info.data_refreshed_at else None,
         config_file=config_file,
         config_sha256=info.config_sha256,
+        directory_file=info.directory_file,
+        directory_sha256=info.directory_sha256,
         requests_made=requests_made,
         raw_pages=tuple(raw_files),
         outputs=tuple(FileEntry(name, sha256_file(folder / name)) for name in outputs),

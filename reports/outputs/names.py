@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from reports.core.months import Month
 
+# The directory file (``directory:``) as the run read it: kept with the month, so that a re-render
+# or a restatement allocates people as the run did.
+DIRECTORY_COPY = "directory.csv"
+
 
 def workbook_name(month: Month) -> str:
     return f"chargeback-{month}.xlsx"

@@ -19,7 +19,7 @@ from reports.core.replaced import REPLACED
 from reports.errors import DataError
 from reports.outputs.folder import sha256_file
 from reports.outputs.manifest import Manifest
-from reports.outputs.names import MANIFEST, is_journal
+from reports.outputs.names import DIRECTORY_COPY, MANIFEST, is_journal
 
 # A run id as a run writes it; anything else (an edited manifest) is not used as a folder name.
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -57,7 +57,7 @@ def keep_replaced(month_folder: Path, staging: Path, month: Month) -> KeptRun | 
     kept = target / run_id
     kept.mkdir(parents=True, exist_ok=True)
     for path in sorted(month_folder.iterdir()):
-        if path.is_file() and (path.name == MANIFEST or is_journal(path.name)):
+        if path.is_file() and (path.name in (MANIFEST, DIRECTORY_COPY) or is_journal(path.name)):
             shutil.copy2(path, kept / path.name)
     files = tuple(sorted(str(path.relative_to(staging)) for path in target.rglob("*") if path.is_file()))
     totals = None if manifest is None else (manifest.totals.total, manifest.totals.cost_center_totals)

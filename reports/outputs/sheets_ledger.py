@@ -97,6 +97,8 @@ class LedgerSheets(Book):
             ("Tool Version", info.tool_version),
             ("Source", info.source),
             ("Config SHA-256", info.config_sha256),
+            *([("Directory File", info.directory_file or ""), ("Directory SHA-256", info.directory_sha256)]
+              if info.directory_sha256 else []),
             ("Data Source", f"{self.report.source_title} ({info.data_source})"),
             ("Data Fetched At",
              rfc3339(info.data_fetched_at) if info.data_fetched_at else "unknown"),
