@@ -16,6 +16,7 @@ from reports.config.billing import check_billing, read_billing
 from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.journal import check_layouts, read_journal
+from reports.config.products import read_products
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.core.settings import (
     COST_REPORT,
@@ -30,7 +31,7 @@ from reports.errors import ConfigError
 
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
-    "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing",
+    "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing", "products",
 }
 _PAPERS = ("letter", "a4")
 
@@ -83,7 +84,8 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     claims: list[Claim] = []
     centers = read_cost_centers(top.get("cost_centers"), problems, root, claims)
     codes = {center.code for center in centers}
-    check_layouts(top.get("journal"), journal, centers, problems)
+    products = read_products(top.get("products"), "products", problems) if "products" in top else ()
+    check_layouts(top.get("journal"), journal, centers, problems, products)
 
     default_workspace = read_code_ref(top.get("default_workspace"), "default_workspace", codes, problems)
     unallocated = read_code_ref(top.get("unallocated"), "unallocated", codes, problems)
@@ -110,6 +112,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         unallocated_warn_percent=warn_percent,
         configured_ids=tuple(ConfiguredId(claim.field, claim.value, claim.node.line) for claim in claims),
         billing=billing,
+        products=products,
     )
 
 

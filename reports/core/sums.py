@@ -72,22 +72,23 @@ class UsageSums:
 
     def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, TokenCounts] | None = None):
         self._sums = sums  # (payer, model, service tier) -> token counts
-        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> tokens
+        self._daily = daily or {}  # (day, payer, model, service tier, context window, product) -> tokens
 
     def join(self, payer_of: Callable[[Attribution], Attribution]) -> UsageJoin:
         """The usage at the cost rows' grain: ``payer_of`` names a usage payer as the cost rows do."""
         tokens: dict[tuple, TokenCounts] = {}
         searches: dict[tuple, int] = {}
         payers: dict[Attribution, Attribution] = {}
-        for (day, payer, model, tier, window), counts in self._daily.items():
+        for (day, payer, model, tier, window, product), counts in self._daily.items():
             named = payers.get(payer)
             if named is None:
                 named = payers[payer] = payer_of(payer)
-            key = (day, named, model, tier, window)
+            key = (day, named, model, tier, window, product)
             same = tokens.get(key)
             tokens[key] = counts if same is None else same + counts
             if tier not in PRIORITY_TIERS:  # the cost report bills no Priority Tier web search
-                searches[key[:2]] = searches.get(key[:2], 0) + counts.web_searches
+                searched = (day, named, product)
+                searches[searched] = searches.get(searched, 0) + counts.web_searches
         return UsageJoin(tokens, searches)
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
@@ -125,8 +126,12 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
             found[index] += value
 
 
-def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
-    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once."""
+def sum_usage(rows: Iterable[UsageRow], joined: Iterable[UsageRow] | None = None) -> UsageSums:
+    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once.
+
+    ``joined``, when given, are the same usage at the cost rows' grain (the analytics source's
+    usage by product): they alone give the cost rows their quantities, ``rows`` everything else.
+    """
     sums: dict[tuple, list[int]] = {}
     daily: dict[tuple, TokenCounts] = {}
     for row in rows:
@@ -145,7 +150,14 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
             found[5] += t.web_searches
         # The day x context window grain is what a cost row is priced at (the FOCUS export's
         # quantities). A usage row is all but alone at it, so its counts are kept as they are.
-        grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
-        same = daily.get(grain)
-        daily[grain] = t if same is None else same + t
+        if joined is None:
+            _add_grain(daily, row)
+    for row in joined or ():
+        _add_grain(daily, row)
     return UsageSums(sums, daily)
+
+
+def _add_grain(daily: dict[tuple, TokenCounts], row: UsageRow) -> None:
+    grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window, row.product)
+    same = daily.get(grain)
+    daily[grain] = row.tokens if same is None else same + row.tokens
