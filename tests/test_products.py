@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +24,7 @@ import yaml
 from conftest import MONTH
 from reports.config.schema import parse_settings
 from reports.core.accrual import reversal_journal
+from reports.core.drivers import NO_PRODUCT
 from reports.core.journal import month_journal, split
 from reports.core.journal_entry import Ledger
 from reports.core.months import Month
@@ -31,6 +33,7 @@ from reports.errors import ConfigError
 from reports.pipeline import RunOptions, demo_config_path, run
 from reports.simulator import DEMO_DEFAULT_WORKSPACE, analytics_cost_rows, demo_organization
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import sheets
 from test_journal_layouts import check_layouts
 
 CONFIG = demo_config_path("analytics")
@@ -249,9 +252,9 @@ def config_with(text: str, folder: Path, *, currency: bool) -> Path:
     return path
 
 
-def options(server, folder: Path, config: Path) -> RunOptions:
+def options(server, folder: Path, config: Path, *, pdf: bool = False) -> RunOptions:
     return RunOptions(month=MONTH, output_dir=folder / "output", config_path=config, base_url=server.base_url,
-                      api_key=DEMO_API_KEY, source="analytics", pdf=False)
+                      api_key=DEMO_API_KEY, source="analytics", pdf=pdf)
 
 
 def journal_rows(folder: Path) -> list[dict]:
@@ -267,7 +270,15 @@ def raw_rows():
 def eur_products(tmp_path_factory, demo_server):
     folder = tmp_path_factory.mktemp("products-eur")
     config = config_with(CONFIG.read_text(encoding="utf-8"), folder, currency=True)
-    return config, run(options(demo_server, folder, config))
+    return config, run(options(demo_server, folder, config, pdf=True))  # its PDF is read
+
+
+def hand_by_product(rows: list[dict]) -> dict[str | None, Decimal]:
+    """Exact USD per product, from the raw rows."""
+    found: dict[str | None, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        found[row["group"]["product"]] += Decimal(row["cost"]["amount"]) / 100
+    return dict(found)
 
 
 @pytest.mark.slow
@@ -339,3 +350,47 @@ def test_without_products_the_journal_is_one_line_per_cost_center_as_before(tmp_
     writer.writerow(["CB-2026-10", day.isoformat(), "2026-10", "2150", "", "", "", f"{sum(lines.values()):.2f}",
                      memo, "CB-2026-10-CREDIT"])
     assert (result.folder / "journal-2026-10.csv").read_bytes() == buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.slow
+def test_the_summary_pdf_line_items_and_focus_show_spend_by_product(eur_products, raw_rows):
+    _, result = eur_products
+    folder = result.folder
+    expected = hand_by_product(raw_rows)
+    assert {"claude_code", "messages_api", "claude_console", None} <= set(expected)
+    # Summary: a By product table, exact amounts, adding up to the month
+    summary = sheets(folder / "chargeback-2026-10.xlsx")["Summary"]
+    start = next(index for index, row in enumerate(summary) if row and row[0] == "By product")
+    assert summary[start + 1][:4] == ("Product", None, "Amount (USD)", "Share")
+    table = {}
+    for row in summary[start + 2:]:
+        if row[0] == "Total":
+            assert Decimal(str(row[2])) == sum(expected.values())
+            break
+        table[row[0]] = Decimal(str(row[2]))
+    assert table == {(product or NO_PRODUCT): amount for product, amount in expected.items()}
+    # Line Items: a Product column, the rows' own product
+    items = sheets(folder / "chargeback-2026-10.xlsx")["Line Items"]
+    header = items[next(index for index, row in enumerate(items) if row and row[0] == "Date")]
+    column = header.index("Product")
+    by_item: dict[str | None, Decimal] = defaultdict(Decimal)
+    for row in items[1:]:
+        if row and row[0] not in ("Date", "Total") and row[column + 1] is not None:
+            by_item[row[column]] += Decimal(str(row[column + 1])) / 100
+    assert dict(by_item) == expected
+    # the PDF: a Spend by product table
+    text = subprocess.run(["pdftotext", "-layout", str(folder / "executive-summary-2026-10.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Spend by product" in text and "claude_code" in text and "claude_console" in text
+    # FOCUS: x_Product, and ServiceName the product's offering; BilledCost by product is each product's spend
+    with (folder / "focus-2026-10.csv").open(encoding="utf-8", newline="") as handle:
+        focus = list(csv.DictReader(handle))
+    billed: dict[str | None, Decimal] = defaultdict(Decimal)
+    for row in focus:
+        product = row["x_Product"] or None
+        billed[product] += Decimal(row["BilledCost"])
+        assert row["ServiceName"] == {"claude_code": "Claude Code", "claude_console": "Claude Console",
+                                      "managed_agents_api": "Claude Managed Agents"}.get(product, "Claude API")
+        if product is not None and row["ChargeDescription"]:
+            assert row["ChargeDescription"].endswith(f"({product})"), row["ChargeDescription"]
+    assert dict(billed) == expected

@@ -23,6 +23,7 @@ class CostSums:
     by_day: dict[date, Decimal]
     rows: int
     list_by_payer: dict[Attribution, Decimal] | None = None  # None when the source has no list prices
+    by_product: dict[str | None, Decimal] | None = None  # the analytics product; None key: rows without one
 
     @property
     def by_workspace(self) -> dict[str | None, Decimal]:
@@ -45,6 +46,7 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
     by_model: dict[str | None, Decimal] = {}
     by_type: dict[str | None, Decimal] = {}
     by_day: dict[date, Decimal] = {}
+    by_product: dict[str | None, Decimal] = {}
     count = 0
     has_list = False
     for row in rows:
@@ -60,9 +62,12 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
         by_type[cost_type] = by_type.get(cost_type, ZERO) + cents
         day = row.day
         by_day[day] = by_day.get(day, ZERO) + cents
+        product = row.product
+        by_product[product] = by_product.get(product, ZERO) + cents
         count += 1
     total = sum(by_payer.values(), ZERO)
-    return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None)
+    return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None,
+                    by_product)
 
 
 class UsageSums:
