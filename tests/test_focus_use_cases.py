@@ -189,7 +189,7 @@ def test_the_use_case_queries_give_each_journal_debit_and_each_workspaces_spend(
     assert sum((Decimal(row[5]) for row in by_service), Decimal(0)) == source
     services = {row[4]: Decimal(row[5]) for row in by_service}
     expected = {"Claude API"} if report.drivers.by_product == () else {
-        "Claude API", "Claude Code", "Claude Console", "Claude Managed Agents"}
+        "Claude API", "Claude", "Claude Code", "Claude Console", "Claude Managed Agents"}
     assert set(services) == expected, services
     if report.drivers.by_product:  # Claude Code is exactly the claude_code product's spend
         code = next(amount.amount for amount in report.drivers.by_product if amount.label == "claude_code")

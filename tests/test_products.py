@@ -357,7 +357,7 @@ def test_the_summary_pdf_line_items_and_focus_show_spend_by_product(eur_products
     _, result = eur_products
     folder = result.folder
     expected = hand_by_product(raw_rows)
-    assert {"claude_code", "messages_api", "claude_console", None} <= set(expected)
+    assert {"claude_code", "messages_api", "claude_console", "chat", "other", None} <= set(expected)
     # Summary: a By product table, exact amounts, adding up to the month
     summary = sheets(folder / "chargeback-2026-10.xlsx")["Summary"]
     start = next(index for index, row in enumerate(summary) if row and row[0] == "By product")
@@ -390,7 +390,8 @@ def test_the_summary_pdf_line_items_and_focus_show_spend_by_product(eur_products
         product = row["x_Product"] or None
         billed[product] += Decimal(row["BilledCost"])
         assert row["ServiceName"] == {"claude_code": "Claude Code", "claude_console": "Claude Console",
-                                      "managed_agents_api": "Claude Managed Agents"}.get(product, "Claude API")
+                                      "chat": "Claude", "managed_agents_api": "Claude Managed Agents"}.get(
+                                          product, "Claude API")
         if product is not None and row["ChargeDescription"]:
             assert row["ChargeDescription"].endswith(f"({product})"), row["ChargeDescription"]
     assert dict(billed) == expected
