@@ -29,7 +29,8 @@ def label(size: tuple[int, int, int]) -> str:
 
 
 def write_config(path: Path, workspaces: int, keys: int, users: int, *, directory: bool = True) -> None:
-    """10 cost centers own the workspaces; rules by key, user and service account override them.
+    """10 cost centers own the workspaces; rules by key, user and service account override them; products
+    to their own accounts (the journal then has a line per cost center and account).
 
     Every 50th workspace (from 13) is shared proportionally and every 100th (from 99) left out
     for the unallocated cost center; the second key of every 7th workspace is charged to
@@ -61,10 +62,15 @@ def write_config(path: Path, workspaces: int, keys: int, users: int, *, director
             owned[number % COST_CENTERS]["users"].append(f"user_01SYNTH{number:016d}")
     lines = [f"organization: Synthetic analytics org ({workspaces} workspaces)", "source: analytics",
              "journal:", '  credit_account: "2150"', '  expense_account: "6420"',
-             '  memo: "Claude API chargeback {month}"', "cost_centers:"]
+             '  memo: "Claude API chargeback {month}"',
+             # products to their own accounts (CC-00 keeps Claude Code on an account of its own)
+             "products:", '  claude_code: {expense_account: "6430"}', '  messages_api: {expense_account: "5100"}',
+             '  message_batches_api: {expense_account: "5110"}', "cost_centers:"]
     for index in range(COST_CENTERS):
         lines += [f"  - code: CC-{index:02d}", f"    name: Cost center {index:02d}",
                   f"    budget: {20000 + 1000 * index}.00"]
+        if index == 0:
+            lines.append('    products: {claude_code: {expense_account: "6431"}}')
         for kind, values in owned[index].items():
             lines.append(f"    {kind}: [{', '.join(values)}]")
     lines += ["  - code: FIN-999", "    name: Unallocated", "default_workspace: CC-00", "unallocated: FIN-999",

@@ -45,8 +45,13 @@ def analytics_run(tmp_path_factory, demo_server):
 
 
 def journal_debits(folder) -> dict[str, Decimal]:
+    """Each cost center's debit (summed over its accounts: the demo sends products to their own accounts)."""
     rows = csv.DictReader(io.StringIO((folder / JOURNAL).read_text(encoding="utf-8")))
-    return {row["Cost Center"]: Decimal(row["Debit"]) for row in rows if row["Debit"]}
+    debits: dict[str, Decimal] = {}
+    for row in rows:
+        if row["Debit"]:
+            debits[row["Cost Center"]] = debits.get(row["Cost Center"], Decimal(0)) + Decimal(row["Debit"])
+    return debits
 
 
 # ---------------------------------------------------------------- an independent hand calculation
@@ -133,7 +138,7 @@ def test_the_workbook_shows_keys_users_list_prices_and_the_cross_check(analytics
     book = sheets(analytics_run.folder / WORKBOOK)
     header = next(row for row in book["Line Items"] if row and row[0] == "Date")
     assert header == ("Date", "Workspace ID", "Workspace", "API Key ID", "API Key", "Actor", "Cost Center",
-                      "Cost Type", "Model", "Token Type", "Service Tier", "Context Window", "Amount (cents)",
+                      "Cost Type", "Model", "Token Type", "Service Tier", "Context Window", "Product", "Amount (cents)",
                       "List Amount (cents)", "Amount (USD)")
     assert len(book["Line Items"]) - 1 == analytics_run.report.reconciliation.line_item_count
     for sheet, first in (("API Keys", "API Key ID"), ("Users", "User")):

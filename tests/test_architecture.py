@@ -52,6 +52,7 @@ CORE_MODULES = {
     "purchase",  # a prepaid credit purchase's journal and its credits' expiry
     "prior",  # the prior month compared with: as posted in the books, else as fetched
     "prior_compare",  # the prior month's books against the API: the check, the notes, the movers' bridge
+    "product_accounts",  # products to their own expense accounts: each cost center's spend by account
     "reconcile",  # the reconciliation checks that the figures agree
     "replaced",  # a re-run of an open month against the run it replaces
     "records",  # the typed rows the sources give

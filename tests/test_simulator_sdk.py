@@ -27,7 +27,7 @@ from reports.simulator import DEMO_API_KEY, DEMO_DEFAULT_WORKSPACE, SimulatorSer
 
 NOW = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
 OCTOBER = {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-11-01T00:00:00Z"}
-PRODUCT_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
+PRODUCT_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "product"]
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from reports.config.fields import EMAIL, read_decimal, read_list, read_mapping, read_text, unknown_keys
+from reports.config.products import read_products
 from reports.config.yaml_nodes import Node, Problems
 from reports.core.settings import ANALYTICS, CostCenter, SharedRule
 
 _RULE_LISTS = ("workspaces", "api_keys", "users", "service_accounts")
-_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "annual_budget", "dimension", *_RULE_LISTS}
+_CENTER_KEYS = {"code", "name", "owner", "expense_account", "budget", "annual_budget", "dimension", "products",
+                *_RULE_LISTS}
 _SHARED_KEYS = {"workspace", "api_key", "split"}
 
 
@@ -35,6 +37,7 @@ def read_cost_centers(node: Node | None, problems: Problems, root: Node, claims:
         budget, annual = (_budget(mapping.get(name), f"{key}.{name}", problems) for name in ("budget", "annual_budget"))
         lists = {field: read_list(mapping.get(field), f"{key}.{field}", problems) for field in _RULE_LISTS}
         dimension = read_text(mapping.get("dimension"), f"{key}.dimension", problems)
+        products = read_products(mapping.get("products"), f"{key}.products", problems) if "products" in mapping else ()
         if code is None:
             continue
         if code in seen:
@@ -48,6 +51,7 @@ def read_cost_centers(node: Node | None, problems: Problems, root: Node, claims:
                     problems.add(item_node, f"{key}.users", f"{text!r} is neither a user ID nor an email address")
                 claims.append(Claim(field, text, item_node, f"{key}.{field}", f"cost center {code}"))
         centers.append(CostCenter(code, name or code, owner, account, budget, dimension=dimension, annual_budget=annual,
+                                  products=products,
                                   **{field: tuple(text for text, _ in items) for field, items in lists.items()}))
     return centers
 

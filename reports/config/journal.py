@@ -161,14 +161,15 @@ def _exchange_rates(node: Node | None, currency: str, currency_node: Node | None
     return rates
 
 
-def check_layouts(node: Node | None, journal: JournalSettings, centers: list[CostCenter], problems: Problems) -> None:
+def check_layouts(node: Node | None, journal: JournalSettings, centers: list[CostCenter], problems: Problems,
+                  products: tuple[tuple[str, str], ...] = ()) -> None:
     """What a configured layout needs from the rest of the config."""
     if node is None or not isinstance(node.value, dict):
         return
     mapping: dict[str, Node] = node.value
     anchor = mapping.get("layouts") or node
     if "quickbooks" in journal.layouts:
-        probe = Settings(organization="", cost_centers=tuple(centers), journal=journal)
+        probe = Settings(organization="", cost_centers=tuple(centers), journal=journal, products=products)
         names_node = mapping.get("account_names") or anchor
         for account in probe.posted_accounts():
             if account not in journal.account_names:

@@ -18,6 +18,7 @@ from reports.config.email_settings import read_email
 from reports.config.fields import read_decimal, read_mapping, read_text, unknown_keys
 from reports.config.groups import read_groups
 from reports.config.journal import check_layouts, read_journal
+from reports.config.products import read_products
 from reports.config.yaml_nodes import Node, Problems, parse_yaml
 from reports.core.settings import (
     COST_REPORT,
@@ -33,7 +34,7 @@ from reports.errors import ConfigError
 _TOP_KEYS = {
     "organization", "source", "journal", "cost_centers", "default_workspace", "unallocated",
     "shared", "email", "pdf", "fiscal_year_start", "unallocated_warn_percent", "billing",
-    "groups", "group_precedence", "directory",
+    "groups", "group_precedence", "directory", "products",
 }
 _PAPERS = ("letter", "a4")
 
@@ -86,7 +87,8 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
     claims: list[Claim] = []
     centers = read_cost_centers(top.get("cost_centers"), problems, root, claims)
     codes = {center.code for center in centers}
-    check_layouts(top.get("journal"), journal, centers, problems)
+    products = read_products(top.get("products"), "products", problems) if "products" in top else ()
+    check_layouts(top.get("journal"), journal, centers, problems, products)
 
     default_workspace = read_code_ref(top.get("default_workspace"), "default_workspace", codes, problems)
     unallocated = read_code_ref(top.get("unallocated"), "unallocated", codes, problems)
@@ -117,6 +119,7 @@ def _build(root: Node, problems: Problems, source_override: str | None) -> Setti
         billing=billing,
         groups=groups,
         directory=directory,
+        products=products,
     )
 
 

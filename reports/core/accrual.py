@@ -3,7 +3,8 @@
 With ``billing.mode: invoiced`` and ``journal.reverse_accrual: true`` the month's journal is an
 accrual of the usage charge: NetSuite reverses it itself (the entry's ``Reversal Date``); the
 other systems' imports have no reversal column (accounting-formats.md §F), so they get this
-separate reversing entry. Its IDs (``CB-<YYYY-MM>-REV``, ``CB-<YYYY-MM>-REV-<code>``) never
+separate reversing entry. Its IDs (``CB-<YYYY-MM>-REV``, ``CB-<YYYY-MM>-REV-<code>``, and with
+``products:`` ``CB-<YYYY-MM>-REV-<code>-<account>``) never
 meet the month's, a restatement's (``-R<n>``) or a true-up's (``-T<n>``).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from reports.core.journal import balancing_id, journal_id, line_id
+from reports.core.journal import journal_id
 from reports.core.journal_entry import Journal
 from reports.core.months import Month
 
@@ -37,7 +38,13 @@ def reversal_journal(journal: Journal, month: Month) -> Journal:
     lines = tuple(
         replace(line, journal_id=entry_id, day=day, period=str(Month(day.year, day.month)), memo=memo,
                 debit=line.credit, credit=line.debit, debit_usd=line.credit_usd, credit_usd=line.debit_usd,
-                external_id=balancing_id(entry_id) if line.cost_center is None else line_id(entry_id, line.cost_center))
+                external_id=_reversed_id(line.external_id, journal.journal_id, entry_id))
         for line in journal.lines)
     return replace(journal, journal_id=entry_id, day=day, period=str(Month(day.year, day.month)), memo=memo,
                    lines=lines, reverses_on=None)
+
+
+def _reversed_id(external_id: str, month_entry: str, entry_id: str) -> str:
+    """A line's ID in the reversal: the month's line's ID under the reversal's entry, so a cost center's
+    lines per account (``products:``) stay distinct (``CB-2026-10-ENG-100-6430`` -> ``CB-2026-10-REV-ENG-100-6430``)."""
+    return entry_id + external_id.removeprefix(month_entry)

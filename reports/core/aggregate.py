@@ -21,7 +21,9 @@ from reports.core.journal_entry import Journal
 from reports.core.month_data import MonthData
 from reports.core.months import Month
 from reports.core.prior_compare import late_data_mover, prior_checks, prior_month, prior_notes
+from reports.core.product_accounts import account_amounts
 from reports.core.reconcile import reconciliation_of
+from reports.core.records import CostRow
 from reports.core.report import Drivers, Report, RunInfo
 from reports.core.settings import Settings
 from reports.core.sums import sum_costs, sum_usage
@@ -60,7 +62,7 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     rules = Rules.of(settings, owners.code_of if owners else None, month)
     compared = prior_month(month.prior(), prior_posted, prior)
     centers = cost_center_lines(settings, current, compared)
-    journal = _journal(month, settings, current)
+    journal = _journal(month, settings, current, cost_rows)
     usage_sums = usage or sum_usage(())
     workspaces = workspace_lines(settings, rules, current, prior, usage_sums, directory)
     attribution = data.profile.attribution
@@ -107,10 +109,12 @@ def build_report(month: Month, settings: Settings, data: MonthData, run: RunInfo
     )
 
 
-def _journal(month: Month, settings: Settings, current: MonthTotals) -> Journal:
+def _journal(month: Month, settings: Settings, current: MonthTotals, rows: Sequence[CostRow]) -> Journal:
+    # with products:, each cost center's spend by expense account (one more pass over the rows)
+    accounts = account_amounts(settings, current.allocation, rows) if settings.has_product_accounts else None
     return month_journal(month, settings, ledger_for(settings, month), exact=exact_allocations(settings, current),
                          usd=current.cost_center_totals, exact_total=Fraction(current.source_total),
-                         usd_total=current.rounded_total)
+                         usd_total=current.rounded_total, accounts=accounts)
 
 
 def _notes(run_info: RunInfo, current: MonthTotals, drivers: Drivers, usage_available: bool,

@@ -1,4 +1,4 @@
-"""What drove the month's spend, for the PDF: by day, model and cost type, top workspaces, movers. Pure."""
+"""What drove the month's spend, for the PDF: by day, model, cost type and product, top workspaces, movers. Pure."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from reports.core.sums import CostSums, UsageSums
 TOP_WORKSPACES = 10
 TOP_MOVERS = 6
 NO_MODEL = "No model (web search, code execution)"
+NO_PRODUCT = "No product (code execution, unattributed)"
 
 
 def _dollars(sums: dict, label) -> dict[str, Decimal]:
@@ -75,6 +76,10 @@ def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage:
                         _dollars(prior_sums.by_model, model_of) if prior_sums is not None else None)
     by_type = _amounts(_dollars(sums.by_cost_type, type_of),
                        _dollars(prior_sums.by_cost_type, type_of) if prior_sums is not None else None)
+    # products only where the source reports them; the prior month is not read by product (no Change)
+    products = sums.by_product or {}
+    by_product = _amounts(_dollars(products, lambda product: product or NO_PRODUCT), None) \
+        if any(product is not None for product in products) else ()
     mix = usage.total()
     priority = usage.total("priority")
     has_prior = prior_sums is not None
@@ -89,4 +94,5 @@ def drivers_of(month: Month, sums: CostSums, prior_sums: CostSums | None, usage:
         priority_tokens=priority,
         top_workspaces=top,
         movers=_movers(workspaces, late) if has_prior else (),
+        by_product=by_product,
     )

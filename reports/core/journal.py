@@ -4,6 +4,7 @@ One place for the ID scheme, so every layout and every re-run of a month agree o
 
 * ``CB-YYYY-MM`` is the month's entry, ``CB-YYYY-MM-R<n>`` the n-th restatement's adjustment entry;
 * a line's External ID is ``<entry>-<cost center code>``, the balancing line's ``<entry>-CREDIT``;
+  with ``products:`` the month's entry has a line per cost center and account, ``<entry>-<code>-<account>``;
 * an entry too long for a system is split into balanced parts ``<entry>-1``, ``<entry>-2``, … whose
   cost-center lines keep their External IDs and whose balancing lines are ``<entry>-<n>-CREDIT``.
 
@@ -43,9 +44,10 @@ def journal_id(month: Month, restatement: int | None = None) -> str:
     return base if restatement is None else f"{base}-R{restatement}"
 
 
-def line_id(entry: str, code: str) -> str:
-    """A cost center line's External ID: ``CB-2026-10-ENG-100``."""
-    return f"{entry}-{code}"
+def line_id(entry: str, code: str, account: str | None = None) -> str:
+    """A cost center line's External ID: ``CB-2026-10-ENG-100``; with ``products:``, per account:
+    ``CB-2026-10-ENG-100-6430``."""
+    return f"{entry}-{code}" if account is None else f"{entry}-{code}-{account}"
 
 
 def balancing_id(entry: str) -> str:
@@ -145,18 +147,48 @@ def month_memo(settings: Settings, month: Month) -> str:
 
 
 def month_journal(month: Month, settings: Settings, ledger: Ledger, *, exact: Mapping[str, Fraction],
-                  usd: Mapping[str, Decimal], exact_total: Fraction, usd_total: Decimal) -> Journal:
-    """The month's entry: one debit line per cost center with spend, one credit line balancing them."""
+                  usd: Mapping[str, Decimal], exact_total: Fraction, usd_total: Decimal,
+                  accounts: Mapping[str, Mapping[str, Fraction]] | None = None) -> Journal:
+    """The month's entry: one debit line per cost center with spend, one credit line balancing them.
+
+    ``accounts`` (with ``products:``) is each cost center's exact USD by expense account: the cost
+    center's line is then one line per account, its cents split by largest remainder of those
+    exact amounts, so the lines add up to the cost center's amount and the entry to the month's.
+    """
     amounts, _ = to_ledger(exact, usd, exact_total, usd_total, ledger)
     entry_id = journal_id(month)
-    postings = [Posting(center.code, center.name, settings.expense_account_for(center.code), amounts[center.code],
-                        usd[center.code], line_id(entry_id, center.code))
-                for center in settings.cost_centers]
+    if accounts is None:
+        postings = [Posting(center.code, center.name, settings.expense_account_for(center.code),
+                            amounts[center.code], usd[center.code], line_id(entry_id, center.code))
+                    for center in settings.cost_centers]
+    else:
+        postings = [posting for center in settings.cost_centers
+                    for posting in _account_postings(entry_id, center.code, center.name, accounts[center.code],
+                                                     exact[center.code], amounts[center.code], usd[center.code],
+                                                     ledger)]
     journal = entry(entry_id, month.last_day, str(month), month_memo(settings, month), ledger,
                     settings.usage_credit_account(), postings)
     if settings.reverses_accrual():  # an accrual: NetSuite reverses it on the 1st of the next month
         journal = replace(journal, reverses_on=month.last_day + timedelta(days=1))
     return journal
+
+
+def _account_postings(entry_id: str, code: str, name: str, parts: Mapping[str, Fraction], exact: Fraction,
+                      amount: Decimal, usd: Decimal, ledger: Ledger) -> list[Posting]:
+    """A cost center's amount (ledger and USD, to the cent) as one posting per account, by largest remainder."""
+    if sum(parts.values(), Fraction(0)) != exact:  # the parts are the same spend cut by product: a bug if not
+        raise ValueError(f"{code}: spend by account does not add up to the cost center's allocation")
+    if not parts:
+        return []
+    ordered = dict(sorted(parts.items()))  # the same lines in the same order on every run
+    usd_parts = largest_remainder(ordered, usd)
+    if ledger.is_usd:
+        ledger_parts = usd_parts
+    else:
+        rate = Fraction(ledger.rate)
+        ledger_parts = largest_remainder({account: value * rate for account, value in ordered.items()}, amount)
+    return [Posting(code, name, account, ledger_parts[account], usd_parts[account], line_id(entry_id, code, account))
+            for account in ordered]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class LineItem:
     # and context window): tokens of the row's token type, or web search requests; None where it
     # says nothing (code execution, usage not available, no matching usage row).
     usage_quantity: int | None = None
+    product: str | None = None  # analytics: the product surface; legacy: none
 
 
 # Service tiers whose spend the legacy cost report leaves out (billed separately).
@@ -45,10 +46,10 @@ PRIORITY_TIERS = frozenset({"priority", "priority_on_demand"})
 class UsageJoin:
     """The usage report summed to the cost rows' grain, so each cost row can be given its quantity.
 
-    ``tokens`` is keyed by (day, payer, model, service tier, context window), the payer as the
+    ``tokens`` is keyed by (day, payer, model, service tier, context window, product), the payer as the
     cost rows name it (the legacy cost report names only the workspace, so its usage is summed
     over API keys). ``web_searches`` is keyed by (day, payer) over the tiers the cost report
-    bills, for web search cost rows, which carry no model.
+    bills (and product), for web search cost rows, which carry no model.
     """
 
     tokens: Mapping[tuple, TokenCounts]
@@ -56,13 +57,14 @@ class UsageJoin:
 
     def quantity(self, row: CostRow) -> int | None:
         """Tokens of the row's token type, or web search requests; None when the usage has none."""
+        grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window, row.product)
         if row.token_type is not None:
-            found = self.tokens.get((row.day, row.attribution, row.model, row.service_tier, row.context_window))
+            found = self.tokens.get(grain)
             return None if found is None else found.of_type(row.token_type)
         if row.cost_type == "web_search":
             if row.model is None:
-                return self.web_searches.get((row.day, row.attribution))
-            found = self.tokens.get((row.day, row.attribution, row.model, row.service_tier, row.context_window))
+                return self.web_searches.get((row.day, row.attribution, row.product))
+            found = self.tokens.get(grain)
             return None if found is None else found.web_searches
         return None  # code execution, session usage, unknown cost types: the usage report has no quantity
 
@@ -91,7 +93,7 @@ class LineItems(Sequence[LineItem]):
                         row.cost_type, row.model, row.token_type, row.service_tier, row.context_window,
                         row.amount_cents, row.amount_cents.scaleb(-2), payer.api_key_id,
                         key if payer.api_key_id is not None else "", actor, row.list_amount_cents,
-                        None if self._usage is None else self._usage.quantity(row))
+                        None if self._usage is None else self._usage.quantity(row), row.product)
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -77,6 +77,7 @@ class CostRow:
     context_window: str | None
     amount_cents: Decimal
     list_amount_cents: Decimal | None = None  # analytics: the list price before discounts
+    product: str | None = None  # analytics: the product surface (claude_code, messages_api, …); legacy: none
 
     @property
     def workspace_id(self) -> str | None:
@@ -146,6 +147,7 @@ class UsageRow:
     service_tier: str | None
     context_window: str | None
     tokens: TokenCounts
+    product: str | None = None  # analytics: the product surface, when the query groups by it
 
     @property
     def workspace_id(self) -> str | None:

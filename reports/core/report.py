@@ -129,6 +129,9 @@ class Drivers:
     # workspaces with the largest |change|, then "N other workspaces", then the prior month's late data
     # (when compared with its books): together they add up to the month's change
     movers: tuple[Amount, ...]
+    # the analytics API's product (claude_code, messages_api, …; NO_PRODUCT for rows without one), sorted by
+    # amount; empty when the source reports no products (the legacy cost report)
+    by_product: tuple[Amount, ...] = ()
 
 
 @dataclass(frozen=True)

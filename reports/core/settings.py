@@ -35,6 +35,7 @@ class CostCenter:
     service_accounts: tuple[str, ...] = ()
     dimension: str | None = None  # the ERP's department/class/tracking option; None: the code
     annual_budget: Decimal | None = None  # USD for the fiscal year; None: ``budget`` × 12 where one is set
+    products: tuple[tuple[str, str], ...] = ()  # (product, expense account): overrides of the top-level products:
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,23 @@ class Settings:
     directory: PeopleDirectory | None = None  # ``directory:``: people to cost centers, from an HR/IdP export
     source_path: str = ""  # the file this came from, for messages
     sha256: str = ""  # of the file's bytes, for the manifest
+    products: tuple[tuple[str, str], ...] = ()  # (product, expense account): products: at the top level
+
+    @property
+    def has_product_accounts(self) -> bool:
+        """Whether ``products:`` sends some product's spend to its own account (the journal then splits by account)."""
+        return bool(self.products) or any(center.products for center in self.cost_centers)
+
+    def account_for(self, code: str, product: str | None) -> str:
+        """The expense account of a cost center's spend on ``product``: the cost center's override, the
+        top-level products:, else the cost center's own account (a null or unlisted product included)."""
+        center = self.cost_center(code)
+        if product is not None:
+            for listed in (center.products, self.products):
+                for name, account in listed:
+                    if name == product:
+                        return account
+        return center.expense_account or self.journal.expense_account
 
     def cost_center(self, code: str) -> CostCenter:
         for center in self.cost_centers:
@@ -211,6 +229,8 @@ class Settings:
         """Every account a journal of this config can post: expense accounts, the credit and billing accounts."""
         accounts = [self.journal.expense_account]
         accounts += [center.expense_account for center in self.cost_centers if center.expense_account]
+        accounts += [account for _, account in self.products]
+        accounts += [account for center in self.cost_centers for _, account in center.products]
         accounts.append(self.journal.credit_account)
         if self.billing.mode == "prepaid":
             accounts += [account for account in (self.billing.prepaid_account, self.billing.payable_account)

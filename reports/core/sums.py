@@ -23,6 +23,7 @@ class CostSums:
     by_day: dict[date, Decimal]
     rows: int
     list_by_payer: dict[Attribution, Decimal] | None = None  # None when the source has no list prices
+    by_product: dict[str | None, Decimal] | None = None  # the analytics product; None key: rows without one
 
     @property
     def by_workspace(self) -> dict[str | None, Decimal]:
@@ -45,6 +46,7 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
     by_model: dict[str | None, Decimal] = {}
     by_type: dict[str | None, Decimal] = {}
     by_day: dict[date, Decimal] = {}
+    by_product: dict[str | None, Decimal] = {}
     count = 0
     has_list = False
     for row in rows:
@@ -60,9 +62,12 @@ def sum_costs(rows: Iterable[CostRow]) -> CostSums:
         by_type[cost_type] = by_type.get(cost_type, ZERO) + cents
         day = row.day
         by_day[day] = by_day.get(day, ZERO) + cents
+        product = row.product
+        by_product[product] = by_product.get(product, ZERO) + cents
         count += 1
     total = sum(by_payer.values(), ZERO)
-    return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None)
+    return CostSums(total, by_payer, by_model, by_type, by_day, count, list_by_payer if has_list else None,
+                    by_product)
 
 
 class UsageSums:
@@ -72,22 +77,23 @@ class UsageSums:
 
     def __init__(self, sums: dict[tuple, list[int]], daily: dict[tuple, TokenCounts] | None = None):
         self._sums = sums  # (payer, model, service tier) -> token counts
-        self._daily = daily or {}  # (day, payer, model, service tier, context window) -> tokens
+        self._daily = daily or {}  # (day, payer, model, service tier, context window, product) -> tokens
 
     def join(self, payer_of: Callable[[Attribution], Attribution]) -> UsageJoin:
         """The usage at the cost rows' grain: ``payer_of`` names a usage payer as the cost rows do."""
         tokens: dict[tuple, TokenCounts] = {}
         searches: dict[tuple, int] = {}
         payers: dict[Attribution, Attribution] = {}
-        for (day, payer, model, tier, window), counts in self._daily.items():
+        for (day, payer, model, tier, window, product), counts in self._daily.items():
             named = payers.get(payer)
             if named is None:
                 named = payers[payer] = payer_of(payer)
-            key = (day, named, model, tier, window)
+            key = (day, named, model, tier, window, product)
             same = tokens.get(key)
             tokens[key] = counts if same is None else same + counts
             if tier not in PRIORITY_TIERS:  # the cost report bills no Priority Tier web search
-                searches[key[:2]] = searches.get(key[:2], 0) + counts.web_searches
+                searched = (day, named, product)
+                searches[searched] = searches.get(searched, 0) + counts.web_searches
         return UsageJoin(tokens, searches)
 
     def lines(self) -> Iterator[tuple[tuple, TokenCounts]]:
@@ -125,8 +131,12 @@ def _add(sums: dict, key: object, counts: list[int]) -> None:
             found[index] += value
 
 
-def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
-    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once."""
+def sum_usage(rows: Iterable[UsageRow], joined: Iterable[UsageRow] | None = None) -> UsageSums:
+    """Sum usage rows per payer x model x service tier, and per day and context window, reading them once.
+
+    ``joined``, when given, are the same usage at the cost rows' grain (the analytics source's
+    usage by product): they alone give the cost rows their quantities, ``rows`` everything else.
+    """
     sums: dict[tuple, list[int]] = {}
     daily: dict[tuple, TokenCounts] = {}
     for row in rows:
@@ -145,7 +155,14 @@ def sum_usage(rows: Iterable[UsageRow]) -> UsageSums:
             found[5] += t.web_searches
         # The day x context window grain is what a cost row is priced at (the FOCUS export's
         # quantities). A usage row is all but alone at it, so its counts are kept as they are.
-        grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window)
-        same = daily.get(grain)
-        daily[grain] = t if same is None else same + t
+        if joined is None:
+            _add_grain(daily, row)
+    for row in joined or ():
+        _add_grain(daily, row)
     return UsageSums(sums, daily)
+
+
+def _add_grain(daily: dict[tuple, TokenCounts], row: UsageRow) -> None:
+    grain = (row.day, row.attribution, row.model, row.service_tier, row.context_window, row.product)
+    same = daily.get(grain)
+    daily[grain] = row.tokens if same is None else same + row.tokens

@@ -56,6 +56,15 @@ from reports.outputs.inert import csv_field
 FOCUS_VERSION = "1.2"
 PROVIDER = "Anthropic"  # provider = publisher = invoice issuer: SaaS bought from its maker
 SERVICE_NAME = "Claude API"
+# FOCUS 1.2's ServiceName is "an offering that can be purchased from a provider": the analytics API's
+# product names it (analytics-api.md §1.4). The API's own surfaces (messages_api, message_batches_api),
+# "other" and rows without a product are the Claude API; every name maps to the one ServiceCategory.
+SERVICE_NAMES = {
+    "chat": "Claude", "chat_cowork_unified": "Claude", "claude_code": "Claude Code",
+    "claude_console": "Claude Console", "claude_design": "Claude Design", "claude_in_chrome": "Claude in Chrome",
+    "claude_tag": "Claude in Slack", "cowork": "Claude Cowork", "managed_agents_api": "Claude Managed Agents",
+    "office_agent": "Claude for Office",
+}
 SERVICE_CATEGORY = "AI and Machine Learning"
 SERVICE_SUBCATEGORY = "Generative AI"
 USAGE = "Usage"
@@ -139,6 +148,7 @@ CUSTOM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("x_TokenType", STRING),
     ("x_ServiceTier", STRING),
     ("x_ContextWindow", STRING),
+    ("x_Product", STRING),  # the analytics API's product (claude_code, messages_api, …); null when none
     ("x_SourceRowId", STRING),  # the Line Item's number (1 = the first, API order); a shared row's parts share it
     ("x_AmountCents", DECIMAL),  # the API's amount, exactly as sent (the whole row's, on each part too)
     ("x_Restatement", STRING),  # R1, R2, … in a restatement's file; null in the month's own
@@ -193,12 +203,17 @@ def sku_id(item: LineItem) -> str | None:
     return item.cost_type
 
 
+def service_name(product: str | None) -> str:
+    """FOCUS ServiceName of a row's product (``Claude Code``), else the Claude API."""
+    return SERVICE_NAMES.get(product, SERVICE_NAME) if product is not None else SERVICE_NAME
+
+
 def charge_description(item: LineItem) -> str | None:
-    """The cost report's description; the analytics source has none, so it is put together."""
+    """The cost report's description; the analytics source has none, so it is put together (with the product)."""
     if item.description:
         return item.description
     what = " ".join(part for part in (item.model, item.token_type or item.cost_type) if part)
-    qualifiers = ", ".join(part for part in (item.service_tier, item.context_window) if part)
+    qualifiers = ", ".join(part for part in (item.service_tier, item.context_window, item.product) if part)
     return f"{what} ({qualifiers})" if what and qualifiers else (what or None)
 
 
@@ -300,13 +315,10 @@ class _Rows:
         self.restatement = report.restatement.label if report.restatement is not None else None
         # BillingAccountId … ChargeClass, after BilledCost
         self.head = (account, account, "USD", *self.billing, USAGE, None)
-        # ProviderName … ServiceSubcategory, after PricingUnit
-        self.service = (PROVIDER, PROVIDER, SERVICE_CATEGORY, SERVICE_NAME, SERVICE_SUBCATEGORY)
         self.head_text = ",".join(map(_field, self.head))
-        self.service_text = ",".join(map(_field, self.service))
         self._days: dict[date, tuple[tuple[str, str], str]] = {}
         self._payers: dict[tuple, tuple[tuple, str]] = {}
-        self._kinds: dict[tuple, tuple[tuple, str, str, str]] = {}
+        self._kinds: dict[tuple, tuple[tuple, str, str, str, str]] = {}
 
     def period(self, day: date) -> tuple[tuple[str, str], str]:
         """(ChargePeriodEnd, ChargePeriodStart) of a row's day, and as CSV."""
@@ -343,18 +355,20 @@ class _Rows:
             found = self._payers[key] = (values, ",".join(map(_field, values)))
         return found
 
-    def kind(self, item: LineItem) -> tuple[tuple, str, str, str]:
-        """(ChargeDescription, SkuId, x_CostType … x_ContextWindow) of the row's cost description, and
-        as CSV: the description, the SKU and the rest."""
+    def kind(self, item: LineItem) -> tuple[tuple, str, str, str, str]:
+        """(ChargeDescription, SkuId, x_CostType … x_Product, ProviderName … ServiceSubcategory) of the row's
+        cost description and product, and as CSV: the description, the SKU, the x_ columns and the service."""
         key = (item.description, item.cost_type, item.model, item.token_type, item.service_tier,
-               item.context_window)
+               item.context_window, item.product)
         found = self._kinds.get(key)
         if found is None:
             values = (_text(charge_description(item)), _text(sku_id(item)), _text(item.cost_type),
                       _text(item.model), _text(item.token_type), _text(item.service_tier),
-                      _text(item.context_window))
-            found = self._kinds[key] = (values, _field(values[0]), _field(values[1]),
-                                        ",".join(map(_field, values[2:])))
+                      _text(item.context_window), _text(item.product))
+            # ProviderName … ServiceSubcategory, after PricingUnit: the service is the row's product
+            service = (PROVIDER, PROVIDER, SERVICE_CATEGORY, service_name(item.product), SERVICE_SUBCATEGORY)
+            found = self._kinds[key] = ((*values, service), _field(values[0]), _field(values[1]),
+                                        ",".join(map(_field, values[2:])), ",".join(map(_field, service)))
         return found
 
     def pieces(self, item: LineItem) -> list[Piece]:
@@ -385,19 +399,19 @@ class _Rows:
         for billed, listed, (consumed, consumed_unit, pricing, pricing_unit), payer in self.pieces(item):
             yield [
                 billed, *self.head, kind[0], USAGE_BASED, *period, None, consumed, consumed_unit,
-                billed, billed, None, PROVIDER, listed, pricing, pricing_unit, *self.service, kind[1],
-                *payer[0], *kind[2:], *source,
+                billed, billed, None, PROVIDER, listed, pricing, pricing_unit, *kind[-1], kind[1],
+                *payer[0], *kind[2:-1], *source,
             ]
 
     def lines(self, item: LineItem, number: int) -> str:
         """The same rows as CSV records; numbers and units never need quoting."""
-        _, description, sku, dimensions = self.kind(item)
+        _, description, sku, dimensions, service = self.kind(item)
         period = self.period(item.day)[1]
         source = f"{number},{format(item.amount_cents, 'f')},{self.restatement or ''}\r\n"
         return "".join(
             f"{billed},{self.head_text},{description},{USAGE_BASED},{period},,"
             f"{consumed or ''},{consumed_unit or ''},{billed},{billed},,{PROVIDER},{listed},{pricing or ''},"
-            f"{pricing_unit or ''},{self.service_text},{sku},{payer[1]},{dimensions},{source}"
+            f"{pricing_unit or ''},{service},{sku},{payer[1]},{dimensions},{source}"
             for billed, listed, (consumed, consumed_unit, pricing, pricing_unit), payer in self.pieces(item))
 
 

@@ -166,6 +166,7 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
         "has_prior": bool(drivers.prior_daily),  # the daily chart draws the prior month only when it was fetched
         "by_model": _rows(drivers.by_model, report.total),
         "by_cost_type": _rows(drivers.by_cost_type, report.total),
+        "by_product": _rows(drivers.by_product, report.total),
         "token_mix": charts.token_mix(drivers.token_mix),
         "usage_available": report.usage_available,
         "top_workspaces": _rows(top_workspaces, report.total),

@@ -78,13 +78,14 @@ class LineSheets(Book):
             Column("Cost Center", st.TEXT, 20), Column("Cost Type", st.TEXT, 14),
             Column("Model", st.TEXT, 26), Column("Token Type", st.TEXT, 24),
             Column("Service Tier", st.TEXT, 12), Column("Context Window", st.TEXT, 14),
+            Column("Product", st.TEXT, 20),
             Column("Amount (cents)", st.CENTS, 16), Column("List Amount (cents)", st.CENTS, 18),
             Column("Amount (USD)", st.MONEY, 14),
         )
         self.table(SHEET_LINE_ITEMS, columns, self.report.line_items, lambda item: (
             item.day, item.workspace_id or "", item.workspace_name, item.api_key_id or "", item.api_key_name,
             item.actor, item.cost_center, item.cost_type, item.model, item.token_type, item.service_tier,
-            item.context_window, item.amount_cents, item.list_amount_cents, item.amount))
+            item.context_window, item.product, item.amount_cents, item.list_amount_cents, item.amount))
 
     def payers(self, title: str, lines: Sequence[PayerLine], first: Sequence[Column],
                to_row: Callable[[PayerLine], Sequence[Any]]) -> None:

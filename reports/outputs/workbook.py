@@ -135,6 +135,21 @@ class _Writer(LineSheets, GroupSheets, HistorySheets, LedgerSheets):
         ] + ([c.number(total_of([line.list_price for line in lines]), st.TOTAL),
               c.number(total_of([line.discount for line in lines]), st.TOTAL)] if listed else [])
           + ([] if in_ledger is None else [c.number(sum(in_ledger.values(), ZERO), st.TOTAL)]))
+        self._by_product(ws, c)
+
+    def _by_product(self, ws, c) -> None:
+        """Spend by product below the cost centers (analytics source): exact amounts, as Spend by model in the PDF."""
+        products = self.report.drivers.by_product
+        if not products:
+            return
+        total = sum((amount.amount for amount in products), ZERO)
+        ws.append([])
+        ws.append([c.text("By product", st.LABEL)])
+        ws.append(c.header_row(("Product", "", "Amount (USD)", "Share")))
+        for amount in products:
+            ws.append([c.text(amount.label), None, c.number(amount.amount, st.MONEY),
+                       c.ratio(amount.amount / total if total else None)])
+        ws.append([c.text("Total", st.TOTAL_LABEL), c.text("", st.TOTAL_LABEL), c.number(total, st.TOTAL)])
 
     def save(self, path: pathlib.Path) -> None:
         report = self.report

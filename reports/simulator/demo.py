@@ -231,7 +231,9 @@ def _demo_analytics() -> dict:
     - Knowledge Base: two teams, each with its own key (indexer, search-api); Sofia (Sales)
       works on the search-api key - a user on a team's key.
     - Campaign Content: ``marketing-seo-tools`` is the key to split 50/50 with Sales.
-    - other workspaces' console usage: their own users; Hackathon Sandbox's (Tom) stays unmapped.
+    - other workspaces' console usage: their own users; Hackathon Sandbox's (Tom) stays unmapped, and
+      its product reads "other" (unattributed usage, as the API reports some).
+    - usage outside any workspace: two unrenderable identities (null actors), on the Console and in chat.
     """
     users = tuple(
         UserInfo(DEMO_ADMIN_USER if role == "admin" else user_id_for(email), email, name, role, added, deleted)
@@ -241,7 +243,7 @@ def _demo_analytics() -> dict:
     ws = workspace_id_for
     key = api_key_id_for
     attributions = {
-        (None, None): (Attribution("null:1", 3, "claude_console"), Attribution("null:2", 2, "claude_console")),
+        (None, None): (Attribution("null:1", 3, "claude_console"), Attribution("null:2", 2, "chat")),
         (ws("Platform API"), None): (Attribution("fed:platform-deployer", 1),),
         (ws("Developer Productivity"), None): (
             Attribution(uid["priya.raman"], 5, "claude_code"), Attribution(uid["marco.bianchi"], 3, "claude_code"),
@@ -254,7 +256,7 @@ def _demo_analytics() -> dict:
         (ws("Support Copilot"), None): (Attribution(uid["lena.fischer"], 1, "claude_console"),),
         (ws("Campaign Content"), None): (Attribution(uid["olivia.chen"], 1, "claude_console"),),
         (ws("Contract Review"), None): (Attribution(uid["ravi.patel"], 1, "claude_console"),),
-        (ws("Hackathon Sandbox"), None): (Attribution(uid["tom.becker"], 1, "claude_console"),),
+        (ws("Hackathon Sandbox"), None): (Attribution(uid["tom.becker"], 1, "other"),),  # unattributed: "other"
     }
     return {
         "default_workspace_id": DEMO_DEFAULT_WORKSPACE,

@@ -106,8 +106,8 @@ def synthetic_analytics_organization(
 
     ``api_keys / workspaces`` keys per workspace, each workspace billing 17 cost rows a day
     (3 model x tier streams x 5 token types, web search, code execution). Odd-numbered keys
-    are shared by the key itself (2/3) and one user (1/3), so with 3,000 keys each of 1,500
-    users spends on one key; the first key of every tenth workspace acts as a service
+    are shared by the key itself (2/3, Messages API) and one user (1/3, Claude Code), so with 3,000
+    keys each of 1,500 users spends on one key; the first key of every tenth workspace acts as a service
     account; 1% of the users have been deleted (not listed, still in analytics rows).
     """
     if workspaces < 1 or api_keys < workspaces or api_keys % workspaces:
@@ -138,7 +138,8 @@ def synthetic_analytics_organization(
             elif position % 2 == 1 and users:
                 user = people[shared % users]
                 shared += 1
-                attributions[(profile.id, key_id)] = (Attribution(key_id, 2), Attribution(user.id, 1))
+                # the key's own traffic is the Messages API (the default), the user's share Claude Code
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 2), Attribution(user.id, 1, "claude_code"))
     return replace(
         base,
         name=f"Synthetic analytics org ({workspaces} workspaces, {api_keys} keys, {users} users)",

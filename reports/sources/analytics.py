@@ -4,11 +4,13 @@ Its queries for a month and what it makes of their pages (the rows themselves ar
 ``analytics_pages``; analytics-api.md beside the SPEC has the facts, its "Traps" shaped both):
 
 * the month's cost and usage come as **one row per combination over the whole month** (no
-  time bucket): grouped by workspace, API key, actor, model and service tier (the API allows
+  time bucket): cost grouped by workspace, API key, actor, model and product (the API allows
   five dimensions besides ``cost_type`` and ``token_type``), so a month of thousands of keys
   and users stays a few hundred thousand rows instead of thirty times that; the daily chart
   comes from a second, ungrouped query with ``time_bucket_width=1d``, and the two totals must
   agree to the cent;
+* usage is read twice: by service tier (the Usage sheet, Priority Tier tokens, tokens per payer)
+  and by product (each cost row's quantity: the cost rows carry a product, not a tier);
 * ``amount`` is after discounts and before credits, ``list_amount`` the list price; both are
   fractional cents, parsed exactly;
 * rows with a null model, a null actor, repeated all-null group keys and ``session_usage``
@@ -55,10 +57,14 @@ PAGE_ROWS = 1000  # the API's maximum rows per page
 COST_ENDPOINT = "analytics/cost"
 USAGE_ENDPOINT = "analytics/usage"
 # At most five dimensions besides cost_type/token_type: the rules need workspace, key and
-# actor; model and service tier are what finance asks about next. context_window is left out
-# (its Line Items column stays empty; a note says why).
-DIMENSIONS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
+# actor; model is what finance asks about next, and product decides the expense account
+# (config products:). Service tier moved out of the cost query to make room for product: the
+# usage query keeps it (Priority Tier tokens stay exact, the Usage sheet keeps its tiers), and
+# a second usage query by product gives each cost row its quantity. context_window is left out
+# (its Line Items column stays empty, as Service Tier now does; a note says why).
+DIMENSIONS = ["workspace_id", "api_key_id", "actor", "model", "product"]
 COST_GROUPS = DIMENSIONS + ["cost_type", "token_type"]
+USAGE_TIER_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "service_tier"]
 # The prior month is only compared (per cost center, model and cost type), never listed row by
 # row: the SPEC's grouping (workspace, key, actor, model, cost and token type) without the
 # service tier, which the comparison does not need, is fewer rows to read.
@@ -75,6 +81,10 @@ def daily_query(month: Month) -> str:
 
 def usage_query(month: Month) -> str:
     return f"analytics_usage-{month}"
+
+
+def usage_product_query(month: Month) -> str:
+    return f"analytics_usage_product-{month}"
 
 
 def legacy_total_query(month: Month) -> str:
@@ -115,11 +125,15 @@ def month_queries(month: Month) -> list[Query]:
         ]
 
     queries = cost(month, COST_GROUPS)
-    queries.append(Query(usage_query(month), USAGE_ENDPOINT, {**_window(month), "group_by[]": DIMENSIONS,
+    queries.append(Query(usage_query(month), USAGE_ENDPOINT, {**_window(month), "group_by[]": USAGE_TIER_GROUPS,
                                                               "limit": PAGE_ROWS}, ANALYTICS_PAGES, True, HEADERS))
+    # the same usage by product: the cost rows' grain, for each Line Item's (and FOCUS row's) quantity
+    queries.append(Query(usage_product_query(month), USAGE_ENDPOINT, {**_window(month), "group_by[]": DIMENSIONS,
+                                                                      "limit": PAGE_ROWS}, ANALYTICS_PAGES, True,
+                         HEADERS))
     if reachable(prior):  # a January 2026 has no prior month in this API
         queries += cost(prior, PRIOR_GROUPS)
-        queries.append(Query(usage_query(prior), USAGE_ENDPOINT, {**_window(prior), "group_by[]": DIMENSIONS,
+        queries.append(Query(usage_query(prior), USAGE_ENDPOINT, {**_window(prior), "group_by[]": USAGE_TIER_GROUPS,
                                                                   "limit": PAGE_ROWS}, ANALYTICS_PAGES, False,
                              HEADERS))
     queries += [
@@ -170,7 +184,8 @@ class AnalyticsSource:
         refreshed: list[datetime] = []
         current = tuple(cost_rows(snapshot.pages(cost_query(month)), month, names, unknown, refreshed))
         daily = daily_cents(snapshot.pages(daily_query(month)), month, refreshed)
-        usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month, names, refreshed))
+        usage = sum_usage(usage_rows(snapshot.pages(usage_query(month)), month, names, refreshed),
+                          joined=usage_rows(snapshot.pages(usage_product_query(month)), month, names, refreshed))
         prior_cost = prior_daily = None
         prior_usage_available = False
         if reachable(prior):
@@ -227,8 +242,9 @@ def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
         "its analytics reports); run --restate later to take them in.",
         "Each row is attributed to its user or service account, else its API key, else its workspace, else the "
         "Default workspace's owner, else the unallocated cost center.",
-        "Context window is not in the month's grouping (the API allows five dimensions besides cost and token "
-        "type; workspace, API key, actor, model and service tier are used), so that Line Items column is empty.",
+        "Context window and service tier are not in the month's cost grouping (the API allows five dimensions "
+        "besides cost and token type; workspace, API key, actor, model and product are used), so those Line Items "
+        "columns are empty; the Usage sheet and the Priority Tier tokens come from usage grouped by service tier.",
         "Service accounts are shown by ID: their names can be listed only with an OAuth token, not an Admin key.",
     )
 

@@ -169,7 +169,7 @@ class _Payers:
         return found
 
 
-_COST_FIELDS = ("cost_type", "model", "token_type", "service_tier", "context_window")
+_COST_FIELDS = ("cost_type", "model", "token_type", "service_tier", "context_window", "product")
 
 
 def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_cost_types: set[str],
@@ -200,10 +200,11 @@ def cost_rows(pages: Iterable[RawPage], month: Month, names: Directory, unknown_
                 values.append(value)
             if values[0] is not None and values[0] not in KNOWN_COST_TYPES:
                 unknown_cost_types.add(values[0])
-            cost_type, model, token_type, tier, window = values  # _COST_FIELDS order
+            cost_type, model, token_type, tier, window, product = values  # _COST_FIELDS order
             yield CostRow(day=day, attribution=payers.of(group, where, label, index), description=None,
                           cost_type=cost_type, model=model, token_type=token_type, service_tier=tier,
-                          context_window=window, amount_cents=amount, list_amount_cents=list_amount)
+                          context_window=window, amount_cents=amount, list_amount_cents=list_amount,
+                          product=product)
 
 
 def _cost(cost: dict, field: str, where: Where, label: str, index: int) -> Decimal:
@@ -255,4 +256,5 @@ def usage_rows(pages: Iterable[RawPage], month: Month, names: Directory,
             payer = payers.of(group, where, label, index)
             yield UsageRow(day=day, attribution=payer, model=text_or_null(group, "model", where, label, index),
                            service_tier=text_or_null(group, "service_tier", where, label, index),
-                           context_window=text_or_null(group, "context_window", where, label, index), tokens=tokens)
+                           context_window=text_or_null(group, "context_window", where, label, index), tokens=tokens,
+                           product=text_or_null(group, "product", where, label, index))
