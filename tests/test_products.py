@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 from collections import defaultdict
 from datetime import date
@@ -249,7 +250,13 @@ def config_with(text: str, folder: Path, *, currency: bool) -> Path:
                             f'  currency: EUR\n  exchange_rates: {{2026-09: "0.9180", 2026-10: "{RATE}"}}\n')
     path = folder / "chargeback.yaml"
     path.write_text(text, encoding="utf-8")
+    copy_people_file(folder)
     return path
+
+
+def copy_people_file(folder: Path) -> None:
+    """The demo config names its directory file relative to itself: the copy needs it beside it."""
+    shutil.copy(CONFIG.parent / "demo-people.csv", folder / "demo-people.csv")
 
 
 def options(server, folder: Path, config: Path, *, pdf: bool = False) -> RunOptions:
@@ -333,6 +340,7 @@ def test_without_products_the_journal_is_one_line_per_cost_center_as_before(tmp_
     assert "products:" not in text
     config_path = tmp_path / "chargeback.yaml"
     config_path.write_text(text, encoding="utf-8")
+    copy_people_file(tmp_path)
     result = run(options(demo_server, tmp_path, config_path))
     config = yaml.safe_load(text)
     # the journal as it was before products: one debit per cost center on its account, then the credit,
