@@ -155,10 +155,12 @@ def build_view_model(report: Report, *, paper: str = "letter") -> dict[str, Any]
             "prior_total": report.prior_total,
             "change": report.change,
         },
-        # slimmer bars when the year's lines and tile share the first page
+        # slimmer bars when the year's lines and tile share the first page, slimmer still for many
+        # cost centers, so that the table and its footnote stay on page 1
         "budget_chart": charts.budget_bars(
             [(c.code, c.name, c.total, c.budget) for c in centers],
-            **({} if report.history is None else {"bar_height": 15, "gap": 7}),
+            **({} if report.history is None else {"bar_height": 15, "gap": 7} if len(centers) < 7
+               else {"bar_height": 13, "gap": 5}),
         ),
         # shorter below the year's trend, so that the drivers keep to their page
         "daily_chart": charts.daily_chart(drivers.daily, drivers.prior_daily,

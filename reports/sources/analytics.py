@@ -240,8 +240,9 @@ def analytics_notes(refreshed_at: datetime | None) -> tuple[str, ...]:
         "once, for the journal and the summary (largest remainder, half-up month total).",
         f"{freshness}Values can still be revised as late events arrive (for up to 30 days, as Anthropic says of "
         "its analytics reports); run --restate later to take them in.",
-        "Each row is attributed to its user or service account, else its API key, else its workspace, else the "
-        "Default workspace's owner, else the unallocated cost center.",
+        "Each row is attributed to its user or service account, else the directory file, else the user's RBAC "
+        "group (those two where configured), else its API key, else its workspace, else the Default workspace's "
+        "owner, else the unallocated cost center.",
         "Context window and service tier are not in the month's cost grouping (the API allows five dimensions "
         "besides cost and token type; workspace, API key, actor, model and product are used), so those Line Items "
         "columns are empty; the Usage sheet and the Priority Tier tokens come from usage grouped by service tier.",
