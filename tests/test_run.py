@@ -312,13 +312,26 @@ def test_a_month_that_has_not_ended_is_refused(cli, tmp_path):
     assert not (tmp_path / str(current)).exists()
 
 
-def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(tmp_path):
+def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(cli, tmp_path):
+    import os
+    import time
     from datetime import datetime
 
     from reports.core.months import Month
 
     expected = Month.last_complete(datetime.now(UTC))
-    done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14
+    # in this process (no PDF): the local time zone is what the test sets, so tzset() before and after
+    before = os.environ.get("TZ")
+    try:
+        os.environ["TZ"] = "Pacific/Kiritimati"  # UTC+14
+        time.tzset()
+        done = cli("run", "--demo", "--output", str(tmp_path))
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
     assert done.returncode == 0, done.stderr
     assert (tmp_path / str(expected) / f"journal-{expected}.csv").is_file()
 
