@@ -24,7 +24,13 @@ from reports.pipeline import RunOptions, demo_config_path, run
 from reports.simulator import DEMO_DEFAULT_WORKSPACE, analytics_cost_rows, demo_organization
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.server import DEMO_API_KEY
-from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
+from runcheck import (
+    assert_manifest_matches,
+    assert_nothing_published,
+    assert_one_error_line,
+    reference_sheets,
+    sheets,
+)
 
 pytestmark = pytest.mark.slow  # whole months with the analytics source
 
@@ -135,7 +141,7 @@ def test_every_rule_level_brought_spend_and_the_levels_add_up_to_the_total(analy
 
 
 def test_the_workbook_shows_keys_users_list_prices_and_the_cross_check(analytics_run):
-    book = sheets(analytics_run.folder / WORKBOOK)
+    book = reference_sheets(analytics_run.folder / WORKBOOK)
     header = next(row for row in book["Line Items"] if row and row[0] == "Date")
     assert header == ("Date", "Workspace ID", "Workspace", "API Key ID", "API Key", "Actor", "Cost Center",
                       "Cost Type", "Model", "Token Type", "Service Tier", "Context Window", "Product", "Amount (cents)",
@@ -180,7 +186,7 @@ def test_an_offline_rerender_is_byte_identical(analytics_run, tmp_path):
     for name in (JOURNAL, "journal-2026-10-netsuite.csv", "journal-2026-10-xero.csv"):
         if (analytics_run.folder / name).exists():
             assert (again.folder / name).read_bytes() == (analytics_run.folder / name).read_bytes(), name
-    old, new = sheets(analytics_run.folder / WORKBOOK), sheets(again.folder / WORKBOOK)
+    old, new = reference_sheets(analytics_run.folder / WORKBOOK), sheets(again.folder / WORKBOOK)
     for name in old:
         if name != "Run Info":
             assert new[name] == old[name], name
@@ -204,7 +210,7 @@ def test_recovered_faults_give_the_same_journal_and_workbook(tmp_path, analytics
         grouped = [r for r in server.requests if r.path.endswith("/analytics/") is False and "group_by[]" in r.query
                    and r.status == 200]
     assert (result.folder / JOURNAL).read_bytes() == (analytics_run.folder / JOURNAL).read_bytes()
-    old, new = sheets(analytics_run.folder / WORKBOOK), sheets(result.folder / WORKBOOK)
+    old, new = reference_sheets(analytics_run.folder / WORKBOOK), sheets(result.folder / WORKBOOK)
     for name in ("Summary", "Line Items", "API Keys", "Users", "Journal"):
         if faults.max_rows_per_page:  # paging changes the rows' order, not the sums
             assert sorted(map(str, new[name])) == sorted(map(str, old[name])), name

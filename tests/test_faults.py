@@ -32,6 +32,7 @@ from runcheck import (
     assert_one_error_line,
     assert_same_results,
     fails_for_month,
+    reference_sheets,
     run_info_text,
     scripted,
     sheets,
@@ -305,7 +306,7 @@ def test_unknown_cost_type_is_kept_warned_and_noted(tmp_path, good_run):
     # the money is real: kept in the total, which still equals the simulator's own total
     assert report.reconciliation.source_total_cents == expected_total_cents(demo_organization(), MONTH)
     assert (result.folder / JOURNAL).read_bytes() == (good_run.folder / JOURNAL).read_bytes()
-    new, old = sheets(result.folder / WORKBOOK), sheets(good_run.folder / WORKBOOK)
+    new, old = sheets(result.folder / WORKBOOK), reference_sheets(good_run.folder / WORKBOOK)
     for name in ("Summary", "Workspaces", "Usage", "Journal"):
         assert new[name] == old[name], name
     # Line Items: the same rows; exactly one differs, in its Cost Type only
@@ -358,7 +359,7 @@ def test_a_month_with_cost_but_no_usage_keeps_every_cost_figure(tmp_path, good_r
     with simulator(Faults(no_usage=True, months=["2026-10"])) as server:
         result = run(run_options(server, tmp_path))
     assert (result.folder / JOURNAL).read_bytes() == (good_run.folder / JOURNAL).read_bytes()
-    new, old = sheets(result.folder / WORKBOOK), sheets(good_run.folder / WORKBOOK)
+    new, old = sheets(result.folder / WORKBOOK), reference_sheets(good_run.folder / WORKBOOK)
     for name in ("Summary", "Line Items", "Journal", "Reconciliation"):
         assert new[name] == old[name], name
     assert "Usage" in new

@@ -82,6 +82,12 @@ def table(workbook, name, first_header):
     return [dict(zip(header, row, strict=False)) for row in rows[start + 1:] if any(v is not None for v in row)]
 
 
+@pytest.fixture(scope="module")
+def good_workbook(good_run):
+    """The shared run's workbook, loaded once (a whole load costs seconds): the tests only read it."""
+    return openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+
+
 def test_run_writes_every_output_with_a_manifest(good_run):
     folder = good_run.folder
     names = {p.name for p in folder.iterdir()}
@@ -104,8 +110,8 @@ def test_run_writes_every_output_with_a_manifest(good_run):
     assert not list(folder.parent.glob(".staging-*"))
 
 
-def test_journal_debits_match_an_independent_calculation(good_run):
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+def test_journal_debits_match_an_independent_calculation(good_workbook):
+    workbook = good_workbook
     journal = table(workbook, "Journal", "Journal ID")
     debits = {row["Cost Center"]: Decimal(str(row["Debit"])) for row in journal if row["Debit"] is not None}
     credits = [Decimal(str(row["Credit"])) for row in journal if row["Credit"] is not None]
@@ -117,8 +123,8 @@ def test_journal_debits_match_an_independent_calculation(good_run):
     assert len(credits) == 1
 
 
-def test_line_items_are_every_api_row_and_add_up_to_the_cent(good_run):
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx", read_only=True)
+def test_line_items_are_every_api_row_and_add_up_to_the_cent(good_run, good_workbook):
+    workbook = good_workbook
     items = table(workbook, "Line Items", "Date")
     raw_rows = 0
     for page in json.loads((good_run.folder / "manifest.json").read_text())["raw_pages"]:
@@ -132,8 +138,8 @@ def test_line_items_are_every_api_row_and_add_up_to_the_cent(good_run):
     assert good_run.report.reconciliation.source_total_cents == total_cents
 
 
-def test_no_cell_is_a_formula_and_amounts_are_numbers(good_run):
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+def test_no_cell_is_a_formula_and_amounts_are_numbers(good_workbook):
+    workbook = good_workbook
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -144,8 +150,8 @@ def test_no_cell_is_a_formula_and_amounts_are_numbers(good_run):
     assert summary[-1]["Cost Center"] == "Total"
 
 
-def test_summary_rows_add_up_and_match_the_journal(good_run):
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+def test_summary_rows_add_up_and_match_the_journal(good_workbook):
+    workbook = good_workbook
     summary = [row for row in table(workbook, "Summary", "Cost Center") if row["Cost Center"] not in SUMMARY_TOTALS]
     journal = {row["Cost Center"]: row["Debit"] for row in table(workbook, "Journal", "Journal ID") if row["Debit"]}
     config = yaml.safe_load(demo_config_path().read_text())
@@ -156,8 +162,8 @@ def test_summary_rows_add_up_and_match_the_journal(good_run):
         assert Decimal(str(journal.get(row["Cost Center"], 0))) == total
 
 
-def test_reconciliation_sheet_passes_and_warns_about_the_unmapped_workspace(good_run):
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+def test_reconciliation_sheet_passes_and_warns_about_the_unmapped_workspace(good_workbook):
+    workbook = good_workbook
     text = [str(v) for row in sheet_rows(workbook, "Reconciliation") for v in row if v is not None]
     assert "FAIL" not in text
     assert "PASS" in text and "WARN" in text
@@ -171,13 +177,13 @@ def test_run_info_marks_demo_and_priority_tier(tmp_path, demo_server):
     assert "DEMO" in text and "Priority Tier" in text and result.report.run_info.run_id in text
 
 
-def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_run):
+def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_run, good_workbook):
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
     before_csv = (output / "2026-10" / "journal-2026-10.csv").read_bytes()
     result = run(offline_options(output))
     assert (result.folder / "journal-2026-10.csv").read_bytes() == before_csv
-    old = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    old = good_workbook
     new = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
     for name in old.sheetnames:
         if name == "Run Info":
@@ -275,12 +281,12 @@ def test_a_day_without_a_bucket_is_a_visible_warning_not_a_failure(tmp_path, goo
     assert result.report.reconciliation.source_total == good_run.report.reconciliation.source_total - day.amount
 
 
-def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, tmp_path):
+def test_the_pdf_shows_the_workbooks_numbers_on_at_most_3_inked_pages(good_run, good_workbook, tmp_path):
     from test_pdf import MAX_PAGES, _money, _pages_text, _png_size_and_dark_rows, _signed_money
 
     pdf = good_run.folder / "executive-summary-2026-10.pdf"
     text = "\n".join(_pages_text(pdf))
-    workbook = openpyxl.load_workbook(good_run.folder / "chargeback-2026-10.xlsx")
+    workbook = good_workbook
     summary = table(workbook, "Summary", "Cost Center")
     for row in summary:
         total = Decimal(str(row["Total"])).quantize(Decimal("0.01"))
@@ -306,13 +312,26 @@ def test_a_month_that_has_not_ended_is_refused(cli, tmp_path):
     assert not (tmp_path / str(current)).exists()
 
 
-def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(tmp_path):
+def test_the_default_month_is_the_last_complete_utc_month_whatever_the_time_zone(cli, tmp_path):
+    import os
+    import time
     from datetime import datetime
 
     from reports.core.months import Month
 
     expected = Month.last_complete(datetime.now(UTC))
-    done = run_cli("run", "--demo", "--output", str(tmp_path), env={"TZ": "Pacific/Kiritimati"})  # UTC+14
+    # in this process (no PDF): the local time zone is what the test sets, so tzset() before and after
+    before = os.environ.get("TZ")
+    try:
+        os.environ["TZ"] = "Pacific/Kiritimati"  # UTC+14
+        time.tzset()
+        done = cli("run", "--demo", "--output", str(tmp_path))
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
     assert done.returncode == 0, done.stderr
     assert (tmp_path / str(expected) / f"journal-{expected}.csv").is_file()
 
