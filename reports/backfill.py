@@ -172,7 +172,12 @@ def _release_memory() -> None:
     # CPython's attribute lookup cache keeps the name strings a month looked up (reprlib's
     # 'repr_str', built anew per call): a few hundred small strings spread over its arenas.
     sys._clear_type_cache()
-    gc.collect()
+    # Until nothing is left: the month's workbook is freed only by a second pass (its sheets'
+    # writers are generators, finalized by the first), and live through the next month's start it
+    # pinned arenas between that month's rows.
+    for _ in range(5):
+        if not gc.collect():
+            break
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc: nothing to trim
