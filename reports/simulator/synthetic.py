@@ -107,8 +107,10 @@ def synthetic_analytics_organization(
     ``api_keys / workspaces`` keys per workspace, each workspace billing 17 cost rows a day
     (3 model x tier streams x 5 token types, web search, code execution). Odd-numbered keys
     are shared by the key itself (2/3, Messages API) and one user (1/3, Claude Code), so with 3,000
-    keys each of 1,500 users spends on one key; the first key of every tenth workspace acts as a service
-    account; 1% of the users have been deleted (not listed, still in analytics rows).
+    keys each of 1,500 users spends on one key (with ``groups``, every key but a service account's is
+    shared, 1/10 the key's Messages API and 9/10 its user's Claude Code or, every fourth key, Cowork);
+    the first key of every tenth workspace acts as a service account; 1% of the users have been deleted
+    (not listed, still in analytics rows).
     """
     if workspaces < 1 or api_keys < workspaces or api_keys % workspaces:
         raise ValueError("api_keys must be a positive multiple of workspaces")
@@ -134,7 +136,10 @@ def synthetic_analytics_organization(
             elif groups and users:  # an Enterprise org's spend is mostly its users': each key shared with one
                 user = people[shared % users]
                 shared += 1
-                attributions[(profile.id, key_id)] = (Attribution(key_id, 1), Attribution(user.id, 9))
+                # three products: the key's own traffic the Messages API, the user's Claude Code (every
+                # fourth user's Cowork), so products to accounts can be tested with groups and a directory
+                product = "cowork" if shared % 4 == 3 else "claude_code"
+                attributions[(profile.id, key_id)] = (Attribution(key_id, 1), Attribution(user.id, 9, product))
             elif position % 2 == 1 and users:
                 user = people[shared % users]
                 shared += 1
