@@ -24,6 +24,9 @@ from reports.sources.client import RetryPolicy
 
 MONTH = Month(2026, 10)
 FAST_RETRY = RetryPolicy(attempts=6, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 5.0))
+# For whole months of large simulated organizations: the simulator may take seconds to build a page
+# (a 1,500-user month's groups) on a loaded machine; waiting for it keeps the outcome independent of load.
+PATIENT_RETRY = RetryPolicy(attempts=6, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 120.0))
 PROJECT = Path(__file__).resolve().parent.parent
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAST_RETRY, MONTH, PROJECT, simulator
+from conftest import MONTH, PATIENT_RETRY, PROJECT, simulator
 from reports.config import load_settings
 from reports.core.allocate import BY_API_KEY, BY_DIRECTORY, BY_USER, BY_WORKSPACE, UNALLOCATED, allocate
 from reports.core.records import USER, Actor, Attribution
@@ -230,7 +230,7 @@ def synthetic_run(tmp_path_factory):
     organization = synthetic_analytics_organization(WORKSPACES, KEYS, USERS)
     with simulator(organization=organization) as server:
         result = run(RunOptions(month=MONTH, output_dir=folder / "out", config_path=synthetic_config(folder),
-                                base_url=server.base_url, api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=False))
+                                base_url=server.base_url, api_key=DEMO_API_KEY, retry=PATIENT_RETRY, pdf=False))
     return result, folder, organization
 
 
@@ -279,7 +279,7 @@ def test_an_offline_rerender_places_people_by_the_directory_the_run_kept(tmp_pat
     shutil.copy(PROJECT / "config" / "demo-people.csv", tmp_path / "demo-people.csv")
     config, output = tmp_path / "config.yaml", tmp_path / "out"
     first = run(RunOptions(month=MONTH, output_dir=output, config_path=config, base_url=demo_server.base_url,
-                           api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=False))
+                           api_key=DEMO_API_KEY, retry=PATIENT_RETRY, pdf=False))
     journal = (first.folder / "journal-2026-10.csv").read_bytes()
     # HR moves everyone to Legal after the run: a re-render of October must not follow
     people = (tmp_path / "demo-people.csv").read_text(encoding="utf-8").splitlines()
@@ -310,7 +310,7 @@ def test_a_restatement_places_people_by_the_directory_the_sealed_run_kept(tmp_pa
     (tmp_path / "demo-people.csv").write_text(demo_directory_csv(), encoding="utf-8")
     config, output = tmp_path / "config.yaml", tmp_path / "out"
     options = RunOptions(month=MONTH, output_dir=output, config_path=config, base_url=demo_server.base_url,
-                         api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=False)
+                         api_key=DEMO_API_KEY, retry=PATIENT_RETRY, pdf=False)
     run(options)
     close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     # the file as HR has it today sends Dana (DAT-300 in October) to Legal; the closed month does not move

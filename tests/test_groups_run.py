@@ -19,7 +19,7 @@ from fractions import Fraction
 import pytest
 import yaml
 
-from conftest import FAST_RETRY, MONTH
+from conftest import MONTH, PATIENT_RETRY
 from reports.errors import ApiError, ConfigError
 from reports.pipeline import RunOptions, run
 from reports.simulator.analytics import analytics_cost_rows
@@ -79,7 +79,7 @@ def write_config(tmp_path, config: dict):
 
 def run_month(server, tmp_path, config: dict):
     return run(RunOptions(month=MONTH, output_dir=tmp_path / "out", config_path=write_config(tmp_path, config),
-                          base_url=server.base_url, api_key=DEMO_API_KEY, retry=FAST_RETRY, pdf=False))
+                          base_url=server.base_url, api_key=DEMO_API_KEY, retry=PATIENT_RETRY, pdf=False))
 
 
 # ---------------------------------------------------------------- an independent hand calculation

@@ -25,20 +25,16 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import FAST_RETRY, MONTH
+from conftest import MONTH, PATIENT_RETRY
 from reports.pipeline import RunOptions, run
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 from reports.simulator.synthetic import synthetic_analytics_organization
-from reports.sources.client import RetryPolicy
 from runcheck import assert_manifest_matches
 
 pytestmark = pytest.mark.slow  # two whole months of a 1,500-user organization
 
 USERS, WORKSPACES, KEYS, GROUPS = 1500, 40, 1600, 8  # every key but 4 service accounts' shared with a user
 LAST_DAY = "2026-10-31"
-# the simulator builds a page of a 1,500-user month's groups in a few seconds on a loaded machine: wait for it
-RETRY = RetryPolicy(attempts=FAST_RETRY.attempts, backoff_base=FAST_RETRY.backoff_base,
-                    backoff_cap=FAST_RETRY.backoff_cap, timeout=(5.0, 120.0))
 PLACED = ("ENG-100", "DAT-300", "SUP-200", "MKT-400")  # the directory's cost centers
 
 
@@ -133,7 +129,7 @@ def run_month(server, org, folder: Path, precedence: str):
     path = folder / "chargeback.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     result = run(RunOptions(month=MONTH, output_dir=folder / "out", config_path=path, base_url=server.base_url,
-                            api_key=DEMO_API_KEY, retry=RETRY, pdf=False))
+                            api_key=DEMO_API_KEY, retry=PATIENT_RETRY, pdf=False))
     return config, folder, result
 
 
