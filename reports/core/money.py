@@ -46,20 +46,20 @@ def parse_cents(text: object) -> Decimal:
     """Parse the API's ``amount`` (a decimal string in cents) exactly; never guess."""
     if not isinstance(text, str):
         raise AmountError(f"amount must be a decimal string, got {json_kind(text)}")
-    shown = _SHOWN.repr(text)
+    # The text is shown (clipped by reprlib) only in an error: hundreds of thousands of amounts pass here.
     stripped = text.strip()
     if not stripped or stripped != text:
-        raise AmountError(f"amount {shown} is not a decimal number")
+        raise AmountError(f"amount {_SHOWN.repr(text)} is not a decimal number")
     try:
         value = Decimal(stripped)
     except InvalidOperation:
-        raise AmountError(f"amount {shown} is not a decimal number") from None
+        raise AmountError(f"amount {_SHOWN.repr(text)} is not a decimal number") from None
     if not value.is_finite():
-        raise AmountError(f"amount {shown} is not a finite number")
+        raise AmountError(f"amount {_SHOWN.repr(text)} is not a finite number")
     if not value:
         return ZERO  # "-0", "0E-50": one zero, whose exponent cannot widen the sums it joins
     if abs(value) >= MAX_CENTS or value.as_tuple().exponent < MIN_EXPONENT:  # type: ignore[operator]
-        raise AmountError(f"amount {shown} is outside any sane range (under {MAX_CENTS:,.0f} cents, "
+        raise AmountError(f"amount {_SHOWN.repr(text)} is outside any sane range (under {MAX_CENTS:,.0f} cents, "
                           f"at most {-MIN_EXPONENT} decimal places)")
     return value
 
