@@ -340,7 +340,7 @@ def test_an_empty_month_is_a_zero_report_with_an_empty_journal(tmp_path, good_ru
     assert report.prior_total == good_run.report.prior_total  # September still has its spend
     assert "No spend this month: the journal has no lines to post." in report.run_info.notes
     assert "No spend this month" in run_info_text(result.folder)
-    book = sheets(result.folder / WORKBOOK)
+    book = sheets(result.folder / WORKBOOK, "Summary")
     summary_total = next(row for row in book["Summary"] if row and row[0] == "Total")
     assert summary_total[4] == 0
     assert_manifest_matches(result.folder)

@@ -22,7 +22,7 @@ import yaml
 from conftest import MONTH, PATIENT_RETRY
 from reports.errors import ApiError, ConfigError
 from reports.pipeline import RunOptions, run
-from reports.simulator.analytics import analytics_cost_rows
+from reports.simulator.analytics import analytics_cost_rows as simulated_cost_rows
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 from reports.simulator.synthetic import synthetic_analytics_organization
 from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
@@ -71,6 +71,18 @@ def config_of(org, *, precedence) -> dict:
     }
 
 
+_ROWS: dict[tuple, tuple[object, list[dict]]] = {}
+
+
+def cost_rows(org, *group_by: str) -> list[dict]:
+    """The simulator's own cost rows for the month, grouped by ``group_by``: the hand calculations read the
+    same rows many times, and computing them for 300 users takes about a second."""
+    key = (id(org), group_by)
+    if key not in _ROWS:  # the organization is kept with its rows, so its id is never another's
+        _ROWS[key] = (org, simulated_cost_rows(org, MONTH, list(group_by)))
+    return _ROWS[key][1]
+
+
 def write_config(tmp_path, config: dict):
     path = tmp_path / "chargeback.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -92,7 +104,7 @@ def owners_by_hand(org, config: dict) -> tuple[dict[str, str], dict[str, list[st
         ids[key] = key if key.startswith("rbac_group_") else group_id(org, key)
     configured = list(ids.values())  # in the order of groups:
     spent: dict[str, dict[str, Decimal]] = {}
-    for row in analytics_cost_rows(org, MONTH, ["actor", "rbac_group_id"]):
+    for row in cost_rows(org, "actor", "rbac_group_id"):
         actor, group = row["group"]["actor"], row["group"]["rbac_group_id"]
         if group in configured and actor and actor["type"] == "user_actor":
             spent.setdefault(actor["user_id"], {}).setdefault(group, Decimal(0))
@@ -126,7 +138,7 @@ def debits_by_hand(org, config: dict) -> tuple[dict[str, Decimal], dict[str, Fra
     exact = {code: Fraction(0) for code in codes}
     by_group = {group: Fraction(0) for group in group_code}
     total = Fraction(0)
-    for row in analytics_cost_rows(org, MONTH, ["workspace_id", "api_key_id", "actor"]):
+    for row in cost_rows(org, "workspace_id", "api_key_id", "actor"):
         dollars = Fraction(row["cost"]["amount"]) / 100
         total += dollars
         actor = row["group"]["actor"] or {}
@@ -157,7 +169,7 @@ def journal_debits(folder) -> dict[str, Decimal]:
 
 
 def groups_sheet(folder) -> list[tuple]:
-    return sheets(folder / "chargeback-2026-10.xlsx")["Groups"]
+    return sheets(folder / "chargeback-2026-10.xlsx", "Groups")["Groups"]
 
 
 # ---------------------------------------------------------------- the runs
@@ -200,7 +212,7 @@ def test_the_groups_sheet_allocates_each_dollar_once_while_the_attribution_overl
     assert list(rows[0]) == GROUPS_HEADERS
     body = rows[1:1 + len(config["groups"])]
     attributed: dict[str, Decimal] = {}
-    for row in analytics_cost_rows(org, MONTH, ["actor", "rbac_group_id"]):
+    for row in cost_rows(org, "actor", "rbac_group_id"):
         group = row["group"]["rbac_group_id"]
         attributed[group] = attributed.get(group, Decimal(0)) + Decimal(row["cost"]["amount"]) / 100
     view = result.report.groups
@@ -249,7 +261,7 @@ def test_max_spend_sends_a_user_to_the_group_with_most_of_their_spend_and_a_tie_
     config, result = by_max_spend
     chosen, candidates = owners_by_hand(org, config)
     spent: dict[str, dict[str, Decimal]] = {}
-    for row in analytics_cost_rows(org, MONTH, ["actor", "rbac_group_id"]):
+    for row in cost_rows(org, "actor", "rbac_group_id"):
         actor = row["group"]["actor"]
         if actor and actor["type"] == "user_actor" and row["group"]["rbac_group_id"]:
             spent.setdefault(actor["user_id"], {})[row["group"]["rbac_group_id"]] = Decimal(row["cost"]["amount"])
@@ -288,8 +300,8 @@ def test_a_name_two_groups_share_is_refused_naming_both(cli, server, org, tmp_pa
     assert_nothing_published(tmp_path / "out")
 
 
-def test_a_non_enterprise_organization_refusing_groups_is_one_clear_error_and_nothing_is_published(
-        cli, org, tmp_path):
+def test_a_non_enterprise_organization_refusing_groups_is_one_clear_error_and_nothing_is_published(cli, tmp_path):
+    org = synthetic_analytics_organization(workspaces=6, api_keys=60, users=30, groups=8)  # small: two whole runs
     config = config_of(org, precedence="max_spend")
     with SimulatorServer(replace(org, enterprise=False)) as console_org:
         done = cli("run", "--month", "2026-10", "--config", str(write_config(tmp_path, config)),
@@ -308,7 +320,7 @@ def test_a_non_enterprise_organization_refusing_groups_is_one_clear_error_and_no
                    env={"ANTHROPIC_ADMIN_API_KEY": DEMO_API_KEY})
         assert done.returncode == 0, done.stderr
         assert not any("rbac_group" in r.path or "rbac_group_id" in str(r.query) for r in console_org.requests)
-    assert "Groups" not in sheets(tmp_path / "plain" / "2026-10" / "chargeback-2026-10.xlsx")
+    assert "Groups" not in sheets(tmp_path / "plain" / "2026-10" / "chargeback-2026-10.xlsx", "Groups")
 
 
 def test_the_groups_pages_are_in_the_snapshot_and_an_offline_re_render_decides_the_same(org, by_precedence, tmp_path):

@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
-import openpyxl
 import pytest
 import yaml
 
@@ -29,7 +28,7 @@ from conftest import MONTH, PATIENT_RETRY
 from reports.pipeline import RunOptions, run
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 from reports.simulator.synthetic import synthetic_analytics_organization
-from runcheck import assert_manifest_matches
+from runcheck import assert_manifest_matches, sheets
 
 pytestmark = pytest.mark.slow  # two whole months of a 1,500-user organization
 
@@ -359,12 +358,7 @@ def hand_of(which: str, request, hands: dict[str, Hand]) -> tuple[dict, object, 
 
 
 def groups_sheet(path: Path) -> list[tuple]:
-    """The Groups sheet's cell values, row by row (only it: the Line Items of 1,500 users are slow to read)."""
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return [tuple(row) for row in workbook["Groups"].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    return sheets(path, "Groups")["Groups"]
 
 
 def journal_rows(result) -> list[dict]:

@@ -367,7 +367,7 @@ def test_the_summary_pdf_line_items_and_focus_show_spend_by_product(eur_products
     expected = hand_by_product(raw_rows)
     assert {"claude_code", "messages_api", "claude_console", "chat", "other", None} <= set(expected)
     # Summary: a By product table, exact amounts, adding up to the month
-    summary = sheets(folder / "chargeback-2026-10.xlsx")["Summary"]
+    summary = sheets(folder / "chargeback-2026-10.xlsx", "Summary")["Summary"]
     start = next(index for index, row in enumerate(summary) if row and row[0] == "By product")
     assert summary[start + 1][:4] == ("Product", None, "Amount (USD)", "Share")
     table = {}
