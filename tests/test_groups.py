@@ -8,6 +8,7 @@ only) and its ``rbac_group_id`` grouping (any-membership, day by day).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from reports.errors import ConfigError
 from reports.simulator import DEMO_API_KEY, SimulatorServer, analytics_cost_rows, demo_organization
 from reports.simulator.catalog import RbacMembership
 from reports.simulator.demo import DEMO_GROUP_JOINED, DEMO_GROUPS, demo_group_id
+from reports.simulator.synthetic import synthetic_analytics_organization
 
 CONFIG = b"""organization: Acme
 source: analytics
@@ -218,3 +220,19 @@ def test_rbac_group_id_is_any_membership_day_by_day_and_the_null_row_is_everyone
 def test_a_membership_counts_from_its_first_day_until_the_day_it_ends():
     membership = RbacMembership("user_1", "rbac_group_1", since=date(2026, 10, 16), until=date(2026, 10, 20))
     assert [membership.on(date(2026, 10, d)) for d in (15, 16, 19, 20)] == [False, True, True, False]
+
+
+def test_a_months_rbac_grouping_is_the_sum_of_its_days_each_attributed_by_that_days_membership():
+    """The simulator attributes a month's stretches of unchanged membership at once: the same rows as the
+    month's days attributed one by one (users joined on the 16th and left on the 10th)."""
+    org = synthetic_analytics_organization(workspaces=6, api_keys=60, users=60, groups=5)
+    assert {m.since for m in org.rbac_memberships} | {m.until for m in org.rbac_memberships} > {None}
+    month = analytics_cost_rows(org, "2026-10", ["actor", "rbac_group_id"])
+    daily = analytics_cost_rows(org, "2026-10", ["actor", "rbac_group_id"], time_bucket_width="1d")
+    summed: dict[tuple, Decimal] = {}
+    for row in daily:
+        key = (json.dumps(row["group"]["actor"], sort_keys=True), row["group"]["rbac_group_id"])
+        summed[key] = summed.get(key, Decimal(0)) + Decimal(row["cost"]["amount"])
+    assert len({row["starting_at"] for row in daily}) == 31
+    assert {(json.dumps(row["group"]["actor"], sort_keys=True), row["group"]["rbac_group_id"]):
+            Decimal(row["cost"]["amount"]) for row in month} == summed

@@ -172,12 +172,17 @@ class AnalyticsService:
                 totals = self.view.day_totals(d)
                 items = [((None,) * D_COST_TYPE + ("tokens",), totals)] if totals else []
                 periods.append((datetime(d.year, d.month, d.day, tzinfo=UTC), items))
+        elif "rbac_group_id" in q.groups and q.bucket:
+            # membership is per (UTC) day: each day's items are attributed on their own
+            periods = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self._with_groups(self.view.day(d), d))
+                       for d in days]
         elif "rbac_group_id" in q.groups:
-            # membership is per (UTC) day: each day's items are attributed on their own, then summed
-            by_day = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self._with_groups(self.view.day(d), d))
-                      for d in days]
-            periods = by_day if q.bucket else (
-                [(q.start, [item for _, items in by_day for item in items])] if days else [])
+            # The same, summed: membership changes on few days, so each stretch of days with unchanged
+            # membership is attributed once, over its items summed (a period's items are the exact sum of its
+            # days'); day by day, a 1,500-user month took the simulator 10 s.
+            items = [item for stretch in self.organization.membership_stretches(days)
+                     for item in self._with_groups(self.view.period(stretch), stretch[0])]
+            periods = [(q.start, items)] if days else []
         elif q.bucket:
             periods = [(datetime(d.year, d.month, d.day, tzinfo=UTC), self.view.day(d)) for d in days]
         else:

@@ -10,6 +10,7 @@ The analytics view of the same spend, split by who spent it, is ``attribution.py
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -144,6 +145,18 @@ class Organization:
                 index.setdefault(membership.user_id, []).append(membership)
             self.__dict__["_memberships_by_user"] = index
         return tuple(dict.fromkeys(m.group_id for m in index.get(user_id, ()) if m.on(day)))
+
+    def membership_stretches(self, days: list[date]) -> list[tuple[date, ...]]:
+        """``days`` (ascending) cut where any RBAC membership begins or ends: on every day of a stretch each
+        user is in the same groups (a cut falling on a day missing from ``days`` still cuts)."""
+        changes = self.__dict__.get("_membership_changes")
+        if changes is None:
+            changes = sorted({day for m in self.rbac_memberships for day in (m.since, m.until) if day is not None})
+            self.__dict__["_membership_changes"] = changes
+        stretches: dict[int, list[date]] = {}
+        for day in days:
+            stretches.setdefault(bisect_right(changes, day), []).append(day)
+        return [tuple(stretch) for stretch in stretches.values()]
 
     def current_members(self, group_id: str) -> list[RbacMembership]:
         """A group's members as the members listing shows them: current memberships only."""
