@@ -25,6 +25,15 @@ WORKBOOK = "chargeback-2026-10.xlsx"
 PDF = "executive-summary-2026-10.pdf"
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names in order (read-only: no sheet is read)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
 def sheets(path: Path, *only: str) -> dict[str, list[tuple]]:
     """Every sheet's cell values, row by row; with names, only those sheets (a large month's Line Items
     take seconds to read, and a test of its Run Info need not wait for them)."""

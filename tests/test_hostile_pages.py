@@ -157,11 +157,11 @@ def test_text_that_is_not_unicode_is_shown_with_a_replacement_and_warned(tmp_pat
     org = renamed_organization({"Platform API": "Platform \ud800 API", "Support Copilot": "nul\x00 esc\x1b"})
     with simulator(organization=org) as server:
         result = run(options(server, tmp_path / "out", source))
-    workbook = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
-    names = {row[1] for row in workbook["Workspaces"].iter_rows(min_row=2, values_only=True)}
+    book = sheets(result.folder / "chargeback-2026-10.xlsx", "Workspaces", "Reconciliation")
+    names = {row[1] for row in book["Workspaces"][1:]}
     assert "Platform \ufffd API" in names and "nul\ufffd esc\ufffd" in names
-    reconciliation = list(workbook["Reconciliation"].iter_rows(values_only=True))
-    warned = [row for row in reconciliation if row[0] == "Text from the API is valid Unicode"]
+    reconciliation = book["Reconciliation"]
+    warned = [row for row in reconciliation if row and row[0] == "Text from the API is valid Unicode"]
     assert warned and warned[0][3] == "WARN", reconciliation
     assert "raw/workspaces-p001.json" in warned[0][4]
     # no control character reaches a CSV raw

@@ -9,7 +9,6 @@ from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from conftest import MONTH, run_options, simulator
@@ -17,6 +16,7 @@ from reports.errors import DataError, SealedMonthError, UsageError
 from reports.outputs.seal import close_month
 from reports.pipeline import demo_config_path, run
 from reports.simulator.demo import demo_organization
+from runcheck import sheet_names, sheets
 
 pytestmark = pytest.mark.slow  # closes and restates whole months
 
@@ -68,9 +68,8 @@ def test_restating_late_data_keeps_sealed_outputs_and_journals_only_the_differen
     changed = {code: after[code] - before[code] for code in after if after[code] != before[code]}
     assert changed, "the late data should change at least one cost center"
 
-    workbook = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
-    assert workbook.sheetnames.index("Restatement") == 1
-    rows = list(workbook["Restatement"].iter_rows(values_only=True))
+    assert sheet_names(result.folder / "chargeback-2026-10.xlsx").index("Restatement") == 1
+    rows = sheets(result.folder / "chargeback-2026-10.xlsx", "Restatement")["Restatement"]
     header = rows.index(("Cost Center", "Name", "Sealed", "Restated", "Difference"))
     table = {row[0]: row for row in rows[header + 1:] if row[0] and row[0] != "Total"}
     for code, row in table.items():
@@ -226,8 +225,7 @@ def test_a_second_restatement_journals_only_what_the_first_did_not_post(tmp_path
             _posted_by_center(restated, debit, credit)), debit
     # the second restatement's sheet compares with what is posted, and says so
     assert first.report.restatement.earlier == () and second.report.restatement.earlier == ("R1",)
-    sheet = list(openpyxl.load_workbook(second.folder / "chargeback-2026-10.xlsx")["Restatement"].iter_rows(
-        values_only=True))
+    sheet = sheets(second.folder / "chargeback-2026-10.xlsx", "Restatement")["Restatement"]
     assert ("Cost Center", "Name", "Posted", "Restated", "Difference") in sheet
     posted_after_r1 = {line.code: line.total for line in first.report.cost_centers}
     assert {line.code: line.posted for line in second.report.restatement.lines} == posted_after_r1

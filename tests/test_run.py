@@ -21,6 +21,7 @@ from reports.simulator.demo import demo_organization
 from reports.simulator.faults import Faults, RowFault
 from reports.simulator.organization import expected_cost_by_workspace
 from reports.simulator.server import DEMO_API_KEY
+from runcheck import reference_sheets, sheets
 
 pytestmark = pytest.mark.slow  # every test runs or reads a whole month end to end
 
@@ -172,23 +173,24 @@ def test_reconciliation_sheet_passes_and_warns_about_the_unmapped_workspace(good
 
 def test_run_info_marks_demo_and_priority_tier(tmp_path, demo_server):
     result = run(run_options(demo_server, tmp_path, demo=True))
-    workbook = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
-    text = " ".join(str(v) for row in sheet_rows(workbook, "Run Info") for v in row if v is not None)
+    run_info = sheets(result.folder / "chargeback-2026-10.xlsx", "Run Info")["Run Info"]
+    text = " ".join(str(v) for row in run_info for v in row if v is not None)
     assert "DEMO" in text and "Priority Tier" in text and result.report.run_info.run_id in text
 
 
-def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_run, good_workbook):
+def test_offline_rebuilds_identical_journal_and_workbook_values(tmp_path, good_run):
     output = tmp_path / "out"
     shutil.copytree(good_run.folder, output / "2026-10")
     before_csv = (output / "2026-10" / "journal-2026-10.csv").read_bytes()
     result = run(offline_options(output))
     assert (result.folder / "journal-2026-10.csv").read_bytes() == before_csv
-    old = good_workbook
-    new = openpyxl.load_workbook(result.folder / "chargeback-2026-10.xlsx")
-    for name in old.sheetnames:
+    old = reference_sheets(good_run.folder / "chargeback-2026-10.xlsx")
+    new = sheets(result.folder / "chargeback-2026-10.xlsx")
+    assert list(new) == list(old)
+    for name in old:
         if name == "Run Info":
             continue
-        assert sheet_rows(old, name) == sheet_rows(new, name), name
+        assert new[name] == old[name], name
     assert result.report.run_info.source == "offline"
 
 
