@@ -12,7 +12,7 @@ judges it (``main()``'s own arguments, one new ``Validator`` per file), with two
 
 - the imports (pandas, polars, duckdb, the rule converters: about 1 s of CPU) happen once, not per file;
 - the data is copied once into a DuckDB table instead of being scanned through its Arrow
-  registration by each of the ~450 checks (2 ms a query on a 20-row file, 9 ms on the 7,200-row
+  registration by each of the ~450 checks (2 ms a query on a one-row file, 9 ms on the 7,200-row
   demo month, against 0.5 ms on a table). The table is made from that same registration, so its
   columns and their types are the ones the checks would have seen; the report is the same
   (tests/test_focus_validator.py compares it with the command line's on a broken file).
