@@ -10,23 +10,31 @@ By hand (builds the environment on first use)::
     .venv/bin/python tests/focus_check.py output/2026-10/focus-2026-10.csv
 
 prints the validator's summary, each excused rule with its reason, and exits 1 on any other
-failed or errored rule.
+failed or errored rule. By hand the validator runs as its command line; in the tests
+``Validator.validate`` hands each file to one validator process kept alive per test process
+(tests/focus_driver.py: the imports paid once, the data scanned from a table), and falls back to
+the command line when that process cannot start.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import glob
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 VERSION = "2.2.1"
 FOCUS_VERSION = "1.2"
@@ -34,6 +42,8 @@ REQUIREMENTS = Path(__file__).with_name("focus-validator-requirements.txt")
 MODEL = "focus_validator/rules/model-1.2.0.1.json"  # the rules the package bundles for FOCUS 1.2
 BUILD_TIMEOUT = 1200  # seconds: a first build downloads about 150 MB of wheels
 RUN_TIMEOUT = 600
+START_TIMEOUT = 120  # seconds for the kept-alive validator to import itself and say it is ready
+DRIVER = Path(__file__).with_name("focus_driver.py")
 
 # Defects of focus-validator 2.2.1 that the project excuses (accounting-formats.md §C)
 INVOICE_PAIR = ("InvoiceId-C-004-C", "InvoiceId-C-005-C")  # "MUST be null" / "MUST NOT be null", no condition
@@ -101,7 +111,19 @@ class Validator:
         return json.loads((self.site_packages / MODEL).read_text(encoding="utf-8"))
 
     def validate(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> Verdict:
-        """Run the validator on ``data_file`` as the README's recipe does; its XML report goes to ``output``."""
+        """The validator's verdict on ``data_file``, from the process kept alive for this test process.
+
+        The same rules, criteria and report as ``validate_once``; the command line is the fallback
+        when that process cannot be started."""
+        driver = _driver(self)
+        if driver is None:
+            return self.validate_once(data_file, criteria, output)
+        started = time.monotonic()
+        driver.validate(Path(data_file).resolve(), criteria, Path(output).resolve())
+        return Verdict.read(Path(output), time.monotonic() - started, self.model(), Path(data_file))
+
+    def validate_once(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> Verdict:
+        """The validator's command line on ``data_file``, as in the README's recipe; its XML report to ``output``."""
         command = [str(self.python), "-m", "focus_validator.main", "--data-file", str(Path(data_file).resolve()),
                    "--validate-version", FOCUS_VERSION, "--block-download", "--output-type", "unittest",
                    "--output-destination", str(Path(output).resolve())]
@@ -115,6 +137,97 @@ class Validator:
         if done.returncode != 0 or not Path(output).is_file():
             raise AssertionError(f"focus-validator exited {done.returncode} without a report:\n{done.stderr[-3000:]}")
         return Verdict.read(Path(output), seconds, self.model(), Path(data_file))
+
+
+class _Driver:
+    """tests/focus_driver.py run by the validator's Python: one request line in, one reply line out."""
+
+    def __init__(self, validator: Validator):
+        self._log = tempfile.TemporaryFile()  # its stderr: a file, so a chatty validator never fills a pipe
+        # Started from the test process and pinned like the command line would be; it exits when its stdin closes.
+        self._process = subprocess.Popen(
+            [str(validator.python), str(DRIVER)], cwd=validator.site_packages, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._log, text=True, **_one_core_under_xdist())
+        self._reply(START_TIMEOUT)
+
+    def _reply(self, timeout: float) -> dict:
+        assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        line = self._process.stdout.readline() if ready else ""
+        if not line:
+            self._fail("exited" if ready else f"gave no answer in {timeout:.0f} s")  # ready and nothing: its end
+        return json.loads(line)
+
+    def _fail(self, why: str) -> NoReturn:
+        """Stop it, and say why with the end of what it wrote to stderr (the validator's traceback)."""
+        self._log.seek(0)
+        errors = self._log.read().decode("utf-8", "replace")[-3000:]
+        self.close()
+        raise AssertionError(f"focus-validator ({DRIVER.name}) {why}:\n{errors}")
+
+    def validate(self, data_file: Path, criteria: tuple[str, ...], output: Path) -> None:
+        assert self._process.stdin is not None
+        request = {"data_file": str(data_file), "criteria": list(criteria), "output": str(output),
+                   "focus_version": FOCUS_VERSION}
+        output.unlink(missing_ok=True)  # a report left from before must not pass for this file's
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            self._fail("had exited")
+        reply = self._reply(RUN_TIMEOUT)
+        if not reply.get("ok") or not output.is_file():
+            raise AssertionError(f"focus-validator gave no report:\n{reply.get('error', '')}")
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None and self._process.stdin is not None and not self._process.stdin.closed
+
+    def close(self) -> None:
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._log.close()
+
+
+_DRIVERS: dict[Path, _Driver | None] = {}  # per environment; None: it could not start here, use the command line
+_DRIVERS_LOCK = threading.Lock()
+
+
+def _driver(validator: Validator) -> _Driver | None:
+    """This process's kept-alive validator, started on first use and closed when the process ends."""
+    with _DRIVERS_LOCK:
+        if validator.home in _DRIVERS and _DRIVERS[validator.home] is None:
+            return None  # it could not start here: the command line, without trying again for each file
+        driver = _DRIVERS.get(validator.home)
+        if driver is None or not driver.alive:  # never started, or stopped after a file it could not judge
+            try:
+                driver = _Driver(validator)
+            except (OSError, AssertionError) as exc:
+                print(f"focus-validator: {DRIVER.name} could not start, using the command line ({exc})",
+                      file=sys.stderr)
+                driver = None
+            _DRIVERS[validator.home] = driver
+        return driver
+
+
+@atexit.register
+def close_drivers() -> None:
+    """Stop every kept-alive validator (the end of a pytest session or worker ends its process)."""
+    with _DRIVERS_LOCK:
+        for driver in _DRIVERS.values():
+            if driver is not None:
+                driver.close()
+        _DRIVERS.clear()
 
 
 def _one_core_under_xdist() -> dict:
@@ -298,7 +411,7 @@ def main(argv: list[str]) -> int:
     if validator.built_in is not None:
         print(f"built focus-validator {VERSION} in {validator.home} in {validator.built_in:.0f} s")
     data = Path(argv[0])
-    verdict = validator.validate(data, APPLICABILITY_CRITERIA, validator.home / "last-report.xml")
+    verdict = validator.validate_once(data, APPLICABILITY_CRITERIA, validator.home / "last-report.xml")
     print(verdict.summary())
     for rule, why in sorted(verdict.excused.items()):
         print(f"  excused {rule}: {why}")

@@ -9,6 +9,7 @@ environment (no Python 3.12, no package index) skips these tests saying why; in 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 
 import pytest
@@ -101,8 +102,8 @@ def test_the_analytics_demo_months_export_with_a_shared_key_passes_the_validator
     assert verdict.outcomes.get("Tags-C-000-C") == "passed"
 
 
-def test_a_broken_file_is_caught(validator, tmp_path):
-    # The test can fail: a whole-dollar cost column read as integers and a bare date are real failures.
+def broken_file(tmp_path):
+    """A FOCUS file with whole-dollar costs written as integers and bare dates: real failures."""
     report = sample_report()
     items = tuple(replace(item, amount_cents=item.amount_cents.quantize(1) * 100,
                           amount=item.amount_cents.quantize(1)) for item in report.line_items)
@@ -111,8 +112,28 @@ def test_a_broken_file_is_caught(validator, tmp_path):
     write_focus_csv(replace(report, line_items=items, splits={}), path)
     text = path.read_bytes().decode("utf-8")
     path.write_bytes(text.replace(".00,", ",").replace("T00:00:00Z", "").encode("utf-8"))
-    verdict = verdict_of(validator, path, tmp_path, "deliberately broken file")
+    return path
+
+
+def test_a_broken_file_is_caught(validator, tmp_path):
+    # The test can fail: a whole-dollar cost column read as integers and a bare date are real failures.
+    verdict = verdict_of(validator, broken_file(tmp_path), tmp_path, "deliberately broken file")
     assert {"BilledCost-C-001-M", "ChargePeriodStart-C-000-M"} <= set(verdict.unexcused)
+
+
+def test_the_tests_validator_process_reports_what_its_command_line_does(validator, tmp_path):
+    # The tests keep one validator process alive and give it each file (tests/focus_driver.py); its
+    # report must be the command line's, message for message, on a file that fails, errs and skips.
+    path = broken_file(tmp_path)
+    kept = validator.validate(path, APPLICABILITY_CRITERIA, tmp_path / "kept.xml")
+    once = validator.validate_once(path, APPLICABILITY_CRITERIA, tmp_path / "once.xml")
+    SUMMARIES.append(f"broken file, command line: {once.summary()}")
+    assert kept.outcomes == once.outcomes and kept.failures > 0 and kept.errors > 0 and kept.skipped > 0
+
+    def report(name):  # the whole report, but for when it was written
+        return re.sub(r' timestamp="[^"]*"', "", (tmp_path / name).read_text(encoding="utf-8"))
+
+    assert report("kept.xml") == report("once.xml")
 
 
 def test_our_focus_columns_are_the_validators(validator):
