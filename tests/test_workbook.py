@@ -406,3 +406,25 @@ def test_row_limit_exact_fit_makes_no_empty_sheet(tmp_path):
     book = openpyxl.load_workbook(_write(tmp_path, report=report, max_rows_per_sheet=50))
     assert [name for name in book.sheetnames if name.startswith("Line Items")] == [
         "Line Items", "Line Items (2)"]
+
+
+def test_each_table_declares_its_extent_so_a_read_only_reader_reads_it_as_a_full_one(tmp_path):
+    """openpyxl read-only (as pandas uses it) parses a whole sheet to find its size when the sheet does not
+    say it: every table sheet says it, and the read-only rows are the full load's, sheet for sheet."""
+    path = _write(tmp_path, report=sample_report(line_item_count=120), max_rows_per_sheet=50)
+    full = openpyxl.load_workbook(path)
+    declared = {}
+    for name in full.sheetnames:
+        found = _sheet_xml(path, name).find("m:dimension", NS)
+        if found is not None:
+            declared[name] = found.get("ref")
+    tables = [name for name in full.sheetnames if name.split(" (")[0] in TABLE_HEADERS]
+    assert "Line Items (3)" in tables and set(tables) <= set(declared)
+    for name, ref in declared.items():
+        assert ref == full[name].calculate_dimension(), name
+    fast = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for name in tables:
+            assert [list(row) for row in fast[name].iter_rows(values_only=True)] == _rows(full[name]), name
+    finally:
+        fast.close()

@@ -250,6 +250,8 @@ class TableRows:
                          for index, column in enumerate(columns, 1)]
         self.footer = [(get_column_letter(index), _encoder(ws, style), value)
                        for index, (value, style) in enumerate(footer, 1)]
+        # the sheet's extent: the header, the rows and the footer, as wide as the header
+        self.dimension = f"A1:{get_column_letter(len(columns))}{1 + stop - start + (1 if footer else 0)}"
 
     def chunks(self) -> Iterator[str]:
         encoders, to_row = self.encoders, self.to_row
@@ -282,6 +284,21 @@ class TableRows:
             yield "".join(parts)
 
 
+# The elements a worksheet may have before its <dimension> are only <sheetPr>: it goes before the first of these.
+_AFTER_DIMENSION = (b"<sheetViews", b"<sheetFormatPr", b"<cols", b"<sheetData")
+
+
+def _with_dimension(head: bytes, ref: str) -> bytes:
+    """The sheet's XML with ``<dimension ref=...>`` where the schema puts it. openpyxl's write-only sheets
+    have none, and without it a reader (openpyxl read-only, and so pandas) parses a whole sheet to find its
+    extent before it reads a cell: seconds for a large month's Line Items, even to read another sheet."""
+    for tag in _AFTER_DIMENSION:
+        at = head.find(tag)
+        if at >= 0:
+            return head[:at] + f'<dimension ref="{ref}" />'.encode() + head[at:]
+    raise AssertionError("a worksheet without sheetData")
+
+
 def stream_rows(path: pathlib.Path, tables: list[TableRows]) -> None:
     """Put each table's rows into its sheet of the saved workbook at ``path``."""
     by_part = {table.ws.path.lstrip("/"): table for table in tables}
@@ -300,7 +317,7 @@ def stream_rows(path: pathlib.Path, tables: list[TableRows]) -> None:
                 part = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 part.compress_type = zipfile.ZIP_DEFLATED
                 with target.open(part, "w", force_zip64=True) as out:
-                    out.write(head)
+                    out.write(_with_dimension(head, table.dimension))
                     for chunk in table.chunks():
                         out.write(chunk.encode("utf-8"))
                     out.write(end + tail)
