@@ -87,6 +87,11 @@ def _j(value: Any) -> str:
     return text
 
 
+# A run with groups asks up to 11 queries (this month's and the prior month's): all of them are kept, so a
+# second run of the same month is answered from memory (with 8, least-recently-used evicted every one).
+RESULTS_KEPT = 16
+
+
 @dataclass
 class _Result:
     """Every row of a query, ranked: [(json of each row of the group, row count)], and meta."""
@@ -120,7 +125,7 @@ class AnalyticsService:
             result = self._compute(q, refreshed)
             with self._lock:
                 self._cache[key] = result
-                while len(self._cache) > 8:
+                while len(self._cache) > RESULTS_KEPT:
                     self._cache.popitem(last=False)
         total = len(result.groups)
         if offset > total:
