@@ -27,14 +27,14 @@ from reports.simulator.server import DEMO_API_KEY, SimulatorServer
 from reports.simulator.synthetic import synthetic_analytics_organization
 from runcheck import assert_manifest_matches, assert_nothing_published, assert_one_error_line, sheets
 
-pytestmark = pytest.mark.slow  # whole months of a 300-user organization
+pytestmark = pytest.mark.slow  # whole months of a 150-user organization
 
 GROUPS_HEADERS = ["Group ID", "Group", "Cost Center", "Members", "Attributed (USD)", "Allocated (USD)"]
 
 
 @pytest.fixture(scope="module")
 def org():
-    return synthetic_analytics_organization(workspaces=60, api_keys=600, users=300, groups=8)
+    return synthetic_analytics_organization(workspaces=30, api_keys=300, users=150, groups=8)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ _ROWS: dict[tuple, tuple[object, list[dict]]] = {}
 
 def cost_rows(org, *group_by: str) -> list[dict]:
     """The simulator's own cost rows for the month, grouped by ``group_by``: the hand calculations read the
-    same rows many times, and computing them for 300 users takes about a second."""
+    same rows many times, and computing them for 150 users takes half a second."""
     key = (id(org), group_by)
     if key not in _ROWS:  # the organization is kept with its rows, so its id is never another's
         _ROWS[key] = (org, simulated_cost_rows(org, MONTH, list(group_by)))

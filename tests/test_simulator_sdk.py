@@ -7,27 +7,46 @@ not declare (``extra="allow"`` models keep unknown keys in ``__pydantic_extra__`
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import anthropic  # a test-only dependency (pyproject [test]): anthropic==2.10.0
-import httpx2  # the SDK's HTTP client
 import pytest
-from anthropic.types.beta.organization.analytics.beta_analytics_cost_item import BetaAnalyticsCostItem
-from anthropic.types.beta.organization.analytics.beta_analytics_usage_item import BetaAnalyticsUsageItem
-from anthropic.types.beta.organization.beta_api_key import BetaAPIKey
-from anthropic.types.beta.organization.beta_organization_user import BetaOrganizationUser
-from anthropic.types.beta.organization.beta_rbac_group import BetaRBACGroup
-from anthropic.types.beta.organization.beta_workspace import BetaWorkspace
-from anthropic.types.beta.organization.rbac_groups.beta_rbac_group_member import BetaRBACGroupMember
-from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 from reports.simulator import DEMO_API_KEY, DEMO_DEFAULT_WORKSPACE, SimulatorServer, demo_organization
 
 NOW = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
 OCTOBER = {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-11-01T00:00:00Z"}
 PRODUCT_GROUPS = ["workspace_id", "api_key_id", "actor", "model", "product"]
+
+
+@functools.cache
+def official() -> SimpleNamespace:
+    """The official SDK (a test-only dependency, pyproject [test]: anthropic==2.10.0), its HTTP client and the
+    models the rows are checked against, imported when a test first needs them: importing them takes a
+    second, which every test process would otherwise pay while collecting, whether or not it runs these."""
+    import anthropic
+    import httpx2  # the SDK's HTTP client
+    from anthropic.types.beta.organization.analytics.beta_analytics_cost_item import BetaAnalyticsCostItem
+    from anthropic.types.beta.organization.analytics.beta_analytics_usage_item import BetaAnalyticsUsageItem
+    from anthropic.types.beta.organization.beta_api_key import BetaAPIKey
+    from anthropic.types.beta.organization.beta_organization_user import BetaOrganizationUser
+    from anthropic.types.beta.organization.beta_rbac_group import BetaRBACGroup
+    from anthropic.types.beta.organization.beta_workspace import BetaWorkspace
+    from anthropic.types.beta.organization.rbac_groups.beta_rbac_group_member import BetaRBACGroupMember
+    from pydantic import BaseModel
+
+    return SimpleNamespace(anthropic=anthropic, httpx2=httpx2, BaseModel=BaseModel,
+                           BetaAnalyticsCostItem=BetaAnalyticsCostItem, BetaAnalyticsUsageItem=BetaAnalyticsUsageItem,
+                           BetaAPIKey=BetaAPIKey, BetaOrganizationUser=BetaOrganizationUser,
+                           BetaRBACGroup=BetaRBACGroup, BetaWorkspace=BetaWorkspace,
+                           BetaRBACGroupMember=BetaRBACGroupMember)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +64,8 @@ def client(sim):
         response.read()
         pages.append((response.request.url.path, json.loads(response.content)))
 
-    http = httpx2.Client(event_hooks={"response": [keep]})
-    sdk = anthropic.Anthropic(api_key=DEMO_API_KEY, base_url=sim.base_url, max_retries=0, http_client=http)
+    http = official().httpx2.Client(event_hooks={"response": [keep]})
+    sdk = official().anthropic.Anthropic(api_key=DEMO_API_KEY, base_url=sim.base_url, max_retries=0, http_client=http)
     sdk.raw_pages = pages
     yield sdk
     http.close()
@@ -59,7 +78,7 @@ def undeclared(model: BaseModel, where: str = "row") -> list[str]:
         value = getattr(model, name)
         values = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
         for item in values:
-            if isinstance(item, BaseModel):
+            if isinstance(item, official().BaseModel):
                 found += undeclared(item, f"{where}.{name}")
     return found
 
@@ -94,10 +113,11 @@ def strict_rows(pages, path: str, model: type[BaseModel], allowed_extra: set[str
 )
 def test_cost_rows_validate_strictly_against_the_sdk_models(client, params):
     listed = list(client.beta.organization.analytics.cost.list(**OCTOBER, **params))
-    assert listed and all(isinstance(row, BetaAnalyticsCostItem) for row in listed)
+    assert listed and all(isinstance(row, official().BetaAnalyticsCostItem) for row in listed)
     pages = [p for p in client.raw_pages if p[0].endswith("/analytics/cost")]
     assert len(pages) >= 2 or not pages[0][1]["has_more"]
-    assert strict_rows(client.raw_pages, "/v1/organizations/analytics/cost", BetaAnalyticsCostItem) == len(listed)
+    cost_item = official().BetaAnalyticsCostItem
+    assert strict_rows(client.raw_pages, "/v1/organizations/analytics/cost", cost_item) == len(listed)
     for _path, body in pages:
         assert set(body) == {"data", "has_more", "next_page", "data_refreshed_at"}
 
@@ -125,39 +145,41 @@ def test_the_product_query_pages_through_every_row_with_the_sdk(client, sim):
 def test_usage_rows_validate_strictly_against_the_sdk_models(client, params):
     listed = list(client.beta.organization.analytics.usage.list(**OCTOBER, **params))
     assert listed and len({p[1]["next_page"] for p in client.raw_pages}) >= 2
-    assert strict_rows(client.raw_pages, "/v1/organizations/analytics/usage", BetaAnalyticsUsageItem) == len(listed)
+    usage_item = official().BetaAnalyticsUsageItem
+    assert strict_rows(client.raw_pages, "/v1/organizations/analytics/usage", usage_item) == len(listed)
 
 
 def test_listings_validate_strictly_against_the_sdk_models(client):
     users = list(client.beta.organization.users.list(limit=3))
-    assert len(users) == 11 and strict_rows(client.raw_pages, "/v1/organizations/users", BetaOrganizationUser) == 11
+    assert len(users) == 11
+    assert strict_rows(client.raw_pages, "/v1/organizations/users", official().BetaOrganizationUser) == 11
     workspaces = list(client.beta.organization.workspaces.list(limit=4, include_archived=True, include_default=True))
     assert DEMO_DEFAULT_WORKSPACE in {w.id for w in workspaces}
-    assert strict_rows(client.raw_pages, "/v1/organizations/workspaces", BetaWorkspace) == 14
+    assert strict_rows(client.raw_pages, "/v1/organizations/workspaces", official().BetaWorkspace) == 14
     keys = list(client.beta.organization.api_keys.list(limit=10))
     # the legacy top-level workspace_id stays, deliberately: the legacy source reads it
-    assert strict_rows(client.raw_pages, "/v1/organizations/api_keys", BetaAPIKey,
+    assert strict_rows(client.raw_pages, "/v1/organizations/api_keys", official().BetaAPIKey,
                        allowed_extra={"workspace_id"}) == len(keys) > 20
     assert {k.scope.type for k in keys} == {"workspace"}
     assert any(k.principal is not None and k.principal.type == "service_account_actor" for k in keys)
 
 
 def test_the_sdk_sees_the_api_error_shape(client):
-    with pytest.raises(anthropic.BadRequestError) as caught:
+    with pytest.raises(official().anthropic.BadRequestError) as caught:
         client.beta.organization.analytics.cost.list(starting_at="2025-06-01T00:00:00Z")
     assert "2026-01-01" in caught.value.message and caught.value.request_id.startswith("req_")
-    with pytest.raises(anthropic.BadRequestError, match="at most 5"):
+    with pytest.raises(official().anthropic.BadRequestError, match="at most 5"):
         client.beta.organization.analytics.usage.list(**OCTOBER, group_by=PRODUCT_GROUPS + ["speed"])
 
 
 def test_rbac_groups_and_their_members_validate_strictly_against_the_sdk_models(client):
     groups = list(client.beta.organization.rbac_groups.list(limit=2))
     assert len(groups) == 7 and len({group.name for group in groups}) == 6  # two share a name, as the API allows
-    assert strict_rows(client.raw_pages, "/v1/organizations/rbac_groups", BetaRBACGroup) == 7
+    assert strict_rows(client.raw_pages, "/v1/organizations/rbac_groups", official().BetaRBACGroup) == 7
     members = list(client.beta.organization.rbac_groups.members.list(groups[0].id, limit=1))
     assert len(members) == 3 and {member.rbac_group_id for member in members} == {groups[0].id}
     assert strict_rows(client.raw_pages, f"/v1/organizations/rbac_groups/{groups[0].id}/members",
-                       BetaRBACGroupMember) == 3
+                       official().BetaRBACGroupMember) == 3
     for path, body in client.raw_pages:
         assert set(body) == {"data", "has_more", "next_page"}, path
     rows = list(client.beta.organization.analytics.cost.list(**OCTOBER, group_by=["rbac_group_id"]))
@@ -166,7 +188,7 @@ def test_rbac_groups_and_their_members_validate_strictly_against_the_sdk_models(
 
 def test_the_sdk_sees_a_non_enterprise_organization_refuse_rbac_groups():
     with SimulatorServer(replace(demo_organization(), enterprise=False), now=NOW) as console:
-        sdk = anthropic.Anthropic(api_key=DEMO_API_KEY, base_url=console.base_url, max_retries=0)
-        with pytest.raises(anthropic.BadRequestError) as caught:
+        sdk = official().anthropic.Anthropic(api_key=DEMO_API_KEY, base_url=console.base_url, max_retries=0)
+        with pytest.raises(official().anthropic.BadRequestError) as caught:
             list(sdk.beta.organization.rbac_groups.list())
     assert "Claude Enterprise organizations only" in str(caught.value)
