@@ -2,7 +2,7 @@
 
 Precedence (explicit users > directory > API key > workspace), emails without case, effective
 dates, every problem of the CSV refused with file, line and column, the file's SHA-256 in the
-manifest and Run Info, and a month re-rendered with the directory its run kept. The 500-user
+manifest and Run Info, and a month re-rendered with the directory its run kept. The 300-user
 month is checked against a plain-loop hand calculation from the simulator's rows.
 """
 
@@ -167,13 +167,13 @@ def test_the_shipped_demo_directory_is_the_one_generated_from_the_simulators_use
     assert shipped == demo_directory_csv()
 
 
-# ---------------------------------------------------------------- 500 users over the simulator
+# ---------------------------------------------------------------- 300 users over the simulator
 # (the enterprise-scale organization, 1,500 users with groups and products too, is test_people_groups_products's)
 
 CODES = ("CC-00", "CC-01", "CC-02", "CC-03", "CC-04")
-USERS = 500
-WORKSPACES = 50
-KEYS = 1000  # 20 keys a workspace; the 10 odd ones each shared with one user: 500 users with spend
+USERS = 300
+WORKSPACES = 30
+KEYS = 600  # 20 keys a workspace; the 10 odd ones each shared with one user: 300 users with spend
 EXPLICIT = ("user00003@synthetic.example", "user_01SYNTH0000000000000010")  # YAML users of CC-04
 TEAM_KEYS = tuple(f"apikey_01SYNTH{number:010d}K{1:05d}" for number in range(0, WORKSPACES, 9))  # CC-03's keys
 WITH_IDS = range(0, USERS, 10)  # rows with a user ID, and an old email only the ID can match
@@ -236,7 +236,7 @@ def synthetic_run(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_a_directory_of_500_users_gives_every_debit_exactly_as_a_hand_calculation(synthetic_run):
+def test_a_directory_of_300_users_gives_every_debit_exactly_as_a_hand_calculation(synthetic_run):
     result, _folder, organization = synthetic_run
     rows = analytics_cost_rows(organization, str(MONTH), ["workspace_id", "api_key_id", "actor"])
     with open(result.folder / "journal-2026-10.csv", encoding="utf-8") as handle:
