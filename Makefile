@@ -58,7 +58,7 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(PARALLEL)
 
 # The inner loop while changing code: every test but the slow ones (whole months end to end,
-# killed processes, LibreOffice, hledger, the FOCUS validator, the wheel); about a minute.
+# killed processes, LibreOffice, hledger, the FOCUS validator, the wheel); about half a minute.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
