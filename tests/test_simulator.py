@@ -478,6 +478,28 @@ def test_empty_and_no_usage(org, session):
         assert all(b["results"] == [] for b in get(session, server, USAGE, **OCTOBER, limit=31).json()["data"])
 
 
+def test_servers_of_one_organization_share_its_pages_but_each_keeps_its_own_faults(session):
+    """demo_organization() is one object per process, whose days' page text every server shares: a server
+    with faults still serves them after a plain one has served the same days, and a plain one after it."""
+    org = demo_organization()
+    assert demo_organization() is org and demo_organization(revision=1) is not org
+    full_grain = {**OCTOBER, "limit": 31, "group_by[]": ["workspace_id", "description"]}
+    usage_grain = {**OCTOBER, "limit": 31, "group_by[]": ["workspace_id", "api_key_id", "model"]}
+    with SimulatorServer(org) as plain:
+        before = (get(session, plain, COST, **full_grain).content, get(session, plain, USAGE, **usage_grain).content)
+    faults = Faults(unknown_cost_type=RowFault("2026-10-05", 1), extra_fields=True, no_usage=True)
+    with SimulatorServer(org, faults=faults) as faulted:
+        cost = get(session, faulted, COST, **full_grain).json()["data"]
+        usage = get(session, faulted, USAGE, **usage_grain).json()["data"]
+    assert cost[4]["results"][1]["cost_type"] == "session_usage_v9"
+    assert all("x_simulator_row_note" in row for bucket in cost for row in bucket["results"])
+    assert all(bucket["results"] == [] for bucket in usage)
+    with SimulatorServer(org) as again:
+        after = (get(session, again, COST, **full_grain).content, get(session, again, USAGE, **usage_grain).content)
+    assert after == before and b"session_usage_v9" not in after[0]
+    assert json.loads(before[1])["data"][0]["results"]  # the plain usage days are not the faulted server's
+
+
 # ---------------------------------------------------------------- organizations and config
 
 

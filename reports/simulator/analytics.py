@@ -105,7 +105,12 @@ class AnalyticsService:
 
     def __init__(self, organization: Organization, faults: Faults):
         self.organization = organization
-        self.view = AnalyticsView(organization)
+        # One view per organization, whatever the server: its items depend on the organization alone, and the
+        # servers of one organization (a test suite starts many) then share the days and months it has built.
+        view = organization.__dict__.get("_analytics_view")
+        if view is None:
+            view = organization.__dict__.setdefault("_analytics_view", AnalyticsView(organization))
+        self.view = view
         self.faults = faults
         self._cache: OrderedDict[tuple, _Result] = OrderedDict()
         self._lock = threading.Lock()

@@ -8,6 +8,7 @@ Usage and Cost Analytics API serves; the legacy reports do not change with it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -64,8 +65,12 @@ DEMO_UNMAPPED_WORKSPACE = "Hackathon Sandbox"
 DEMO_ARCHIVED_WORKSPACE = "Legacy Chatbot"
 DEMO_ORGANIZATION_NAME = "Acme Corp (demo)"
 
+@functools.lru_cache(maxsize=8)
 def demo_organization(revision: int = 0, seed: int = 2026) -> Organization:
-    """Acme Corp (demo): 13 listed workspaces plus the Default workspace, 8 cost centers."""
+    """Acme Corp (demo): 13 listed workspaces plus the Default workspace, 8 cost centers.
+
+    One organization per (revision, seed) in a process: it is immutable, and every server of it then
+    shares the days and pages it has generated (a test suite starts hundreds of servers of it)."""
     keys: list[ApiKeyInfo] = []
 
     def key_set(workspace: str | None, slug: str, specs: Iterable[tuple[str, float]],

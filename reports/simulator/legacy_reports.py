@@ -191,21 +191,24 @@ class LegacyReports:
         ]
         workspace_json: dict[str | None, str] = {}
 
+        def full_grain(day: date) -> str:
+            # the month-end request: one row per item, formatted without dicts (fast)
+            parts: list[str] = []
+            append = parts.append
+            for workspace_id, index, units in org.day(day).cost:
+                ws = workspace_json.get(workspace_id)
+                if ws is None:
+                    ws = workspace_json[workspace_id] = json.dumps(workspace_id)
+                append('{"currency":"USD","amount":"' + fmt(units) + '","workspace_id":'
+                       + ws + tails[index])
+            return "[" + ",".join(parts) + "]"
+
         def results(day: date) -> str:
             if faults.empty and faults.in_month(day):
                 return "[]"
-            items = org.day(day).cost
             if by_workspace and by_description and plain:
-                # the month-end request: one row per item, formatted without dicts (fast)
-                parts: list[str] = []
-                append = parts.append
-                for workspace_id, index, units in items:
-                    ws = workspace_json.get(workspace_id)
-                    if ws is None:
-                        ws = workspace_json[workspace_id] = json.dumps(workspace_id)
-                    append('{"currency":"USD","amount":"' + fmt(units) + '","workspace_id":'
-                           + ws + tails[index])
-                return "[" + ",".join(parts) + "]"
+                return org.day_text(("cost_report", day), lambda: full_grain(day))
+            items = org.day(day).cost
             def described(workspace_id: str | None, index: int, units: int) -> dict[str, Any]:
                 d = descriptions[index]
                 return {
@@ -294,6 +297,11 @@ class LegacyReports:
         def results(day: date) -> str:
             if (faults.empty or faults.no_usage) and faults.in_month(day):
                 return "[]"
+            if not extra:
+                return org.day_text(("usage_report", day, tuple(grouped), tuple(filters)), lambda: rows_of(day))
+            return rows_of(day)
+
+        def rows_of(day: date) -> str:
             sums: dict[tuple, list[int]] = {}
             for item in org.day(day).usage:
                 if filters and not all(item[p] in allowed for p, allowed in filters):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -224,6 +225,25 @@ class Organization:
             while len(self._cache) > self.cache_days:
                 self._cache.popitem(last=False)
         return data
+
+    def day_text(self, key: tuple, make: Callable[[], str]) -> str:
+        """A day's rows as a page's JSON text, made once per organization and ``key`` (the same text for every
+        server and run that asks, so tests sharing an organization share the work); thread-safe, and as many
+        kept as two months of two endpoints' days."""
+        texts = self.__dict__.get("_day_texts")
+        if texts is None:
+            texts = self.__dict__.setdefault("_day_texts", OrderedDict())
+        with self._lock:
+            text = texts.get(key)
+            if text is not None:
+                texts.move_to_end(key)
+                return text
+        text = make()
+        with self._lock:
+            texts[key] = text
+            while len(texts) > 2 * self.cache_days:
+                texts.popitem(last=False)
+        return text
 
     def _generate(self, day: date) -> DayData:
         cost: list[CostItem] = []
