@@ -228,8 +228,8 @@ class Organization:
 
     def day_text(self, key: tuple, make: Callable[[], str]) -> str:
         """A day's rows as a page's JSON text, made once per organization and ``key`` (the same text for every
-        server and run that asks, so tests sharing an organization share the work); thread-safe, and as many
-        kept as two months of two endpoints' days."""
+        server and run that asks, so tests sharing an organization share the work); thread-safe, and twice as
+        many kept as the organization keeps days (two endpoints' texts of each day)."""
         texts = self.__dict__.get("_day_texts")
         if texts is None:
             texts = self.__dict__.setdefault("_day_texts", OrderedDict())
