@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
-from threading import Lock
 
 import openpyxl
 import pytest
@@ -54,7 +52,7 @@ def renamed_organization(names: dict[str, str]):
     """The demo organization with some workspaces renamed (the listing endpoints serve the new names)."""
     org = demo_organization()
     profiles = tuple(replace(p, name=names.get(p.name, p.name)) for p in org.profiles)
-    return replace(org, profiles=profiles, _cache=OrderedDict(), _lock=Lock())
+    return org.replaced(profiles=profiles)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,8 @@ import string
 import subprocess
 import threading
 import zipfile
-from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
-from threading import Lock
 
 import openpyxl
 import pytest
@@ -249,7 +247,7 @@ def hostile_organization(port: int):
     org = demo_organization()
     names = {old: new.replace("{port}", str(port)) for old, new in HOSTILE_WORKSPACES.items()}
     profiles = tuple(replace(p, name=names.get(p.name, p.name)) for p in org.profiles)
-    return replace(org, profiles=profiles, _cache=OrderedDict(), _lock=Lock())
+    return org.replaced(profiles=profiles)
 
 
 def hostile_config(path: Path, port: int) -> Path:

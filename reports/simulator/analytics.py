@@ -24,8 +24,6 @@ page; without a bucket every row starts on the range's first day); ``repeat_curs
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,6 +59,7 @@ from reports.simulator.attribution import (
 )
 from reports.simulator.catalog import format_units
 from reports.simulator.faults import Faults
+from reports.simulator.memo import Memo
 from reports.simulator.organization import Organization
 
 # ---------------------------------------------------------------- formatting
@@ -112,8 +111,7 @@ class AnalyticsService:
             view = organization.__dict__.setdefault("_analytics_view", AnalyticsView(organization))
         self.view = view
         self.faults = faults
-        self._cache: OrderedDict[tuple, _Result] = OrderedDict()
-        self._lock = threading.Lock()
+        self._results: Memo[_Result] = Memo()
 
     # ------------------------------------------------------------ entry point
 
@@ -122,16 +120,7 @@ class AnalyticsService:
         refreshed = floor_hour(now)
         offset = parse_cursor(q.page, q.fingerprint) if q.page else 0
         key = (q.fingerprint, refreshed, id(self.organization))
-        with self._lock:
-            result = self._cache.get(key)
-            if result is not None:
-                self._cache.move_to_end(key)
-        if result is None:
-            result = self._compute(q, refreshed)
-            with self._lock:
-                self._cache[key] = result
-                while len(self._cache) > RESULTS_KEPT:
-                    self._cache.popitem(last=False)
+        result = self._results.get(key, lambda: self._compute(q, refreshed), RESULTS_KEPT)
         total = len(result.groups)
         if offset > total:
             raise BadRequest("page: invalid page token")

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from threading import Lock
 
 from reports.simulator.catalog import (
     CODE_EXECUTION,
@@ -39,6 +37,7 @@ from reports.simulator.catalog import (
     WEB_SEARCH_UNITS,
     Attribution,
 )
+from reports.simulator.memo import Memo
 from reports.simulator.organization import Organization
 
 # dims of an item, in this order; actor is an index into AnalyticsView.actors (None: no identity)
@@ -145,37 +144,16 @@ class AnalyticsView:
         self._plans: dict[tuple, tuple] = {
             key: self._plan(shares) for key, shares in organization.attributions.items()}
         self._stream_plans: dict[tuple, tuple] = {}
-        self._lock = Lock()
-        self._day_cache: OrderedDict[date, list] = OrderedDict()
-        self._period_cache: OrderedDict[tuple[date, ...], list] = OrderedDict()
+        self._days: Memo[list] = Memo()
+        self._periods: Memo[list] = Memo()
 
     def day(self, day: date) -> list[tuple[tuple, list[int]]]:
         """The day's items, cached (as many days as the organization caches legacy days)."""
-        with self._lock:
-            cached = self._day_cache.get(day)
-            if cached is not None:
-                self._day_cache.move_to_end(day)
-                return cached
-        items = self.items((day,))
-        with self._lock:
-            self._day_cache[day] = items
-            while len(self._day_cache) > self.organization.cache_days:
-                self._day_cache.popitem(last=False)
-        return items
+        return self._days.get(day, lambda: self.items((day,)), self.organization.cache_days)
 
     def period(self, days: tuple[date, ...]) -> list[tuple[tuple, list[int]]]:
         """Items of several whole days summed per dimension combination (cached, 4 ranges)."""
-        with self._lock:
-            cached = self._period_cache.get(days)
-            if cached is not None:
-                self._period_cache.move_to_end(days)
-                return cached
-        items = self.items(days)
-        with self._lock:
-            self._period_cache[days] = items
-            while len(self._period_cache) > 4:
-                self._period_cache.popitem(last=False)
-        return items
+        return self._periods.get(days, lambda: self.items(days), 4)
 
     def items(self, days: Iterable[date]) -> list[tuple[tuple, list[int]]]:
         """Every analytics item of some whole UTC days, summed over them (uncached).

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from threading import Lock
 
 from reports.core.months import Month
 from reports.simulator.catalog import (
@@ -40,6 +38,7 @@ from reports.simulator.catalog import (
     token_description,
     units_to_cents,
 )
+from reports.simulator.memo import Memo
 
 ANCHOR = Month(2026, 10)  # the month the demo's trends are calibrated around
 
@@ -90,8 +89,8 @@ class Organization:
     list_price_factors: dict = field(default_factory=dict, repr=False)  # model -> list/amount x 100
     descriptions: list[CostDescription] = field(default_factory=list, repr=False)
     _description_index: dict[CostDescription, int] = field(default_factory=dict, repr=False)
-    _cache: OrderedDict[date, DayData] = field(default_factory=OrderedDict, repr=False)
-    _lock: Lock = field(default_factory=Lock, repr=False)
+    _cache: Memo[DayData] = field(default_factory=Memo, repr=False)
+    _texts: Memo[str] = field(default_factory=Memo, repr=False)  # see day_text
     _price_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -169,7 +168,11 @@ class Organization:
         return [p for p in self.profiles if p.id is not None]
 
     def with_revision(self, revision: int) -> Organization:
-        return replace(self, revision=revision, _cache=OrderedDict(), _lock=Lock(), _price_cache={})
+        return self.replaced(revision=revision)
+
+    def replaced(self, **changes) -> Organization:
+        """A copy with ``changes`` (dataclass fields), and caches of its own: nothing made for this one is served."""
+        return replace(self, **changes, _cache=Memo(), _texts=Memo(), _price_cache={})
 
     # ------------------------------------------------------------ generation
 
@@ -213,37 +216,14 @@ class Organization:
         return min(4.0, max(0.15, factor))
 
     def day(self, day: date) -> DayData:
-        """Full-grain cost and usage items for one UTC day (cached, thread-safe)."""
-        with self._lock:
-            cached = self._cache.get(day)
-            if cached is not None:
-                self._cache.move_to_end(day)
-                return cached
-        data = self._generate(day)
-        with self._lock:
-            self._cache[day] = data
-            while len(self._cache) > self.cache_days:
-                self._cache.popitem(last=False)
-        return data
+        """Full-grain cost and usage items for one UTC day (cached, thread-safe, each day made once)."""
+        return self._cache.get(day, lambda: self._generate(day), self.cache_days)
 
     def day_text(self, key: tuple, make: Callable[[], str]) -> str:
         """A day's rows as a page's JSON text, made once per organization and ``key`` (the same text for every
         server and run that asks, so tests sharing an organization share the work); thread-safe, and twice as
         many kept as the organization keeps days (two endpoints' texts of each day)."""
-        texts = self.__dict__.get("_day_texts")
-        if texts is None:
-            texts = self.__dict__.setdefault("_day_texts", OrderedDict())
-        with self._lock:
-            text = texts.get(key)
-            if text is not None:
-                texts.move_to_end(key)
-                return text
-        text = make()
-        with self._lock:
-            texts[key] = text
-            while len(texts) > 2 * self.cache_days:
-                texts.popitem(last=False)
-        return text
+        return self._texts.get(key, make, 2 * self.cache_days)
 
     def _generate(self, day: date) -> DayData:
         cost: list[CostItem] = []

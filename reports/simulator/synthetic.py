@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
-from threading import Lock
 
 from reports.simulator.catalog import (
     COLORS,
@@ -145,19 +143,16 @@ def synthetic_analytics_organization(
                 shared += 1
                 # the key's own traffic is the Messages API (the default), the user's share Claude Code
                 attributions[(profile.id, key_id)] = (Attribution(key_id, 2), Attribution(user.id, 1, "claude_code"))
-    return replace(
-        base,
+    return base.replaced(
         name=f"Synthetic analytics org ({workspaces} workspaces, {api_keys} keys, {users} users)",
         users=people,
         service_accounts=accounts,
         attributions=attributions,
         list_price_factors={OPUS_4_6.id: 125},
-        cache_days=40,
+        cache_days=64,  # two months and more: a run asks for its month and the one before
         enterprise=groups > 0,
         rbac_groups=synthetic_groups(groups),
         rbac_memberships=synthetic_memberships(people, groups),
-        _cache=OrderedDict(),
-        _lock=Lock(),
     )
 
 
