@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -221,22 +221,15 @@ class AnalyticsView:
                 shares = [(sums, requests)]
             else:
                 # each day's item splits on its own: floors, the remainder to the last share; its
-                # requests (1 + input // INPUT_TOKENS_PER_REQUEST) split the same way
-                acc = [[0] * 7 for _ in actors]
-                last = len(actors) - 1
-                for r in rows:
-                    whole = (r[5], r[6], r[7], r[8], r[9], r[10], 1 + (r[5] + r[6] + r[7] + r[8]) // per_request)
-                    spent = [0] * 7
-                    for position in range(last):
-                        weight = weights[position]
-                        a = acc[position]
-                        for i in range(7):
-                            part = whole[i] * weight // total
-                            a[i] += part
-                            spent[i] += part
-                    a = acc[last]
-                    for i in range(7):
-                        a[i] += whole[i] - spent[i]
+                # requests (1 + input // INPUT_TOKENS_PER_REQUEST) split the same way. Summed column
+                # by column: the last share is each column's sum less the others' floors, which is the
+                # sum of each day's remainder.
+                columns: list[Sequence[int]] = []
+                columns += list(zip(*rows, strict=True))[5:11]
+                columns.append([1 + (r[5] + r[6] + r[7] + r[8]) // per_request for r in rows])
+                acc = [[sum([value * weights[position] // total for value in column]) for column in columns]
+                       for position in range(len(actors) - 1)]
+                acc.append([sum(column) - sum(a[i] for a in acc) for i, column in enumerate(columns)])
                 shares = [(a[:6], a[6]) for a in acc]
             adjust_in = adjust_out = 0
             if late_key is not None and key_id == late_key:
