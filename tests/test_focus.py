@@ -315,9 +315,9 @@ def test_the_demo_file_is_what_the_csv_module_writes_of_the_rows(good_run):
 def test_negative_and_whole_amounts_stay_exact_decimals(tmp_path):
     report = sample_report()
     items = list(report.line_items)
-    items[0] = replace(items[0], amount_cents=Decimal("-1250"), amount=Decimal("-1250").scaleb(-2))
-    items[1] = replace(items[1], amount_cents=Decimal("1.5E+3"), amount=Decimal("1.5E+3").scaleb(-2))
-    items[2] = replace(items[2], amount_cents=Decimal("0.0000001"), amount=Decimal("0.0000001").scaleb(-2))
+    items[0] = items[0]._replace(amount_cents=Decimal("-1250"), amount=Decimal("-1250").scaleb(-2))
+    items[1] = items[1]._replace(amount_cents=Decimal("1.5E+3"), amount=Decimal("1.5E+3").scaleb(-2))
+    items[2] = items[2]._replace(amount_cents=Decimal("0.0000001"), amount=Decimal("0.0000001").scaleb(-2))
     rows = read(written(replace(report, line_items=tuple(items)), tmp_path))
     assert [row["BilledCost"] for row in rows[:3]] == ["-12.50", "15.00", "0.000000001"]
 
@@ -327,11 +327,11 @@ def _analytics_report():
     report = sample_report()
     items = []
     for index, item in enumerate(report.line_items):
-        items.append(replace(item, api_key_id=f"apikey_01K{index % 3}", api_key_name=f"key {index % 3}",
+        items.append(item._replace(api_key_id=f"apikey_01K{index % 3}", api_key_name=f"key {index % 3}",
                              actor=f"user{index % 2}@acme.example",
                              list_amount_cents=item.amount_cents * Decimal("1.25"),
                              usage_quantity=1000 + index if item.cost_type == "tokens" else None))
-    items.append(replace(items[-1], workspace_id=None, workspace_name="No workspace", api_key_id=None,
+    items.append(items[-1]._replace(workspace_id=None, workspace_name="No workspace", api_key_id=None,
                          api_key_name="", actor="user0@acme.example"))
     return replace(report, line_items=tuple(items), profile=ANALYTICS_PROFILE, null_workspace_is_default=False,
                    run_info=replace(report.run_info, data_source=ANALYTICS_PROFILE.name))
@@ -425,9 +425,9 @@ def test_a_shared_rows_parts_are_exact_to_14_places_and_whole_parts_stay_decimal
     index = next(i for i, item in enumerate(items) if item.cost_center == SHARED_LABEL)
     # 70% / 30% of $10.00 and of 1,000 tokens are whole: still written as decimals (a column of
     # integers fails the validator); a trillionth of a cent splits to 14 places, adding up exactly.
-    items[index] = replace(items[index], amount_cents=Decimal("1000"), amount=Decimal("10.00"), cost_type="tokens",
+    items[index] = items[index]._replace(amount_cents=Decimal("1000"), amount=Decimal("10.00"), cost_type="tokens",
                            token_type="output_tokens", usage_quantity=1000)
-    items.insert(index + 1, replace(items[index], amount_cents=Decimal("1E-12"), amount=Decimal("1E-14"),
+    items.insert(index + 1, items[index]._replace(amount_cents=Decimal("1E-12"), amount=Decimal("1E-14"),
                                     usage_quantity=1))
     rows = read(written(replace(report, line_items=tuple(items)), tmp_path))
     whole, tiny = (parts for parts in by_line_item(rows) if parts[0]["x_SourceRowId"] in (str(index + 1),

@@ -105,7 +105,7 @@ def test_the_analytics_demo_months_export_with_a_shared_key_passes_the_validator
 def broken_file(tmp_path):
     """A FOCUS file with whole-dollar costs written as integers and bare dates: real failures."""
     report = sample_report()
-    items = tuple(replace(item, amount_cents=item.amount_cents.quantize(1) * 100,
+    items = tuple(item._replace(amount_cents=item.amount_cents.quantize(1) * 100,
                           amount=item.amount_cents.quantize(1)) for item in report.line_items)
     path = tmp_path / "focus-2026-10.csv"
     # Without its shared rules: a part of a whole-dollar amount (70% of $15) is not whole.
