@@ -254,7 +254,9 @@ class TableRows:
         self.dimension = f"A1:{get_column_letter(len(columns))}{1 + stop - start + (1 if footer else 0)}"
 
     def chunks(self) -> Iterator[str]:
-        encoders, to_row = self.encoders, self.to_row
+        to_row = self.to_row
+        # each column's cell opens with '<c r="' and its letter: joined once, not once per cell
+        cells = [('<c r="' + letter, encode) for letter, encode in self.encoders]
         items: Iterable[Any] = self.items
         if not (self.start == 0 and self.stop == len(self.items)):
             # a continuation sheet: index into the sequence rather than skip through it
@@ -265,10 +267,10 @@ class TableRows:
         for item in items:
             number += 1
             r = str(number)
-            append(f'<row r="{r}">')
-            for (letter, encode), value in zip(encoders, to_row(item), strict=True):
+            append('<row r="' + r + '">')
+            for (opening, encode), value in zip(cells, to_row(item), strict=True):
                 if value is not None:
-                    append('<c r="' + letter + r + encode(value))
+                    append(opening + r + encode(value))
             append("</row>")
             if len(parts) > _ROWS_PER_CHUNK * 8:
                 yield "".join(parts)

@@ -20,7 +20,7 @@ from reports.core.settings import COST_REPORT
 from reports.core.sums import sum_costs, sum_usage
 from reports.sources import pages as listing
 from reports.sources.base import KNOWN_COST_TYPES, LIST, REPORT, Query
-from reports.sources.pages import RawPage, Where, count, shown, text_or_null
+from reports.sources.pages import RawPage, Where, count, shown, texts_or_null
 
 _COST_DIMENSIONS = ("workspace_id", "description", "cost_type", "model", "token_type",
                     "service_tier", "context_window")
@@ -201,8 +201,7 @@ def cost_rows(pages: Iterable[RawPage], month: Month, unknown_cost_types: set[st
                 currency = row.get("currency")
                 if currency != "USD":
                     raise where.error(f"currency is {shown(currency)}; only USD amounts can be summed", label, index)
-                values = [text_or_null(row, key, where, label, index) for key in _COST_DIMENSIONS]
-                values = [None if value is None else shared.setdefault(value, value) for value in values]
+                values = texts_or_null(row, _COST_DIMENSIONS, where, label, index, shared)
                 _once(keys, tuple(values), where, label, index)
                 cost_type = values[2]
                 if cost_type is not None and cost_type not in KNOWN_COST_TYPES and unknown_cost_types is not None:
@@ -232,7 +231,7 @@ def usage_rows(pages: Iterable[RawPage], month: Month) -> Iterator[UsageRow]:
                     output=count(row, ("output_tokens",), where, label, index),
                     web_searches=_web_searches(row, where, label, index),
                 )
-                values = [text_or_null(row, key, where, label, index) for key in _USAGE_DIMENSIONS]
+                values = texts_or_null(row, _USAGE_DIMENSIONS, where, label, index)
                 _once(keys, tuple(values), where, label, index)
                 payer = payers.get((values[0], values[1]))
                 if payer is None:
