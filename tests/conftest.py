@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from reports.cli import COLLECTOR_THRESHOLDS
 from reports.core.months import Month
-from reports.pipeline import RunOptions, demo_config_path
+from reports.pipeline import RunOptions, RunResult, demo_config_path
 from reports.simulator.demo import demo_organization
 from reports.simulator.faults import Faults
 from reports.simulator.server import DEMO_API_KEY, SimulatorServer
@@ -119,6 +120,28 @@ def good_run(tmp_path_factory, demo_server):
 
     output = tmp_path_factory.mktemp("good")
     return run(run_options(demo_server, output, pdf=True))
+
+
+@pytest.fixture(scope="session")
+def demo_month(tmp_path_factory, demo_server) -> Callable[[Path], RunResult]:
+    """``demo_month(output)``: the demo month published in ``output`` as a fault-free run of the demo config
+    publishes it (without the PDF), for tests whose subject is what comes after that run (close, restate,
+    invoice, run again). The month is run once per test process and its folder copied byte for byte after
+    that; the RunResult is that run's, naming the copy. Runs of the month are what other tests check."""
+    from reports.pipeline import run
+
+    made: list[RunResult] = []
+
+    def publish(output: Path) -> RunResult:
+        if not made:
+            made.append(run(run_options(demo_server, tmp_path_factory.mktemp("demo-month"))))
+        original = made[0]
+        folder = output / str(MONTH)
+        shutil.copytree(original.folder, folder)
+        return replace(original, folder=folder, files=[folder / path.relative_to(original.folder)
+                                                       for path in original.files])
+
+    return publish
 
 
 def pytest_collection_finish(session):

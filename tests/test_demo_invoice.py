@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import MONTH, run_options
+from conftest import MONTH
 from reports.config.invoice_file import parse_invoice
 from reports.core.money import round_cents
 from reports.simulator.demo_invoice import demo_invoice, main
@@ -21,11 +21,9 @@ def test_the_demo_invoice_adds_up_and_has_a_credit_and_vat(usage):
 
 
 @pytest.mark.slow  # runs a whole month
-def test_the_demo_invoice_of_a_run_month_is_recorded_with_its_walk(tmp_path, demo_server, capsys, cli):
-    from reports.pipeline import run
-
+def test_the_demo_invoice_of_a_run_month_is_recorded_with_its_walk(tmp_path, demo_month, capsys, cli):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     assert main(["--month", "2026-10", "--output", str(output)]) == 0
     given = tmp_path / "demo-invoice.yaml"
     given.write_text(capsys.readouterr().out)

@@ -375,14 +375,14 @@ def test_the_writer_streams_rows_to_the_file_as_it_reads_line_items(tmp_path):
 
 
 @pytest.mark.slow
-def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path, demo_server):
+def test_restating_writes_the_whole_month_again_beside_the_sealed_file(tmp_path, demo_month):
     from datetime import datetime
 
     from conftest import run_options, simulator
     from reports.outputs.seal import close_month
     from reports.simulator.demo import demo_organization
 
-    original = run(run_options(demo_server, tmp_path))
+    original = demo_month(tmp_path)
     seal = close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     assert FOCUS_FILE in seal.files and SCHEMA_FILE in seal.files  # sealed like the other outputs
     sealed = (original.folder / FOCUS_FILE).read_bytes()

@@ -167,16 +167,16 @@ def test_hledger_would_catch_an_entry_that_does_not_balance(hledger, good_run, t
     assert checks == {"CB-2026-10": Decimal("-0.01")}
 
 
-def test_hledger_imports_month_and_trueup_and_the_clearing_account_holds_the_invoice(hledger, tmp_path, demo_server):
+def test_hledger_imports_month_and_trueup_and_the_clearing_account_holds_the_invoice(hledger, tmp_path, demo_month):
     # the month's journal and the invoice's true-up, imported together: every entry balances, and the
     # clearing account both credit holds the invoice less its excluded parts, which the supplier
     # invoice (debiting it by that amount) then clears to zero
-    from conftest import MONTH, run_options
+    from conftest import MONTH
     from reports.invoicing import InvoiceOptions, record_invoice
-    from reports.pipeline import demo_config_path, run
+    from reports.pipeline import demo_config_path
     from test_invoice_run import invoice_file
 
-    month = run(run_options(demo_server, tmp_path / "out"))
+    month = demo_month(tmp_path / "out")
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("1.23")),
                                            tmp_path / "out", config_path=demo_config_path(), pdf=False))
     both = tmp_path / "month-and-trueup.csv"

@@ -164,9 +164,9 @@ def test_the_invoice_focus_file_passes_the_validator(tmp_path, demo_server):
     assert verdict.outcomes[focus_check.PURCHASE_EFFECTIVE] == "passed" and verdict.unexcused == {}
 
 
-def test_a_restated_month_and_a_second_invoice_start_from_the_restated_data(tmp_path, demo_server):
+def test_a_restated_month_and_a_second_invoice_start_from_the_restated_data(tmp_path, demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     with simulator(organization=demo_organization(revision=1)) as late:
         restated = run(run_options(late, output, restate=True))

@@ -197,8 +197,8 @@ def test_in_eur_month_and_trueup_add_up_to_the_invoice_at_the_months_rate(tmp_pa
         assert sum(after.values()) == target, debit
 
 
-def test_a_bad_invoice_is_refused_naming_the_field_and_nothing_is_written(cli, tmp_path, demo_server):
-    run(run_options(demo_server, tmp_path / "out"))
+def test_a_bad_invoice_is_refused_naming_the_field_and_nothing_is_written(cli, tmp_path, demo_month):
+    demo_month(tmp_path / "out")
     before = digests(tmp_path / "out")
     bad = invoice_file(tmp_path, Decimal("100.00"), total_off=Decimal("0.01"))
     done = cli("invoice", "--month", "2026-10", "--file", str(bad), "--output", str(tmp_path / "out"), "--config",
@@ -216,9 +216,9 @@ def test_a_bad_invoice_is_refused_naming_the_field_and_nothing_is_written(cli, t
 
 
 def test_an_invoice_for_a_closed_month_goes_beside_the_seal_and_a_number_is_recorded_once(cli, tmp_path,
-                                                                                          demo_server):
+                                                                                          demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     sealed = digests(output / "2026-10")
     given = invoice_file(tmp_path, month.report.total)
@@ -247,9 +247,9 @@ def test_an_invoice_for_a_closed_month_goes_beside_the_seal_and_a_number_is_reco
     assert sum(after.values()) == second.trueup.charged_back
 
 
-def test_a_restated_month_trues_up_from_the_restated_books(tmp_path, demo_server):
+def test_a_restated_month_trues_up_from_the_restated_books(tmp_path, demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     with simulator(organization=demo_organization(revision=1)) as late:
         restated = run(run_options(late, output, restate=True))
@@ -263,9 +263,9 @@ def test_a_restated_month_trues_up_from_the_restated_books(tmp_path, demo_server
     assert result.walk.amount("Difference") == 0
 
 
-def test_a_rerun_of_an_open_month_keeps_its_invoices(tmp_path, demo_server):
+def test_a_rerun_of_an_open_month_keeps_its_invoices(tmp_path, demo_server, demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), output,
                                   config_path=demo_config_path(), pdf=False))
     kept = digests(output / "2026-10" / "invoices")
@@ -273,9 +273,9 @@ def test_a_rerun_of_an_open_month_keeps_its_invoices(tmp_path, demo_server):
     assert digests(output / "2026-10" / "invoices") == kept
 
 
-def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp_path, demo_server):
+def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp_path, demo_server, demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total + Decimal("3.00")),
                                            output, config_path=demo_config_path(), pdf=False))
     done = cli("history", "--month", "2026-10", "--output", str(output), "--config", str(demo_config_path()),
@@ -299,11 +299,11 @@ def test_history_and_the_year_to_date_count_a_trueup_like_an_adjustment(cli, tmp
     assert check.status == "PASS", check.detail
 
 
-def test_a_restatement_after_an_invoice_leaves_its_trueup_alone_and_counts_it(tmp_path, demo_server):
+def test_a_restatement_after_an_invoice_leaves_its_trueup_alone_and_counts_it(tmp_path, demo_month):
     # the restatement journals the usage change only (never reverses the true-up), and its History
     # row is the month as the books hold it: sealed journal + T1 + R1
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     close_month(output, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
     invoiced = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), output,
                                              config_path=demo_config_path(), pdf=False))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import MONTH, offline_options, run_options
+from conftest import MONTH, offline_options
 from reports.errors import DataError
 from reports.invoicing import InvoiceOptions, record_invoice
 from reports.outputs.seal import close_month, read_seal, verify_seal
@@ -20,9 +20,9 @@ CLOSED_AT = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def invoiced(tmp_path, demo_server):
+def invoiced(tmp_path, demo_month):
     output = tmp_path / "out"
-    month = run(run_options(demo_server, output))
+    month = demo_month(output)
     result = record_invoice(InvoiceOptions(MONTH, invoice_file(tmp_path, month.report.total), output,
                                            config_path=demo_config_path(), pdf=False))
     return output, result.folder

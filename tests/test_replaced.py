@@ -34,9 +34,9 @@ def run_info(folder: Path) -> dict[str, str]:
 
 
 def test_an_open_month_run_again_with_late_data_keeps_the_replaced_run_and_says_what_changed(cli, tmp_path,
-                                                                                              demo_server):
+                                                                                              demo_month):
     output = tmp_path / "out"
-    first = run(run_options(demo_server, output))
+    first = demo_month(output)
     folder = first.folder
     first_id = first.report.run_info.run_id
     before = {path.name: path.read_bytes() for path in folder.iterdir()
@@ -117,9 +117,10 @@ def test_a_first_run_replaces_nothing(tmp_path, demo_server):
     assert "replaces" not in json.loads((result.folder / "manifest.json").read_text())
 
 
-def test_a_replaced_run_whose_manifest_cannot_be_read_is_kept_all_the_same(cli, tmp_path, demo_server):
+def test_a_replaced_run_whose_manifest_cannot_be_read_is_kept_all_the_same(cli, tmp_path, demo_server,
+                                                                          demo_month):
     output = tmp_path / "out"
-    first = run(run_options(demo_server, output))
+    first = demo_month(output)
     damaged = b'{"run_id": "cut short'
     (first.folder / "manifest.json").write_bytes(damaged)
     journal = (first.folder / "journal-2026-10.csv").read_bytes()

@@ -36,8 +36,8 @@ def amount(text: str) -> Decimal:
 
 
 @pytest.fixture()
-def closed_month(tmp_path, demo_server):
-    original = run(run_options(demo_server, tmp_path))
+def closed_month(tmp_path, demo_month):
+    original = demo_month(tmp_path)
     from datetime import datetime
 
     close_month(tmp_path, MONTH, datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
@@ -118,8 +118,8 @@ def test_restate_needs_a_closed_month(tmp_path, demo_server):
         run(run_options(demo_server, tmp_path, restate=True))
 
 
-def test_close_via_cli_and_twice(cli, tmp_path, demo_server):
-    run(run_options(demo_server, tmp_path))
+def test_close_via_cli_and_twice(cli, tmp_path, demo_month):
+    demo_month(tmp_path)
     first = cli("close", "--month", "2026-10", "--output", str(tmp_path))
     assert first.returncode == 0 and "closed 2026-10" in first.stdout
     second = cli("close", "--month", "2026-10", "--output", str(tmp_path))
@@ -128,8 +128,8 @@ def test_close_via_cli_and_twice(cli, tmp_path, demo_server):
     assert missing.returncode == 2 and "run `chargeback run --month 2026-09` first" in missing.stderr
 
 
-def test_a_rerun_of_an_open_month_keeps_the_email_record(tmp_path, demo_server):
-    first = run(run_options(demo_server, tmp_path))
+def test_a_rerun_of_an_open_month_keeps_the_email_record(tmp_path, demo_server, demo_month):
+    first = demo_month(tmp_path)
     (first.folder / "email-sent.json").write_text('{"sent_at": "2026-11-02T08:00:00Z"}')
     second = run(run_options(demo_server, tmp_path))
     assert (second.folder / "email-sent.json").read_text() == '{"sent_at": "2026-11-02T08:00:00Z"}'
