@@ -42,7 +42,8 @@ from runcheck import (
 
 pytestmark = pytest.mark.slow  # whole months against a faulty simulator
 SLOW_RETRY = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05, timeout=(5.0, 1.0))
-SLOW_RETRY_2 = replace(SLOW_RETRY, attempts=2)
+# every answer slower than the read timeout: two short attempts show the failure (a success is not waited for)
+NEVER_IN_TIME = replace(SLOW_RETRY, attempts=2, timeout=(5.0, 0.4))
 HEADER = b"Journal ID,Date,Period,Account,Cost Center,Cost Center Name,Debit,Credit,Memo,External ID\r\n"
 CURRENT_COST_FILE = "raw/cost_report-2026-10-p001.json"
 
@@ -135,7 +136,7 @@ FAILING_TRANSPORT = [
       "IncompleteRead(")),
     ("truncated-json-forever", Faults(truncated_json=10**6), FAST_RETRY,
      "cost_report page 1 failed after 6 attempts: the response body was not complete JSON (truncated?)"),
-    ("always-slower-than-the-timeout", Faults(slow_response_seconds=1.6, slow_responses=0), SLOW_RETRY_2,
+    ("always-slower-than-the-timeout", Faults(slow_response_seconds=0.8, slow_responses=0), NEVER_IN_TIME,
      "cost_report page 1 failed after 2 attempts: network error (ReadTimeout: "),
     ("repeated-cursor", Faults(repeat_cursor=True), FAST_RETRY,
      "cost_report page 2 repeated an earlier next_page cursor"),
@@ -153,7 +154,7 @@ def test_faults_that_outlast_the_retries_are_exit_3_naming_endpoint_and_month(tm
     assert text.startswith(message), text
     assert text.endswith("(fetching cost_report-2026-10)"), text  # which month's cost report
     if faults.slow_response_seconds:
-        assert "Read timed out. (read timeout=1.0)" in text
+        assert f"Read timed out. (read timeout={retry.timeout[1]})" in text
     assert_nothing_published(tmp_path)
 
 
