@@ -24,7 +24,7 @@ install: $(STAMP)
 
 # The tests read the outputs back with real programs: pdftotext/pdftoppm for the PDF,
 # LibreOffice Calc for the workbook, hledger (a double-entry engine) for the journal. They
-# render about a hundred PDFs: with HarfBuzz-Subset WeasyPrint subsets the fonts in C, a
+# render about thirty PDFs: with HarfBuzz-Subset WeasyPrint subsets the fonts in C, a
 # quarter of each render's time otherwise (and without it WeasyPrint warns it will need it).
 system-deps:
 	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null && command -v soffice >/dev/null && \
